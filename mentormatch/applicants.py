@@ -1,0 +1,171 @@
+"""Turn export rows into applicants with typed values, keeping each raw answer for reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mentormatch.columns import ColumnMap
+from mentormatch.load import Table, TableRow
+from mentormatch.normalise import (
+    Unreadable,
+    clean_text,
+    key,
+    organisation_index,
+    parse_band,
+    parse_datetime,
+    parse_email,
+    parse_number,
+    parse_organisation,
+    parse_years,
+    parse_yes_no,
+    split_multi,
+)
+from mentormatch.rulefile import Rules
+
+
+@dataclass
+class Applicant:
+    """One submission: its spreadsheet row, identity, role and normalised answers."""
+
+    row: int
+    source: str
+    email: str | None
+    name: str
+    role: str | None
+    values: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, str] = field(default_factory=dict)
+    unreadable: dict[str, str] = field(default_factory=dict)
+
+    def value(self, name: str) -> Any:
+        return self.values.get(name)
+
+
+Parser = Callable[[object], Any]
+
+
+def build_applicants(
+    table: Table, columns: ColumnMap, rules: Rules, role: str | None = None
+) -> list[Applicant]:
+    """One applicant per non-blank row; ``role`` is set when the whole file is one role's."""
+    parsers = _parsers(rules)
+    role_answers = _role_answers(rules)
+    source = table.source.name
+    applicants = []
+    for table_row in table.rows:
+        applicant = _build_one(table_row, columns, parsers, source)
+        if role is not None:
+            applicant.role = role
+        elif rules.spec.role_field is not None:
+            applicant.role = _read_role(applicant.raw.get(rules.spec.role_field), role_answers)
+        applicants.append(applicant)
+    return applicants
+
+
+def _build_one(table_row: TableRow, columns: ColumnMap, parsers: dict[str, Parser], source: str) -> Applicant:
+    values: dict[str, Any] = {}
+    raw: dict[str, str] = {}
+    unreadable: dict[str, str] = {}
+    for name, indexes in columns.columns.items():
+        cells = [table_row.cells[i] for i in indexes if i < len(table_row.cells)]
+        present = [c for c in cells if clean_text(c) is not None]
+        if not present:
+            values[name] = None
+            continue
+        parse = parsers[name]
+        errors = []
+        for cell in present:  # first column whose answer reads wins (Forms' Email may be "anonymous")
+            try:
+                values[name] = parse(cell)
+                raw[name] = _raw_text(cell)
+                break
+            except Unreadable as exc:
+                errors.append(str(exc))
+        else:
+            values[name] = None
+            raw[name] = _raw_text(present[0])
+            unreadable[name] = errors[0]
+    email = values.get("email")
+    name_value = values.get("name")
+    return Applicant(
+        row=table_row.number,
+        source=source,
+        email=email if isinstance(email, str) else None,
+        name=str(name_value) if name_value else "",
+        role=None,
+        values=values,
+        raw=raw,
+        unreadable=unreadable,
+    )
+
+
+def _raw_text(cell: object) -> str:
+    text = clean_text(cell)
+    return text if text is not None else ""
+
+
+def _parsers(rules: Rules) -> dict[str, Parser]:
+    spec = rules.spec
+    orgs = organisation_index(spec.organisations.names) if spec.organisations else {}
+    grades = dict(spec.grades)
+    by_type: dict[str, Parser] = {
+        "text": clean_text,
+        "choice": clean_text,
+        "multi": split_multi,
+        "email": parse_email,
+        "emails": _parse_emails,
+        "datetime": parse_datetime,
+        "band": lambda v: parse_band(v, grades),
+        "years": parse_years,
+        "yesno": parse_yes_no,
+        "number": parse_number,
+        "organisation": lambda v: parse_organisation(v, orgs),
+        "place": lambda v: _parse_place(v, spec.places),
+    }
+    return {name: by_type[f.type] for name, f in spec.fields.items()}
+
+
+def _parse_emails(value: object) -> tuple[str, ...]:
+    found = []
+    for part in split_multi(str(value).replace(" ", ";")):
+        try:
+            found.append(parse_email(part))
+        except Unreadable:
+            continue
+    if not found:
+        raise Unreadable(f"'{value}' holds no email address")
+    return tuple(found)
+
+
+def _parse_place(value: object, places: dict[str, tuple[float, float]]) -> str:
+    text = clean_text(value)
+    if text is None:
+        raise Unreadable("no place given")
+    for place in places:
+        if key(place) == key(text):
+            return place
+    raise Unreadable(f"'{text}' is not one of the places in the rule file")
+
+
+def _role_answers(rules: Rules) -> dict[str, str]:
+    answers: dict[str, str] = {}
+    for role, spec in rules.spec.roles.items():
+        for answer in (*spec.answers, role, spec.label or role):
+            answers.setdefault(key(answer), role)
+    return answers
+
+
+def _read_role(raw: str | None, answers: dict[str, str]) -> str | None:
+    if raw is None:
+        return None
+    wanted = key(raw)
+    if wanted in answers:
+        return answers[wanted]
+    starts = {role for answer, role in answers.items() if answer and wanted.startswith(answer)}
+    return starts.pop() if len(starts) == 1 else None
+
+
+def identities(applicants: Iterable[Applicant]) -> dict[str, Applicant]:
+    """Email -> applicant, for applicants that have one (later ones win)."""
+    return {a.email: a for a in applicants if a.email}

@@ -1,0 +1,236 @@
+"""Decide who goes forward: identity, deadline, repeated submissions, role, organisation, rules."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from mentormatch import problems as codes
+from mentormatch.applicants import Applicant
+from mentormatch.conditions import HIDDEN, failure
+from mentormatch.normalise import key
+from mentormatch.problems import Problem
+from mentormatch.rulefile import Rules
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An applicant who does not go forward, with every rule they failed (first = main)."""
+
+    applicant: Applicant
+    problems: tuple[Problem, ...]
+
+    @property
+    def rule(self) -> str:
+        return self.problems[0].rule
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The result of checking: who is eligible and who is rejected, together every row read."""
+
+    applicants: tuple[Applicant, ...]
+    eligible: tuple[Applicant, ...]
+    rejected: tuple[Rejection, ...]
+
+    def eligible_in(self, role: str) -> list[Applicant]:
+        return [a for a in self.eligible if a.role == role]
+
+    def rejected_per_rule(self) -> Counter[str]:
+        return Counter(r.rule for r in self.rejected)
+
+
+def check_applicants(
+    applicants: Sequence[Applicant], rules: Rules, members: frozenset[str] | None = None
+) -> Checked:
+    """Check every applicant; each ends eligible or rejected with the rules it broke."""
+    found: dict[int, list[Problem]] = defaultdict(list)
+    for applicant in applicants:
+        if applicant.email is None:
+            found[id(applicant)].append(_email_problem(applicant, rules))
+    for applicant, problem in _submission_problems(applicants, rules):
+        found[id(applicant)].append(problem)
+    eligible, rejected = [], []
+    for applicant in applicants:
+        problems = found[id(applicant)]
+        if not problems:
+            problems = _applicant_problems(applicant, rules, members)
+        if problems:
+            rejected.append(Rejection(applicant, tuple(problems)))
+        else:
+            eligible.append(applicant)
+    return Checked(tuple(applicants), tuple(eligible), tuple(rejected))
+
+
+def _email_problem(applicant: Applicant, rules: Rules) -> Problem:
+    seen = applicant.raw.get("email", "")
+    return Problem(
+        applicant.row,
+        _header(rules, "email"),
+        seen,
+        codes.EMAIL_MISSING,
+        "We could not read an email address on this application, so it cannot be identified."
+        " Please apply again with your work email.",
+    )
+
+
+def _submission_problems(applicants: Sequence[Applicant], rules: Rules) -> list[tuple[Applicant, Problem]]:
+    """Late submissions, and every in-time submission but the latest for each email."""
+    deadline = rules.spec.deadline
+    out: list[tuple[Applicant, Problem]] = []
+    in_time: dict[str, list[Applicant]] = defaultdict(list)
+    column = _header(rules, "submitted")
+    for applicant in applicants:
+        if applicant.email is None:
+            continue
+        when = applicant.value("submitted")
+        if deadline is not None and not isinstance(when, datetime):
+            seen = applicant.raw.get("submitted", "")
+            out.append(
+                (
+                    applicant,
+                    Problem(
+                        applicant.row,
+                        column,
+                        seen,
+                        codes.SUBMITTED_UNREADABLE,
+                        "We could not read when this application was submitted, so we cannot tell whether"
+                        " it arrived before the deadline; the coordinator will check it.",
+                    ),
+                )
+            )
+            continue
+        if deadline is not None and isinstance(when, datetime) and when > deadline:
+            out.append(
+                (
+                    applicant,
+                    Problem(
+                        applicant.row,
+                        column,
+                        _time_text(when),
+                        codes.AFTER_DEADLINE,
+                        f"Applications closed at {_time_text(deadline)} (UK time); this one arrived at"
+                        f" {_time_text(when)}.",
+                    ),
+                )
+            )
+            continue
+        in_time[applicant.email].append(applicant)
+    for group in in_time.values():
+        ordered = sorted(group, key=lambda a: (_sort_time(a), a.row))
+        latest = ordered[-1]
+        for earlier in ordered[:-1]:
+            out.append(
+                (
+                    earlier,
+                    Problem(
+                        earlier.row,
+                        _header(rules, "email"),
+                        earlier.email or "",
+                        codes.DUPLICATE,
+                        f"A later application from the same email address (row {latest.row}) replaces"
+                        " this one.",
+                    ),
+                )
+            )
+    return out
+
+
+def _sort_time(applicant: Applicant) -> float:
+    when = applicant.value("submitted")
+    return when.timestamp() if isinstance(when, datetime) else 0.0
+
+
+def _time_text(when: datetime) -> str:
+    return when.strftime("%H:%M on %d %B %Y").lstrip("0")
+
+
+def _applicant_problems(applicant: Applicant, rules: Rules, members: frozenset[str] | None) -> list[Problem]:
+    spec = rules.spec
+    if applicant.role is None or applicant.role not in spec.roles:
+        seen = applicant.raw.get(spec.role_field or "", "")
+        choices = ", ".join(f"'{r.answers[0] if r.answers else n}'" for n, r in spec.roles.items())
+        return [
+            Problem(
+                applicant.row,
+                _header(rules, spec.role_field or "role"),
+                seen,
+                codes.ROLE_UNKNOWN,
+                f"The application does not say which role is applied for ({choices}).",
+            )
+        ]
+    problems: list[Problem] = []
+    orgs = spec.organisations
+    if orgs is not None and orgs.only_listed and orgs.names:
+        org = applicant.value(orgs.field)
+        if org not in orgs.names:
+            problems.append(
+                Problem(
+                    applicant.row,
+                    _header(rules, orgs.field),
+                    applicant.raw.get(orgs.field, ""),
+                    codes.ORGANISATION_NOT_IN_PROGRAMME,
+                    "This programme is open to staff of " + _joined(list(orgs.names)) + " only.",
+                )
+            )
+    if members is not None and spec.membership is None and key(applicant.email or "") not in members:
+        problems.append(
+            Problem(
+                applicant.row,
+                _header(rules, "email"),
+                applicant.email or "",
+                codes.NOT_A_MEMBER,
+                "This programme is for network members; this email is not on the membership list.",
+            )
+        )
+    for name, field_spec in spec.fields.items():
+        if field_spec.type == "band" and name in applicant.unreadable:
+            problems.append(
+                Problem(
+                    applicant.row,
+                    _header(rules, name),
+                    applicant.raw.get(name, ""),
+                    codes.GRADE_NEEDS_REVIEW,
+                    f"The band or grade given ('{applicant.raw.get(name, '')}') needs review by the"
+                    " coordinator before the application can go forward.",
+                )
+            )
+    if problems:
+        return problems
+    eligibility = spec.roles[applicant.role].eligibility
+    if eligibility is not None:
+        found = failure(eligibility, applicant, rules)
+        if found is not None:
+            problems.append(
+                Problem(
+                    applicant.row,
+                    " / ".join(_header(rules, f) for f in found.fields),
+                    _seen(applicant, rules, found.fields),
+                    found.code,
+                    found.reason,
+                )
+            )
+    return problems
+
+
+def _seen(applicant: Applicant, rules: Rules, fields: tuple[str, ...]) -> str:
+    parts = []
+    for name in fields:
+        spec = rules.spec.fields.get(name)
+        if spec is not None and spec.special_category:
+            parts.append(HIDDEN)
+        else:
+            parts.append(applicant.raw.get(name, "(blank)"))
+    unique = list(dict.fromkeys(parts))
+    return "; ".join(unique)
+
+
+def _header(rules: Rules, field: str) -> str:
+    spec = rules.spec.fields.get(field)
+    return spec.headers[0] if spec else field
+
+
+def _joined(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -1,0 +1,83 @@
+"""The validate stage end to end: load each export, map columns, build applicants, check them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mentormatch.applicants import Applicant, build_applicants
+from mentormatch.columns import ColumnMap, resolve_columns
+from mentormatch.eligibility import Checked, check_applicants
+from mentormatch.errors import ExportError
+from mentormatch.load import load_table
+from mentormatch.rulefile import Rules
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One export file, and the role of everyone in it when the file is one role's."""
+
+    path: Path
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class Validation:
+    """Everything the validate stage learnt: the rows read and who is eligible or rejected."""
+
+    sources: tuple[Source, ...]
+    rules: Rules
+    columns: tuple[ColumnMap, ...]
+    checked: Checked
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.checked.applicants)
+
+
+def validate_exports(
+    sources: Sequence[Source],
+    rules: Rules,
+    *,
+    sheet: str | None = None,
+    members: frozenset[str] | None = None,
+    progress: Progress | None = None,
+) -> Validation:
+    """Load every export and check every applicant against the rules."""
+    say = progress or (lambda _message: None)
+    applicants: list[Applicant] = []
+    maps: list[ColumnMap] = []
+    for source in sources:
+        if source.role is not None and source.role not in rules.spec.roles:
+            raise ExportError(
+                f"{source.path}: the role '{source.role}' is not in {rules.path}",
+                f"roles there: {', '.join(rules.spec.roles)}",
+            )
+        say(f"Loading {source.path.name}")
+        table = load_table(source.path, sheet)
+        columns = resolve_columns(table, rules)
+        maps.append(columns)
+        applicants += build_applicants(table, columns, rules, role=source.role)
+    say("Checking eligibility")
+    checked = check_applicants(applicants, rules, members)
+    return Validation(tuple(sources), rules, tuple(maps), checked)
+
+
+def load_members(path: Path) -> frozenset[str]:
+    """Emails of a membership list: any export or CSV; every cell that is an email counts."""
+    from mentormatch.normalise import Unreadable, parse_email
+
+    table = load_table(path)
+    emails = set()
+    for row in table.rows:
+        for cell in row.cells:
+            try:
+                emails.add(parse_email(cell))
+            except Unreadable:
+                continue
+    if not emails:
+        raise ExportError(f"{path}: no email addresses found in the membership list")
+    return frozenset(emails)

@@ -1,0 +1,111 @@
+"""Sheets for the people who read the output: rejected, eligible, summary, with no special data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mentormatch import __version__
+from mentormatch.applicants import Applicant
+from mentormatch.eligibility import Checked
+from mentormatch.normalise import band_label
+from mentormatch.rulefile import Rules
+from mentormatch.workbook import Sheet
+
+REJECTED_COLUMNS = ["Row", "Name", "Email", "Role", "Rule", "Value seen", "Reason"]
+STANDARD = ("email", "name", "submitted")
+
+
+def role_label(rules: Rules, role: str | None) -> str:
+    if role is None or role not in rules.spec.roles:
+        return ""
+    return rules.spec.roles[role].label or role.capitalize()
+
+
+def shareable_fields(rules: Rules) -> list[str]:
+    """Fields that may appear in forwarded sheets: never special category data."""
+    skip = {*STANDARD, rules.spec.role_field}
+    return [n for n, f in rules.spec.fields.items() if not f.special_category and n not in skip]
+
+
+def field_label(rules: Rules, name: str) -> str:
+    spec = rules.spec.fields.get(name)
+    if spec is not None and spec.label:
+        return spec.label
+    return name.replace("_", " ").capitalize()
+
+
+def rejected_sheet(checked: Checked, rules: Rules) -> Sheet:
+    rows = []
+    for rejection in sorted(checked.rejected, key=lambda r: (r.applicant.source, r.applicant.row)):
+        a = rejection.applicant
+        problems = rejection.problems
+        rows.append(
+            [
+                a.row,
+                a.name,
+                a.email or a.raw.get("email", ""),
+                role_label(rules, a.role),
+                ", ".join(p.rule for p in problems),
+                "; ".join(p.value for p in problems),
+                " ".join(p.message for p in problems),
+            ]
+        )
+    return Sheet("Rejected", REJECTED_COLUMNS, rows, wrap=frozenset({"Reason", "Value seen"}))
+
+
+def display_value(applicant: Applicant, rules: Rules, name: str) -> str:
+    """A field's value as a coordinator reads it: normalised where that helps, else as typed."""
+    value = applicant.value(name)
+    kind = rules.spec.fields[name].type if name in rules.spec.fields else "text"
+    if value is None:
+        return applicant.raw.get(name, "")
+    if kind == "band":
+        return band_label(value)
+    if kind in {"multi", "emails"}:
+        return "; ".join(value)
+    if kind == "number":
+        return f"{value:g}"
+    if kind in {"years", "organisation", "place", "choice", "text", "email"}:
+        return str(value)
+    return applicant.raw.get(name, "")
+
+
+def applicant_cells(applicant: Applicant, rules: Rules, fields: Sequence[str]) -> list[Any]:
+    return [display_value(applicant, rules, name) for name in fields]
+
+
+def eligible_sheet(checked: Checked, rules: Rules) -> Sheet:
+    fields = shareable_fields(rules)
+    columns = ["Row", "Name", "Email", "Role", *(field_label(rules, f) for f in fields)]
+    rows = [
+        [a.row, a.name, a.email, role_label(rules, a.role), *applicant_cells(a, rules, fields)]
+        for a in sorted(checked.eligible, key=lambda a: (a.source, a.row))
+    ]
+    return Sheet("Eligible", columns, rows)
+
+
+def validation_counts(checked: Checked, rules: Rules) -> list[tuple[str, int]]:
+    """(label, count) lines: rows read, eligible per role, rejected per rule."""
+    lines = [("Rows read", len(checked.applicants))]
+    for role in rules.spec.roles:
+        lines.append((f"Eligible {role_label(rules, role).lower()}s", len(checked.eligible_in(role))))
+    lines.append(("Rejected", len(checked.rejected)))
+    for rule, count in sorted(checked.rejected_per_rule().items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append((f"Rejected: {rule}", count))
+    return lines
+
+
+def provenance(rules: Rules, inputs: Sequence[tuple[str, str]]) -> list[tuple[str, Any]]:
+    lines: list[tuple[str, Any]] = [
+        ("Programme", rules.spec.programme.name),
+        ("Rule file", rules.path.name),
+        ("Rule file SHA-256", rules.sha256),
+    ]
+    lines += [(f"Input {name}", f"SHA-256 {digest}") for name, digest in inputs]
+    lines.append(("mentormatch version", __version__))
+    return lines
+
+
+def summary_sheet(lines: Sequence[tuple[str, Any]]) -> Sheet:
+    return Sheet("Summary", ["Item", "Value"], [list(line) for line in lines])

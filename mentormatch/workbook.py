@@ -1,0 +1,566 @@
+"""Safe, atomic Excel and CSV output: applicant text is never written as a formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from copy import copy
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from enum import Enum
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import Outline, PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from mentormatch.errors import OutputError
+
+__all__ = [
+    "EXCEL_CELL_LIMIT",
+    "WRITE_ONLY_THRESHOLD",
+    "Sheet",
+    "check_output_path",
+    "safe_text",
+    "write_csv",
+    "write_workbook",
+]
+
+# Above this many data rows (all sheets together) the workbook is streamed with openpyxl's
+# write-only mode. What that costs: column widths are estimated from the first
+# WIDTH_SAMPLE_ROWS rows instead of all of them; every other feature (formula safety, header
+# style, frozen header, auto-filter, drop-downs, wrapping, outline groups, print setup) is kept.
+# openpyxl also spools each sheet to a temporary file in the system temp folder while writing.
+WRITE_ONLY_THRESHOLD = 20_000
+WIDTH_SAMPLE_ROWS = 200
+
+EXCEL_CELL_LIMIT = 32_767  # characters (UTF-16 code units) in one cell
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
+SHEET_NAME_LIMIT = 31
+MIN_WIDTH = 8
+MAX_WIDTH = 60
+_LIST_FORMULA_LIMIT = 255  # Excel rejects an inline drop-down list longer than this
+
+CREATOR = "mentormatch"
+LONDON = ZoneInfo("Europe/London")
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
+_HEADER_ALIGNMENT = Alignment(vertical="top")
+_TOP = Alignment(vertical="top")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+# Characters an .xlsx cannot hold: openpyxl's control characters, plus lone surrogates and
+# U+FFFE/U+FFFF, which are not valid XML and would make the file unreadable.
+_UNWRITABLE_RE = re.compile(ILLEGAL_CHARACTERS_RE.pattern + r"|[\ud800-\udfff\ufffe\uffff]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SHEET_NAME_BAD_RE = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
+
+
+@dataclass
+class Sheet:
+    """One worksheet: a header row from ``columns``, then one row per item of ``rows``.
+
+    ``wrap`` names columns whose long text wraps; ``dropdowns`` maps a column to the values
+    offered in a drop-down list; ``group_by`` outline-groups consecutive rows that share that
+    column's value under the first of them.
+    """
+
+    name: str
+    columns: list[str]
+    rows: Sequence[Sequence[Any]]
+    wrap: frozenset[str] = frozenset()
+    dropdowns: dict[str, list[str]] = field(default_factory=dict)
+    group_by: str | None = None
+
+
+# --------------------------------------------------------------------------- output paths
+
+
+def check_output_path(
+    path: Path, *, force: bool, inputs: Sequence[Path] = (), suffix: str | None = None
+) -> None:
+    """Raise OutputError unless ``path`` can be written without harm.
+
+    Refuses a path that is one of ``inputs`` (even with ``force``), a path whose folder does
+    not exist, a path with the wrong ``suffix`` (e.g. ``".xlsx"``; not checked when None), a
+    folder, and an existing file unless ``force``.
+    """
+    path = Path(path)
+    for source in inputs:
+        if _same_file(path, Path(source)):
+            raise OutputError(
+                f"{path} would overwrite the input {source}",
+                hint="choose a different name for the output file",
+            )
+    if suffix is not None and path.suffix.lower() != suffix.lower():
+        raise OutputError(
+            f"{path} should end in {suffix}",
+            hint=f"name the output file something like {path.stem or 'output'}{suffix}",
+        )
+    folder = path.parent
+    if not folder.is_dir():
+        raise OutputError(
+            f"the folder {folder} does not exist",
+            hint="create the folder first, or choose an output path in an existing folder",
+        )
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder", hint="give a file name for the output")
+    if (path.exists() or path.is_symlink()) and not force:
+        raise OutputError(f"{path} exists; use --force to replace it")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    with suppress(OSError):
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)  # also catches hard links
+    try:
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+@contextmanager
+def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
+    """Yield a temporary file beside ``path``; move it into place only if the block succeeds."""
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create a file in {path.parent}: {exc.strerror or exc}",
+            hint="check that the folder is writable",
+        ) from exc
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w+b") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, _new_file_mode(path))
+        try:
+            os.replace(tmp, path)
+        except PermissionError as exc:
+            raise OutputError(
+                f"cannot replace {path}: {exc.strerror or exc}",
+                hint="close the file if it is open in Excel, then run again",
+            ) from exc
+    except BaseException as exc:
+        with suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError):
+            raise OutputError(f"could not write {path}: {exc.strerror or exc}") from exc
+        raise
+
+
+def _new_file_mode(path: Path) -> int:
+    """Keep the permissions of the file being replaced, else the usual ones for a new file."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+# --------------------------------------------------------------------------- values
+
+
+def safe_text(value: str) -> str:
+    """Return ``value`` for a CSV cell: text that a spreadsheet would run as a formula gets "'"."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _clean_text(text: str) -> str:
+    """Drop characters an .xlsx cannot hold, use LF line breaks, cap at Excel's cell limit."""
+    text = _UNWRITABLE_RE.sub("", text)
+    if "\r" in text:
+        # XML readers (Excel, LibreOffice, openpyxl) turn a raw CR into LF on reading, and the
+        # standard-library XML writer openpyxl falls back on cannot escape it: normalise here
+        # so every reader sees the same text.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) > EXCEL_CELL_LIMIT // 2:  # Excel counts UTF-16 code units
+        encoded = text.encode("utf-16-le")
+        if len(encoded) > 2 * EXCEL_CELL_LIMIT:
+            text = encoded[: 2 * EXCEL_CELL_LIMIT].decode("utf-16-le", "ignore")
+    return text
+
+
+def _is_missing(value: Any) -> bool:
+    if value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float | np.floating):
+        return math.isnan(value)
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        return bool(np.isnat(value))
+    if isinstance(value, Decimal):
+        return value.is_nan()
+    return False
+
+
+def _naive_london(value: datetime) -> datetime:
+    if value.tzinfo is not None and value.utcoffset() is not None:
+        value = value.astimezone(LONDON).replace(tzinfo=None)
+    elif value.tzinfo is not None:
+        value = value.replace(tzinfo=None)
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime(warn=False)
+    return value
+
+
+def _plain_value(value: Any) -> Any:
+    """Turn ``value`` into None, str, bool, int, float, Decimal, date, datetime, time or timedelta.
+
+    Missing values become None, tz-aware datetimes become London local time without tzinfo,
+    and anything unknown becomes its text (so it can never be taken for a formula).
+    """
+    if isinstance(value, Enum):
+        value = value.value
+    if value is None or isinstance(value, str | bool):
+        return value
+    if _is_missing(value):
+        return None
+    if isinstance(value, np.generic):
+        if isinstance(value, np.datetime64):
+            return _naive_london(pd.Timestamp(value).to_pydatetime(warn=False))
+        if isinstance(value, np.timedelta64):
+            return pd.Timedelta(value).to_pytimedelta()
+        value = value.item()
+        if isinstance(value, bytes | str):
+            return _plain_value(value)
+    if isinstance(value, datetime):
+        return _naive_london(value)
+    if isinstance(value, pd.Timedelta):
+        return value.to_pytimedelta()
+    if isinstance(value, time):
+        return value.replace(tzinfo=None)
+    if isinstance(value, date | timedelta | int | Decimal):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)  # Excel has no infinity
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def _xlsx_value(value: Any) -> Any:
+    value = _plain_value(value)
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, Decimal) and not value.is_finite():
+        return str(value)
+    return value
+
+
+def _csv_value(value: Any) -> Any:
+    value = _plain_value(value)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return safe_text(value)
+    return value
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def write_csv(
+    path: Path,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    force: bool = False,
+    inputs: Sequence[Path] = (),
+) -> None:
+    """Write a UTF-8 (with BOM, for Excel) CSV atomically; text is guarded by ``safe_text``."""
+    path = Path(path)
+    check_output_path(path, force=force, inputs=inputs, suffix=".csv")
+    with _atomic_file(path) as handle:
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+        writer = csv.writer(text)
+        writer.writerow([_csv_value(name) for name in columns])
+        for row in rows:
+            writer.writerow([_csv_value(value) for value in row])
+        text.flush()
+        text.detach()  # leave the binary handle open for _atomic_file to sync and close
+
+
+# --------------------------------------------------------------------------- workbook
+
+
+def write_workbook(
+    path: Path,
+    sheets: Sequence[Sheet],
+    *,
+    force: bool = False,
+    inputs: Sequence[Path] = (),
+) -> None:
+    """Write ``sheets`` to an .xlsx file atomically, formatted for reading and printing."""
+    path = Path(path)
+    if not sheets:
+        raise ValueError("write_workbook needs at least one sheet")
+    for sheet in sheets:
+        _validate(sheet)
+    check_output_path(path, force=force, inputs=inputs, suffix=".xlsx")
+
+    write_only = sum(len(sheet.rows) for sheet in sheets) > WRITE_ONLY_THRESHOLD
+    workbook = Workbook(write_only=write_only)
+    if not write_only:
+        workbook.remove(workbook.active)
+    workbook.properties.creator = CREATOR
+    workbook.properties.lastModifiedBy = None
+
+    used: set[str] = set()
+    titles = [_unique_sheet_name(sheet.name, used) for sheet in sheets]
+    lists = _ListSheet(_unique_sheet_name("Lists", used))
+    for sheet, title in zip(sheets, titles, strict=True):
+        _write_sheet(workbook, sheet, title, write_only=write_only, lists=lists)
+    lists.write(workbook, write_only=write_only)
+
+    with _atomic_file(path) as handle:
+        workbook.save(handle)
+
+
+def _validate(sheet: Sheet) -> None:
+    known = set(sheet.columns)
+    named = set(sheet.wrap) | set(sheet.dropdowns)
+    if sheet.group_by is not None:
+        named.add(sheet.group_by)
+    unknown = sorted(named - known)
+    if unknown:
+        raise ValueError(f"sheet {sheet.name!r} has no column(s) {', '.join(unknown)}")
+    for column, allowed in sheet.dropdowns.items():
+        if not allowed:
+            raise ValueError(f"sheet {sheet.name!r}: drop-down for {column!r} has no values")
+    if len(sheet.columns) > EXCEL_MAX_COLUMNS:
+        raise OutputError(
+            f"sheet {sheet.name!r} has {len(sheet.columns)} columns; "
+            f"Excel allows {EXCEL_MAX_COLUMNS}"
+        )
+    if len(sheet.rows) + 1 > EXCEL_MAX_ROWS:
+        raise OutputError(
+            f"sheet {sheet.name!r} has {len(sheet.rows)} rows; "
+            f"Excel allows {EXCEL_MAX_ROWS - 1} below the header",
+            hint="split the output into several files",
+        )
+    for number, row in enumerate(sheet.rows, start=1):
+        if len(row) > len(sheet.columns):
+            raise ValueError(
+                f"sheet {sheet.name!r}: row {number} has {len(row)} values "
+                f"for {len(sheet.columns)} columns"
+            )
+
+
+def _unique_sheet_name(name: str, used: set[str]) -> str:
+    """Make ``name`` a legal Excel sheet name not in ``used`` (compared ignoring case)."""
+    clean = _SHEET_NAME_BAD_RE.sub("_", _UNWRITABLE_RE.sub("", name)).strip().strip("'").strip()
+    clean = clean[:SHEET_NAME_LIMIT].rstrip().rstrip("'") or "Sheet"
+    if clean.casefold() == "history":  # reserved by Excel
+        clean = "History_"
+    candidate, number = clean, 1
+    while candidate.casefold() in used:
+        number += 1
+        tail = f" ({number})"
+        candidate = clean[: SHEET_NAME_LIMIT - len(tail)].rstrip() + tail
+    used.add(candidate.casefold())
+    return candidate
+
+
+class _ListSheet:
+    """A hidden sheet holding drop-down lists too long (or with commas) to go inline."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.lists: list[list[str]] = []
+
+    def formula(self, allowed: Sequence[str]) -> str:
+        values = [_clean_text(str(value)) for value in allowed]
+        inline = '"' + ",".join(value.replace('"', '""') for value in values) + '"'
+        if len(inline) <= _LIST_FORMULA_LIMIT and not any("," in value for value in values):
+            return inline
+        if values in self.lists:
+            index = self.lists.index(values)
+        else:
+            self.lists.append(values)
+            index = len(self.lists) - 1
+        letter = get_column_letter(index + 1)
+        return f"{quote_sheetname(self.title)}!${letter}$1:${letter}${len(values)}"
+
+    def write(self, workbook: Workbook, *, write_only: bool) -> None:
+        if not self.lists:
+            return
+        ws = workbook.create_sheet(self.title)
+        ws.sheet_state = "hidden"
+        for row in range(max(len(values) for values in self.lists)):
+            cells = [values[row] if row < len(values) else None for values in self.lists]
+            _emit_row(ws, row + 1, cells, (), write_only=write_only)
+
+
+def _write_sheet(
+    workbook: Workbook, sheet: Sheet, title: str, *, write_only: bool, lists: _ListSheet
+) -> None:
+    ws = workbook.create_sheet(title)
+    columns = [_clean_text(str(name)) for name in sheet.columns]
+    n_rows, n_cols = len(sheet.rows), len(columns)
+
+    # Everything above the cell data must be set before the first row in write-only mode.
+    if n_cols:
+        ws.freeze_panes = "A2"
+        last = get_column_letter(n_cols)
+        ws.auto_filter.ref = f"A1:{last}{n_rows + 1}"
+        ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages tall as needed
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+
+    sample = sheet.rows if not write_only else list(islice(sheet.rows, WIDTH_SAMPLE_ROWS))
+    for index, width in enumerate(_column_widths(columns, sample), start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+
+    for column, allowed in sheet.dropdowns.items():
+        if n_rows == 0:
+            break
+        validation = DataValidation(
+            type="list",
+            formula1=lists.formula(allowed),
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Not in the list",
+            error="Choose a value from the drop-down list.",
+        )
+        for index, name in enumerate(sheet.columns, start=1):
+            if name == column:
+                letter = get_column_letter(index)
+                validation.add(f"{letter}2:{letter}{n_rows + 1}")
+        ws.data_validations.append(validation)  # write-only sheets lack add_data_validation
+
+    grouped = _grouped_rows(sheet)
+    if grouped:
+        ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=True)
+        ws.sheet_format.outlineLevelRow = 1
+
+    header = _style_template(ws, header=True)
+    _emit_row(ws, 1, columns, [header] * n_cols, write_only=write_only)
+
+    # When some text wraps, rows get tall: align every cell to the top so a row reads across.
+    styles: list[Any | None] = [None] * n_cols
+    if sheet.wrap:
+        wrap, top = _style_template(ws, alignment=_WRAP), _style_template(ws, alignment=_TOP)
+        styles = [wrap if name in sheet.wrap else top for name in sheet.columns]
+    for number, row in enumerate(sheet.rows, start=2):
+        if number in grouped:
+            ws.row_dimensions[number].outlineLevel = 1
+        values = [_xlsx_value(value) for value in row]
+        values.extend([None] * (n_cols - len(values)))
+        _emit_row(ws, number, values, styles, write_only=write_only)
+
+
+def _style_template(ws: Any, *, header: bool = False, alignment: Alignment | None = None) -> Any:
+    """A style registered once with the workbook, to be copied onto many cells."""
+    cell = WriteOnlyCell(ws)
+    if header:
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = _HEADER_ALIGNMENT
+    elif alignment is not None:
+        cell.alignment = alignment
+    return cell._style
+
+
+def _emit_row(
+    ws: Any,
+    number: int,
+    values: Sequence[Any],
+    styles: Sequence[Any | None],
+    *,
+    write_only: bool,
+) -> None:
+    """Write one row of converted values; every str is stored as text, never as a formula.
+
+    ``styles[i]`` is a template from ``_style_template`` (or None) for column i. Copying the
+    template (openpyxl's own idiom) is far faster than assigning Alignment objects per cell;
+    it is applied before the value so a date keeps the number format the value brings.
+    """
+    cells: list[Any] = []
+    for index, value in enumerate(values):
+        style = styles[index] if index < len(styles) else None
+        if value is None or (style is None and not isinstance(value, str)):
+            if write_only:
+                cells.append(value)
+            elif value is not None:
+                ws.cell(row=number, column=index + 1).value = value
+            continue
+        cell = WriteOnlyCell(ws) if write_only else ws.cell(row=number, column=index + 1)
+        if style is not None:
+            cell._style = copy(style)
+        cell.value = value
+        if isinstance(value, str):
+            cell.data_type = "s"  # else "=..." would be a formula and "#N/A" an error value
+        if write_only:
+            cells.append(cell)
+    if write_only:
+        ws.append(cells)
+
+
+def _grouped_rows(sheet: Sheet) -> set[int]:
+    """Worksheet row numbers to outline-group: every row of a run after the run's first."""
+    if sheet.group_by is None:
+        return set()
+    index = sheet.columns.index(sheet.group_by)
+    grouped: set[int] = set()
+    previous: Any = None
+    for number, row in enumerate(sheet.rows, start=2):
+        value = _plain_value(row[index]) if index < len(row) else None
+        if value is not None and value == previous:
+            grouped.add(number)
+        previous = value
+    return grouped
+
+
+def _column_widths(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[float]:
+    # Header: bold text plus the auto-filter button needs a few characters more.
+    longest = [len(name) + 4 for name in columns]
+    for row in rows:
+        for index, value in enumerate(row[: len(columns)]):
+            size = _display_width(value) + 2
+            if size > longest[index]:
+                longest[index] = size
+    return [float(min(MAX_WIDTH, max(MIN_WIDTH, size))) for size in longest]
+
+
+def _display_width(value: Any) -> int:
+    value = _plain_value(value)
+    if value is None:
+        return 0
+    if isinstance(value, str):
+        if len(value) > 4 * MAX_WIDTH and "\n" not in value[: 4 * MAX_WIDTH]:
+            return MAX_WIDTH
+        return max((len(line) for line in value.split("\n")), default=0)
+    if isinstance(value, bool):
+        return 5
+    if isinstance(value, datetime):
+        return 19  # yyyy-mm-dd h:mm:ss
+    if isinstance(value, date):
+        return 10
+    if isinstance(value, float):
+        return len(f"{value:.10g}")
+    return len(str(value))
