@@ -8,8 +8,10 @@ from typing import Any
 from mentormatch import __version__
 from mentormatch.applicants import Applicant
 from mentormatch.eligibility import Checked
+from mentormatch.matching import Matching
 from mentormatch.normalise import band_label
 from mentormatch.rulefile import Rules
+from mentormatch.scoring import SCORE_SCALE
 from mentormatch.workbook import Sheet
 
 REJECTED_COLUMNS = ["Row", "Name", "Email", "Role", "Rule", "Value seen", "Reason"]
@@ -109,3 +111,89 @@ def provenance(rules: Rules, inputs: Sequence[tuple[str, str]]) -> list[tuple[st
 
 def summary_sheet(lines: Sequence[tuple[str, Any]]) -> Sheet:
     return Sheet("Summary", ["Item", "Value"], [list(line) for line in lines])
+
+
+# --- the match workbook ---------------------------------------------------------------------------
+
+
+def _person_fields(rules: Rules) -> list[str]:
+    org = rules.spec.organisations.field if rules.spec.organisations else "organisation"
+    wanted = [org, "job_title"]
+    return [f for f in wanted if f in rules.spec.fields and not rules.spec.fields[f].special_category]
+
+
+def matches_sheet(matching: Matching, rules: Rules) -> Sheet:
+    spec = rules.spec.matching
+    assert spec is not None
+    r_label, g_label = role_label(rules, spec.receiver), role_label(rules, spec.giver)
+    fields = _person_fields(rules)
+    columns = ["Pair"]
+    for label in (r_label, g_label):
+        columns += [
+            f"{label} name",
+            f"{label} email",
+            *(f"{label} {field_label(rules, f).lower()}" for f in fields),
+        ]
+    columns += ["Score", "Why", "Decision"]
+    ordered = sorted(matching.pairs, key=lambda p: (p.giver.email or "", -p.score, p.receiver.email or ""))
+    rows = []
+    for n, pair in enumerate(ordered, start=1):
+        row: list[Any] = [f"P{n:03d}"]
+        for person in (pair.receiver, pair.giver):
+            row += [person.name, person.email, *applicant_cells(person, rules, fields)]
+        row += [pair.score, pair.why, ""]
+        rows.append(row)
+    group = f"{g_label} email"
+    return Sheet(
+        "Matches",
+        columns,
+        rows,
+        wrap=frozenset({"Why"}),
+        dropdowns={"Decision": ["keep", "reject"]},
+        group_by=group,
+    )
+
+
+def unmatched_sheet(matching: Matching, rules: Rules) -> Sheet:
+    fields = _person_fields(rules)
+    columns = ["Row", "Name", "Email", "Role", *(field_label(rules, f) for f in fields), "Reason"]
+    rows = [
+        [u.applicant.row, u.applicant.name, u.applicant.email, role_label(rules, u.role),
+         *applicant_cells(u.applicant, rules, fields), u.reason]
+        for u in sorted(matching.unmatched, key=lambda u: (u.applicant.source, u.applicant.row))
+    ]  # fmt: skip
+    return Sheet("Unmatched", columns, rows, wrap=frozenset({"Reason"}))
+
+
+def match_counts(checked: Checked, matching: Matching, rules: Rules) -> list[tuple[str, Any]]:
+    """Counts for the terminal and the Summary sheet."""
+    spec = rules.spec.matching
+    assert spec is not None
+    r_label, g_label = role_label(rules, spec.receiver).lower(), role_label(rules, spec.giver).lower()
+    matched_givers = len({p.giver.email for p in matching.pairs})
+    coverage = len(matching.pairs) / matching.receivers if matching.receivers else 0.0
+    lines: list[tuple[str, Any]] = [("Rows read", len(checked.applicants))]
+    lines += [(f"Eligible {r_label}s", matching.receivers), (f"Eligible {g_label}s", matching.givers)]
+    lines += [(f"{g_label.capitalize()} places offered", matching.places)]
+    lines += [("Pairs", len(matching.pairs)), (f"Matched {g_label}s", matched_givers)]
+    lines += [
+        (f"Unmatched {r_label}s", sum(1 for u in matching.unmatched if u.role == spec.receiver)),
+        (f"Unmatched {g_label}s", sum(1 for u in matching.unmatched if u.role == spec.giver)),
+        ("Rejected", len(checked.rejected)),
+    ]
+    lines += [(f"Rejected: {rule}", n) for rule, n in sorted(checked.rejected_per_rule().items())]
+    lines.append((f"Coverage ({r_label}s paired)", f"{coverage:.0%}"))
+    return lines
+
+
+def solve_lines(matching: Matching) -> list[tuple[str, Any]]:
+    s = matching.solution
+    return [
+        ("Objective", s.objective_text),
+        ("Optimal", "yes (proven)" if s.optimal else "NO: not proven optimal"),
+        ("Solver status", s.status),
+        ("Total score", f"{s.total_score / SCORE_SCALE:g}"),
+        ("Solver", f"{s.solver}, {s.method}"),
+        ("Solve time (s)", f"{s.seconds:.2f}"),
+        ("Allowed pairs considered", matching.candidate_pairs),
+    ]

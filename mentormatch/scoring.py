@@ -1,0 +1,404 @@
+"""Which pairs the hard rules allow and how good each is, computed over whole arrays at once."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mentormatch.applicants import Applicant
+from mentormatch.conditions import holds
+from mentormatch.normalise import BAND_RANK, key
+from mentormatch.rulefile import Rules
+from mentormatch.schema import MatchingSpec, ScorePart
+
+SCORE_SCALE = 100  # integer score points per score unit: the solver sees round(score * 100)
+CHUNK_CELLS = 4_000_000  # pairs scored at a time, to bound memory on large cohorts
+EARTH_KM = 6371.0
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side's people as arrays: identities, codes for compared fields, bands, goals."""
+
+    people: tuple[Applicant, ...]
+    ids: np.ndarray  # int64 identity code (shared between sides)
+    hashes: np.ndarray  # uint64 stable hash of the email, for tie-breaks
+    codes: dict[str, np.ndarray]  # field -> int64 code of the value (-1 = blank), shared coding
+    ranks: np.ndarray  # int64 band rank (-1 = blank)
+    places: np.ndarray  # int64 index into the places table (-1 = blank)
+    goals: dict[str, np.ndarray]  # multi field -> float32 one-hot (n, K), shared columns per field
+    bonus: dict[int, np.ndarray]  # score part index -> bool per person (priority parts)
+    capacity: np.ndarray  # int64 places offered (givers only; 1 for receivers)
+
+
+@dataclass(frozen=True)
+class HardRule:
+    """A named hard rule and its test over a block of pairs (True = allowed)."""
+
+    code: str
+    description: str  # "in your organisation": completes "of N mentors: 12 ..."
+    allowed: Callable[[np.ndarray, np.ndarray], np.ndarray]  # (receiver idx, giver idx) -> bool
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Every allowed pair as parallel arrays, with its integer score for the solver."""
+
+    left: np.ndarray
+    right: np.ndarray
+    score: np.ndarray  # int64 score points
+    tiebreak: np.ndarray  # int64 stable key per pair
+    must: np.ndarray  # bool
+
+
+class Scorer:
+    """Hard rules and score parts of one programme, over its receivers and givers."""
+
+    def __init__(self, rules: Rules, receivers: Sequence[Applicant], givers: Sequence[Applicant]) -> None:
+        spec = rules.spec.matching
+        assert spec is not None
+        self.rules = rules
+        self.spec: MatchingSpec = spec
+        self.receivers, self.givers = _sides(rules, spec, receivers, givers)
+        self.place_km = _place_distances(rules)
+        self.hard_rules = self._hard_rules()
+
+    # --- hard rules ---------------------------------------------------------------------------
+
+    def _hard_rules(self) -> list[HardRule]:
+        r, g, spec = self.receivers, self.givers, self.spec
+        giver = self.rules.spec.roles[spec.giver].label or spec.giver
+        rules = [HardRule("same-person", "are you", lambda i, j: r.ids[i] != g.ids[j])]
+        for name in spec.different:
+            rules.append(
+                HardRule(
+                    f"same-{name.replace('_', '-')}",
+                    f"share your {name.replace('_', ' ')}",
+                    _differ_on(r.codes[name], g.codes[name]),
+                )
+            )
+        if spec.band_gap is not None:
+            low, high = spec.band_gap.min, spec.band_gap.max
+            if low is not None:
+                rules.append(
+                    HardRule(
+                        "band-gap-too-small",
+                        f"are less than {low:g} band(s) above you",
+                        lambda i, j: _known(r.ranks[i], g.ranks[j]) & (g.ranks[j] - r.ranks[i] >= low),
+                    )
+                )
+            if high is not None:
+                rules.append(
+                    HardRule(
+                        "band-gap-too-large",
+                        f"are more than {high:g} band(s) above you",
+                        lambda i, j: _known(r.ranks[i], g.ranks[j]) & (g.ranks[j] - r.ranks[i] <= high),
+                    )
+                )
+        if spec.distance is not None and spec.distance.max is not None:
+            limit = spec.distance.max
+            rules.append(
+                HardRule(
+                    "too-far",
+                    f"are more than {limit:g} km away",
+                    lambda i, j: self.km(i, j) <= limit,
+                )
+            )
+        if spec.never_field is not None:
+            never = _never_pairs(self.rules, spec.never_field, r, g)
+            rules.append(
+                HardRule(
+                    "reporting-line",
+                    "are in your reporting line (line manager)",
+                    lambda i, j: ~_pair_in(i, j, never, len(g.people)),
+                )
+            )
+        rules.append(
+            HardRule("no-capacity", f"offered no places as {giver.lower()}", lambda i, j: g.capacity[j] > 0)
+        )
+        return rules
+
+    def km(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        a, b = self.receivers.places[i], self.givers.places[j]
+        known = (a >= 0) & (b >= 0)
+        km = np.full(np.broadcast(a, b).shape, np.inf)
+        km[known] = self.place_km[np.broadcast_to(a, km.shape)[known], np.broadcast_to(b, km.shape)[known]]
+        return km
+
+    def allowed(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """True where every hard rule allows the pair (i, j broadcast against each other)."""
+        ok = np.ones(np.broadcast(i, j).shape, dtype=bool)
+        for rule in self.hard_rules:
+            ok &= rule.allowed(i, j)
+        return ok
+
+    # --- scores -------------------------------------------------------------------------------
+
+    def part_values(self, index: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """The value in [0, 1] of score part ``index`` for pairs (i, j)."""
+        part = self.spec.score[index]
+        r, g = self.receivers, self.givers
+        shape = np.broadcast(i, j).shape
+        if part.part == "goals":
+            assert part.field is not None
+            value = _share(r.goals[part.field], g.goals[part.offer_field or part.field], i, j)
+            if part.both_ways:
+                back = _share(g.goals[part.field], r.goals[part.offer_field or part.field], j, i)
+                value = (value + back) / 2
+            return np.broadcast_to(value, shape)
+        if part.part == "band_gap":
+            assert part.best is not None
+            gap = (g.ranks[j] - r.ranks[i]).astype(float)
+            value = np.clip(1.0 - part.falloff * np.abs(gap - part.best), 0.0, 1.0)
+            return np.where(_known(r.ranks[i], g.ranks[j]), value, 0.0)
+        if part.part == "priority":
+            person = r.bonus[index][i] if part.role == self.spec.receiver else g.bonus[index][j]
+            return np.broadcast_to(person.astype(float), shape)
+        if part.part in {"same", "different"}:
+            assert part.field is not None
+            a, b = r.codes[part.field][i], g.codes[part.field][j]
+            equal = (a == b) & (a >= 0)
+            wanted = equal if part.part == "same" else (a != b) & (a >= 0) & (b >= 0)
+            return np.broadcast_to(wanted.astype(float), shape)
+        if part.part == "distance":
+            limit = self.spec.distance.max if self.spec.distance and self.spec.distance.max else 100.0
+            km = self.km(i, j)
+            return np.where(np.isfinite(km), np.clip(1.0 - km / limit, 0.0, 1.0), 0.0)
+        raise ValueError(f"unknown score part {part.part}")  # pragma: no cover - schema forbids
+
+    def scores(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Total score (sum of weight x value) for pairs (i, j)."""
+        total = np.zeros(np.broadcast(i, j).shape)
+        for index, part in enumerate(self.spec.score):
+            total += part.weight * self.part_values(index, i, j)
+        return total
+
+    def max_score(self) -> float:
+        return float(sum(part.weight for part in self.spec.score))
+
+    # --- candidates ---------------------------------------------------------------------------
+
+    def candidates(self, must: Sequence[tuple[int, int]] = (), minimum: float | None = None) -> Candidates:
+        """Every allowed pair with its integer score, built block by block of receivers."""
+        lefts, rights, points = [], [], []
+        for block in self._blocks():
+            i = block[:, None]
+            j = np.arange(len(self.givers.people))[None, :]
+            ok = self.allowed(i, j)
+            score = self.scores(i, j)
+            if minimum is not None:
+                ok &= score >= minimum - 1e-9
+            bi, bj = np.nonzero(ok)
+            lefts.append(block[bi])
+            rights.append(bj)
+            points.append(np.rint(score[bi, bj] * SCORE_SCALE).astype(np.int64))
+        left = np.concatenate(lefts) if lefts else np.zeros(0, np.int64)
+        right = np.concatenate(rights) if rights else np.zeros(0, np.int64)
+        score = np.concatenate(points) if points else np.zeros(0, np.int64)
+        is_must = np.zeros(len(left), dtype=bool)
+        if must:
+            edge = {(int(a), int(b)): e for e, (a, b) in enumerate(zip(left, right, strict=True))}
+            for pair in must:
+                is_must[edge[pair]] = True
+        tiebreak = _mix(self.receivers.hashes[left], self.givers.hashes[right])
+        return Candidates(left.astype(np.int64), right.astype(np.int64), score, tiebreak, is_must)
+
+    def _blocks(self) -> Iterator[np.ndarray]:
+        n, m = len(self.receivers.people), max(1, len(self.givers.people))
+        step = max(1, CHUNK_CELLS // m)
+        for start in range(0, n, step):
+            yield np.arange(start, min(n, start + step))
+
+    def blocking_rules(self, i: int) -> list[tuple[HardRule, int]]:
+        """For receiver i: each hard rule with how many givers it rules out (first rule wins)."""
+        j = np.arange(len(self.givers.people))
+        left = np.full(len(j), True)
+        counts = []
+        for rule in self.hard_rules:
+            out = left & ~rule.allowed(np.full(len(j), i), j)
+            counts.append((rule, int(out.sum())))
+            left &= ~out
+        return counts
+
+    def giver_blocking_rules(self, j: int) -> list[tuple[HardRule, int]]:
+        """For giver j: each hard rule with how many receivers it rules out (first rule wins)."""
+        i = np.arange(len(self.receivers.people))
+        left = np.full(len(i), True)
+        counts = []
+        for rule in self.hard_rules:
+            out = left & ~rule.allowed(i, np.full(len(i), j))
+            counts.append((rule, int(out.sum())))
+            left &= ~out
+        return counts
+
+
+# --- building the sides ---------------------------------------------------------------------------
+
+
+def _sides(
+    rules: Rules, spec: MatchingSpec, receivers: Sequence[Applicant], givers: Sequence[Applicant]
+) -> tuple[Side, Side]:
+    everyone = [*receivers, *givers]
+    emails = {email: n for n, email in enumerate(dict.fromkeys(a.email for a in everyone))}
+    code_fields = set(spec.different) | {
+        p.field for p in spec.score if p.part in {"same", "different"} and p.field
+    }
+    goal_fields = {f for p in spec.score if p.part == "goals" for f in (p.field, p.offer_field) if f}
+    codes = {name: _codes(everyone, name) for name in code_fields}
+    goals = {name: _one_hot(everyone, name) for name in goal_fields}
+    places = {name: n for n, name in enumerate(rules.spec.places)}
+    bonus_parts = {n: p for n, p in enumerate(spec.score) if p.part == "priority"}
+    cut = len(receivers)
+
+    def side(people: Sequence[Applicant], part: slice, giving: bool) -> Side:
+        role = spec.giver if giving else spec.receiver
+        bonus = {
+            n: np.array(
+                [p.role == role and p.when is not None and holds(p.when, a, rules) for a in people],
+                dtype=bool,
+            )
+            for n, p in bonus_parts.items()
+        }
+        return Side(
+            people=tuple(people),
+            ids=np.array([emails[a.email] for a in people], dtype=np.int64),
+            hashes=np.array([_hash(a.email or f"row{a.row}") for a in people], dtype=np.uint64),
+            codes={name: c[part] for name, c in codes.items()},
+            ranks=np.array([_rank(a.value(spec.band_field)) for a in people], dtype=np.int64),
+            places=np.array([places.get(a.value(spec.place_field), -1) for a in people], dtype=np.int64),
+            goals={name: g[part] for name, g in goals.items()},
+            bonus=bonus,
+            capacity=_capacity(people, spec) if giving else np.ones(len(people), dtype=np.int64),
+        )
+
+    return side(receivers, slice(0, cut), False), side(givers, slice(cut, None), True)
+
+
+def _codes(people: Sequence[Applicant], name: str) -> np.ndarray:
+    index: dict[str, int] = {}
+    out = np.full(len(people), -1, dtype=np.int64)
+    for n, person in enumerate(people):
+        value = person.value(name)
+        if value is not None and value != ():
+            out[n] = index.setdefault(key(value), len(index))
+    return out
+
+
+def _one_hot(people: Sequence[Applicant], name: str) -> np.ndarray:
+    index: dict[str, int] = {}
+    rows = []
+    for person in people:
+        value = person.value(name) or ()
+        items = value if isinstance(value, tuple) else (value,)
+        rows.append([index.setdefault(key(item), len(index)) for item in items])
+    table = np.zeros((len(people), max(1, len(index))), dtype=np.float32)
+    for n, columns in enumerate(rows):
+        table[n, columns] = 1.0
+    return table
+
+
+def _rank(value: object) -> int:
+    return BAND_RANK[value] if isinstance(value, str) and value in BAND_RANK else -1
+
+
+def _capacity(people: Sequence[Applicant], spec: MatchingSpec) -> np.ndarray:
+    out = np.full(len(people), spec.capacity.default, dtype=np.int64)
+    if spec.capacity.field is not None:
+        for n, person in enumerate(people):
+            value = person.value(spec.capacity.field)
+            if isinstance(value, float) and value >= 0:
+                out[n] = min(int(value), spec.capacity.max)
+    return out
+
+
+def _hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+
+
+def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A stable 63-bit key per pair from both people's hashes (order of sides matters)."""
+    with np.errstate(over="ignore"):
+        x = a * np.uint64(0x9E3779B97F4A7C15) ^ (b + np.uint64(0x632BE59BD9B4E019))
+        x ^= x >> np.uint64(31)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(29)
+    return (x >> np.uint64(1)).astype(np.int64)
+
+
+def _known(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a >= 0) & (b >= 0)
+
+
+def _differ_on(a: np.ndarray, b: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    return lambda i, j: _differ(a[i], b[j])
+
+
+def _differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Different values, or a blank on either side (nothing says they are the same)."""
+    return (a != b) | (a < 0) | (b < 0)
+
+
+def _share(goals: np.ndarray, offers: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Share of the first side's goals the second side offers; 0 when no goals were given."""
+    rows_i = np.unique(i.ravel())
+    rows_j = np.unique(j.ravel())
+    overlap = goals[rows_i] @ offers[rows_j].T  # (len(rows_i), len(rows_j))
+    wanted = goals[rows_i].sum(axis=1)
+    share = np.divide(overlap, wanted[:, None], out=np.zeros_like(overlap), where=wanted[:, None] > 0)
+    pos_i = np.searchsorted(rows_i, i)
+    pos_j = np.searchsorted(rows_j, j)
+    return share[pos_i, pos_j].astype(float)
+
+
+def _never_pairs(rules: Rules, field: str, r: Side, g: Side) -> np.ndarray:
+    """(receiver, giver) index pairs that must never be matched, from either side's answer."""
+    by_email_r = {a.email: n for n, a in enumerate(r.people)}
+    by_email_g = {a.email: n for n, a in enumerate(g.people)}
+    pairs = set()
+    for n, person in enumerate(r.people):
+        for email in _emails(person.value(field)):
+            if email in by_email_g:
+                pairs.add((n, by_email_g[email]))
+    for n, person in enumerate(g.people):
+        for email in _emails(person.value(field)):
+            if email in by_email_r:
+                pairs.add((by_email_r[email], n))
+    return np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+
+
+def _emails(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, tuple):
+        return tuple(v for v in value if isinstance(v, str))
+    return ()
+
+
+def _pair_in(i: np.ndarray, j: np.ndarray, pairs: np.ndarray, n_givers: int) -> np.ndarray:
+    if len(pairs) == 0:
+        return np.zeros(np.broadcast(i, j).shape, dtype=bool)
+    codes = np.sort(pairs[:, 0] * n_givers + pairs[:, 1])
+    wanted = i * n_givers + j
+    pos = np.clip(np.searchsorted(codes, wanted), 0, len(codes) - 1)
+    return codes[pos] == wanted
+
+
+def _place_distances(rules: Rules) -> np.ndarray:
+    """Great-circle kilometres between every two places of the rule file's table."""
+    coords = np.radians(np.array(list(rules.spec.places.values()), dtype=float).reshape(-1, 2))
+    lat, lon = coords[:, 0][:, None], coords[:, 1][:, None]
+    dlat, dlon = lat - lat.T, lon - lon.T
+    h = np.sin(dlat / 2) ** 2 + np.cos(lat) * np.cos(lat.T) * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def part_label(part: ScorePart) -> str:
+    return part.label or part.part.replace("_", " ")
+
+
+def km_text(km: float) -> str:
+    return f"{km:.0f} km" if math.isfinite(km) else "distance unknown"
