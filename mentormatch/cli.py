@@ -125,7 +125,8 @@ def step(message: str) -> Iterator[None]:
 
 
 def _say(message: str) -> None:
-    if not State.quiet:
+    """A progress line on stderr, only when a person is watching a terminal."""
+    if not State.quiet and err.is_terminal:
         err.print(f"[dim]{message}…[/]", markup=True, highlight=False)
 
 

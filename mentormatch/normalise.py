@@ -59,7 +59,7 @@ def parse_band(value: object, grades: dict[str, str] | None = None) -> str:
         for grade, band in grades.items():
             if key(grade) == wanted:
                 return canonical_band(band)
-    lowered = text.lower().replace("–", "-").replace("—", "-")
+    lowered = text.lower().replace("–", "-").replace("—", "-").rstrip(".")
     rest = _BAND_PREFIX.sub("", lowered, count=1).strip()
     rest = re.sub(r"\s*\(.*\)\s*$", "", rest)  # "Band 7 (senior)"
     ranged = _BAND_8_RANGE.match(rest)
@@ -130,6 +130,10 @@ def parse_years(value: object) -> Years:
     if re.match(r"^\s*-\s*\d", t):
         raise Unreadable(f"'{text}' is negative")
     t = re.sub(r"\bhalf an? (year|month)", r"0.5 \1", t)
+    t = re.sub(r"(\d+) and a half (years?|months?)", lambda m: f"{int(m.group(1)) + 0.5} {m.group(2)}", t)
+    both = re.fullmatch(r"\s*(\d+)\s*years?,?\s*(?:and\s*)?(\d+)\s*months?\s*", t)
+    if both:
+        return _checked(Years(*(2 * [int(both.group(1)) + int(both.group(2)) / 12])), text)
     t = re.sub(r"\ban? (year|month)", r"1 \1", t)
     for word, number in _WORDS.items():
         t = re.sub(rf"\b{word}\b", str(number), t)
@@ -218,7 +222,7 @@ def parse_number(value: object) -> float:
 
 # --- emails, organisations ---------------------------------------------------------------------
 
-_EMAIL = re.compile(r"^[^@\s<>(),;:\"']+@[^@\s<>(),;:\"']+\.[a-z]{2,}$")
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"']+\.[a-z]{2,}$")
 
 
 def parse_email(value: object) -> str:
@@ -245,12 +249,14 @@ def organisation_index(names: dict[str, list[str]]) -> dict[str, str]:
     return index
 
 
-_ORG_FILLER = re.compile(r"(university|hospitals?|nhs|foundation|trust|the|of)")
+_ORG_FILLER = frozenset({"university", "hospital", "hospitals", "nhs", "foundation", "trust", "the", "of", "ft"})
 
 
 def _org_core(name: str) -> str:
     """A looser key that ignores the filler words people drop or reorder in trust names."""
-    return _ORG_FILLER.sub("", key(name))
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    words = re.findall(r"[a-z0-9]+", folded.replace("&", " and "))
+    return "".join(w for w in words if w not in _ORG_FILLER)
 
 
 def parse_organisation(value: object, index: dict[str, str]) -> str:

@@ -133,6 +133,7 @@ def matches_sheet(matching: Matching, rules: Rules) -> Sheet:
             f"{label} name",
             f"{label} email",
             *(f"{label} {field_label(rules, f).lower()}" for f in fields),
+            f"{label} row",
         ]
     columns += ["Score", "Why", "Decision"]
     ordered = sorted(matching.pairs, key=lambda p: (p.giver.email or "", -p.score, p.receiver.email or ""))
@@ -140,7 +141,7 @@ def matches_sheet(matching: Matching, rules: Rules) -> Sheet:
     for n, pair in enumerate(ordered, start=1):
         row: list[Any] = [f"P{n:03d}"]
         for person in (pair.receiver, pair.giver):
-            row += [person.name, person.email, *applicant_cells(person, rules, fields)]
+            row += [person.name, person.email, *applicant_cells(person, rules, fields), person.row]
         row += [pair.score, pair.why, ""]
         rows.append(row)
     group = f"{g_label} email"

@@ -112,7 +112,7 @@ def _describe(path: Path, exc: ValidationError) -> str:
     errors = exc.errors()
     first = errors[0]
     loc = [str(part) for part in first["loc"]]
-    key_path = _key_path(loc)
+    key_path = _key_path(loc[:-1] if first["type"] == "extra_forbidden" else loc)
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     if first["type"] == "extra_forbidden":
         bad = loc[-1]

@@ -293,7 +293,8 @@ def write_csv(
     path = Path(path)
     check_output_path(path, force=force, inputs=inputs, suffix=".csv")
     with _atomic_file(path) as handle:
-        text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+        # errors="replace": a lone surrogate (undecodable input) becomes "?" instead of a crash
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
         writer = csv.writer(text)
         writer.writerow([_csv_value(name) for name in columns])
         for row in rows:
@@ -330,12 +331,32 @@ def write_workbook(
     used: set[str] = set()
     titles = [_unique_sheet_name(sheet.name, used) for sheet in sheets]
     lists = _ListSheet(_unique_sheet_name("Lists", used))
-    for sheet, title in zip(sheets, titles, strict=True):
-        _write_sheet(workbook, sheet, title, write_only=write_only, lists=lists)
-    lists.write(workbook, write_only=write_only)
+    try:
+        for sheet, title in zip(sheets, titles, strict=True):
+            _write_sheet(workbook, sheet, title, write_only=write_only, lists=lists)
+        lists.write(workbook, write_only=write_only)
+        with _atomic_file(path) as handle:
+            workbook.save(handle)
+    except BaseException:
+        if write_only:
+            _discard_write_only(workbook)
+        raise
 
-    with _atomic_file(path) as handle:
-        workbook.save(handle)
+
+def _discard_write_only(workbook: Workbook) -> None:
+    """Best effort: close an abandoned write-only workbook and delete its spool files now.
+
+    openpyxl spools each write-only sheet (applicant data) to the system temp folder and would
+    only delete those files when Python exits; a save that succeeded has already removed them.
+    """
+    for ws in workbook.worksheets:
+        writer = getattr(ws, "_writer", None)
+        if writer is None:  # nothing written yet (closing would create a spool file)
+            continue
+        with suppress(Exception):
+            ws.close()
+        with suppress(Exception):
+            os.remove(writer.out)
 
 
 def _validate(sheet: Sheet) -> None:
@@ -351,8 +372,7 @@ def _validate(sheet: Sheet) -> None:
             raise ValueError(f"sheet {sheet.name!r}: drop-down for {column!r} has no values")
     if len(sheet.columns) > EXCEL_MAX_COLUMNS:
         raise OutputError(
-            f"sheet {sheet.name!r} has {len(sheet.columns)} columns; "
-            f"Excel allows {EXCEL_MAX_COLUMNS}"
+            f"sheet {sheet.name!r} has {len(sheet.columns)} columns; Excel allows {EXCEL_MAX_COLUMNS}"
         )
     if len(sheet.rows) + 1 > EXCEL_MAX_ROWS:
         raise OutputError(
@@ -363,8 +383,7 @@ def _validate(sheet: Sheet) -> None:
     for number, row in enumerate(sheet.rows, start=1):
         if len(row) > len(sheet.columns):
             raise ValueError(
-                f"sheet {sheet.name!r}: row {number} has {len(row)} values "
-                f"for {len(sheet.columns)} columns"
+                f"sheet {sheet.name!r}: row {number} has {len(row)} values for {len(sheet.columns)} columns"
             )
 
 

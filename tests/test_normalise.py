@@ -46,6 +46,7 @@ GRADES = {"Consultant": "8a", "Specialty Doctor": "7"}
         ("Band 9", "9"),
         ("  band 4 ", "4"),
         ("Band 7 (senior)", "7"),
+        ("Band 6.", "6"),
         ("Consultant", "8a"),
         ("consultant", "8a"),
         ("Specialty doctor", "7"),
@@ -95,6 +96,9 @@ def test_canonical_band(text: object, band: str) -> None:
         ("two years", 2, 2),
         ("2.5 yrs", 2.5, 2.5),
         ("8 years or more", 8, math.inf),
+        ("1 year 6 months", 1.5, 1.5),
+        ("4 years and 3 months", 4.25, 4.25),
+        ("2 and a half years", 2.5, 2.5),
     ],
 )
 def test_parse_years(text: object, low: float, high: float) -> None:
@@ -174,6 +178,7 @@ def test_parse_number_unreadable(text: object) -> None:
         ("jane.smith@nhs.net", "jane.smith@nhs.net"),
         ("Jane Smith <Jane.Smith@nhs.net>", "jane.smith@nhs.net"),
         ("mailto:a.b@kentcht.nhs.uk", "a.b@kentcht.nhs.uk"),
+        ("Siobhan.O'Neill@nhs.net", "siobhan.o'neill@nhs.net"),
     ],
 )
 def test_parse_email(text: str, email: str) -> None:
@@ -205,6 +210,7 @@ ORGS = organisation_index(
             "East Kent Hospitals University NHS Foundation Trust",
         ),
         ("Medway Foundation Trust", "Medway NHS Foundation Trust"),
+        ("Medway NHS FT", "Medway NHS Foundation Trust"),
         ("Maidstone & Tunbridge Wells NHS Trust", "Maidstone and Tunbridge Wells NHS Trust"),
         ("Guy's and St Thomas'", "Guy's and St Thomas'"),
     ],

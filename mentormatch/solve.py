@@ -1,0 +1,682 @@
+"""Pair people optimally: an exact bipartite b-matching solved as an LP with HiGHS or CBC."""
+
+# Why the answer is exact
+# -----------------------
+# Variables: one x_e in [0, 1] per candidate edge e = (i, j). Rows: sum_j x_ij <= 1 for each left
+# person i, sum_i x_ij <= capacity_j for each right person j; a 'must' edge has lower bound 1.
+#
+# 1. The matrix of a bipartite graph's incidence rows is totally unimodular (TU) and every bound
+#    and right-hand side is an integer, so each vertex of the LP polytope is 0/1: the LP optimum
+#    is already an optimal pairing. Adding the row sum_e x_e = K keeps the matrix TU (Ghouila-
+#    Houri: put the new row and every chosen left row's complement... concretely, sign the new row
+#    +1 and every left and right row -1; each column then sums to 1 - [i chosen] - [j chosen], which
+#    lies in {-1, 0, 1}). Equivalently the fixed-cardinality b-matching is a min-cost flow of fixed
+#    value K. So both stages below are integral LPs; we still check the values and re-solve as a
+#    MIP if a solver ever returns a fractional point.
+# 2. "coverage-then-score" is lexicographic, solved in two stages. Stage 1 maximises sum x_e and
+#    gives K*, the most pairs possible (an LP over an integral polytope, so its value is K*).
+#    Stage 2 adds sum x_e = K* and maximises sum w_e x_e with w_e = s_e * T + t_e, where
+#    s_e = score_e - min(score) (a constant shift: every stage-2 solution has exactly K* edges),
+#    t_e in [1, R] is a tie-break drawn from a mixed hash of the edge's key, and T = K* R + 1.
+#    For two stage-2 solutions x, y with S(x) >= S(y) + 1 (scores are integers):
+#    W(x) - W(y) >= T - (K* R - K*) > 0. So max W picks the best total score and, among equal
+#    scores, the best tie-break sum: the tie-break can never outweigh one score point.
+#    "score" uses the same weights with K* replaced by P, an upper bound on the number of pairs
+#    (tie-break sums lie in [0, P R], and T = P R + 1 > P R).
+# 3. Numbers stay exact: R is the largest value with max(w) <= COEF_CAP = 1e9, so each weight is
+#    an integer far below 2**53 and below the 13 significant digits PuLP writes into CBC's MPS
+#    file, and every objective value is an integer below P * 1e9 < 2**53. Distinct objective
+#    values differ by at least 1, far above the solvers' 1e-7 optimality tolerances.
+# 4. Determinism: the tie-break depends only on each edge's key (given, or its (left, right)
+#    indices), never on the edge's position, so with distinct tie-break sums the optimum is unique
+#    and every solver, and every order of the edges, gives the same pairs. R shrinks as scores and
+#    pair counts grow (about 1e9 / (max score * pairs)); below R = 2 the tie-break is dropped and
+#    the objective text says ties are left to the solver.
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pulp
+
+from mentormatch.errors import InfeasibleError, SolverError
+
+try:
+    import highspy as _highspy
+except ImportError:  # pragma: no cover - highspy is a dependency; CBC is used without it
+    _highspy = None  # type: ignore[assignment]
+
+Objective = Literal["coverage-then-score", "score"]
+
+COEF_CAP = 1_000_000_000
+INTEGRALITY_TOL = 1e-6
+SOLVER_NAMES = ("highs", "cbc")
+LABELS = {"highs": "HiGHS", "cbc": "CBC"}
+DIRECT_MIN_EDGES = 20_000  # from this many edges HiGHS gets numpy arrays, not PuLP objects
+TIME_LIMIT_HINT = "Raise --time-limit, or leave it out to let the solver finish."
+
+
+@dataclass(frozen=True)
+class PairProblem:
+    """Candidate pairs between a left side (mentees) and a right side (mentors) with scores."""
+
+    n_left: int
+    n_right: int
+    left: np.ndarray
+    right: np.ndarray
+    score: np.ndarray
+    right_capacity: np.ndarray
+    must: np.ndarray | None = None
+    tiebreak: np.ndarray | None = None
+    objective: Objective = "coverage-then-score"
+
+
+@dataclass(frozen=True)
+class PairSolution:
+    """The chosen edges and how sure the solver is that they are the best."""
+
+    chosen: np.ndarray
+    coverage: int
+    total_score: int
+    optimal: bool
+    status: str
+    gap: float | None
+    solver: str
+    method: str
+    seconds: float
+    objective_text: str
+
+
+class PairingInfeasibleError(InfeasibleError):
+    """No pairing keeps every 'must' pair; ``conflicts`` names ("left", i) / ("right", j)."""
+
+    def __init__(
+        self, message: str, conflicts: list[tuple[str, int]] | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint)
+        self.conflicts: list[tuple[str, int]] = list(conflicts or [])
+
+
+@dataclass(frozen=True)
+class _Edges:
+    """The validated problem restricted to edges whose right person has capacity left."""
+
+    n_left: int
+    n_right: int
+    left: np.ndarray
+    right: np.ndarray
+    score: np.ndarray
+    must: np.ndarray
+    key: np.ndarray  # uint64, mixed
+    capacity: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One solver call: how it ended and the variable values it left."""
+
+    state: Literal["optimal", "stopped", "infeasible", "failed"]
+    values: np.ndarray | None
+    timed_out: bool = False
+    gap: float | None = None
+    detail: str = ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API
+
+
+def available_solvers() -> list[str]:
+    """Solvers PuLP can run here, best first: a subset of ["highs", "cbc"]."""
+    found = []
+    if _highspy is not None and pulp.HiGHS(msg=False).available():
+        found.append("highs")
+    if _cbc(mip=False, time_limit=None).available():
+        found.append("cbc")
+    return found
+
+
+def solve_pairs(
+    problem: PairProblem, *, solver: str = "auto", time_limit: float | None = None
+) -> PairSolution:
+    """Choose the best set of pairs for ``problem`` (see the module comment for the objective)."""
+    start = time.perf_counter()
+    if time_limit is not None and not time_limit > 0:
+        raise ValueError(f"time_limit must be positive seconds, got {time_limit!r}")
+    if problem.objective not in ("coverage-then-score", "score"):
+        raise ValueError(f"unknown objective {problem.objective!r}")
+    edges, active = _normalise(problem)
+    if edges.left.size == 0:
+        return _empty_solution(problem.objective, start)
+    name, note = _pick_solver(solver)
+    deadline = None if time_limit is None else start + time_limit
+    model: _PulpModel | _HighsModel
+    if name == "highs" and edges.left.size >= DIRECT_MIN_EDGES:
+        model = _HighsModel(edges)
+    else:
+        model = _PulpModel(edges, name)
+    outcome = _solve_stages(model, edges, problem.objective, deadline, note)
+    picked = np.sort(active[outcome.chosen]).astype(np.int64)
+    return PairSolution(
+        chosen=picked,
+        coverage=int(picked.size),
+        total_score=int(np.asarray(problem.score, dtype=np.int64)[picked].sum()),
+        optimal=outcome.optimal,
+        status=outcome.status,
+        gap=outcome.gap,
+        solver=LABELS[name],
+        method=outcome.method,
+        seconds=time.perf_counter() - start,
+        objective_text=_objective_text(problem.objective, outcome.tie),
+    )
+
+
+def solve_assignment_costs(costs: np.ndarray, *, solver: str = "auto") -> tuple[np.ndarray, int]:
+    """Assign every row to its own column at the least total integer cost (rows <= columns).
+
+    Solved by ``solve_pairs`` with objective "score" and score = max(cost) + 1 - cost >= 1: with
+    every score positive on a complete bipartite graph, a maximum-score pairing leaves no row
+    unpaired (a free column always exists), and among full assignments the highest score is the
+    lowest cost.
+    """
+    matrix = np.asarray(costs)
+    if matrix.ndim != 2 or matrix.shape[0] > matrix.shape[1]:
+        raise ValueError(f"costs must be a 2-D matrix with rows <= columns, got {matrix.shape}")
+    n_rows, n_cols = matrix.shape
+    if n_rows == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    cost = _as_int64("costs", matrix.ravel())
+    rows = np.repeat(np.arange(n_rows, dtype=np.int64), n_cols)
+    cols = np.tile(np.arange(n_cols, dtype=np.int64), n_rows)
+    problem = PairProblem(
+        n_left=n_rows,
+        n_right=n_cols,
+        left=rows,
+        right=cols,
+        score=int(cost.max()) + 1 - cost,
+        right_capacity=np.ones(n_cols, dtype=np.int64),
+        objective="score",
+    )
+    solution = solve_pairs(problem, solver=solver)
+    if not solution.optimal or solution.coverage != n_rows:
+        raise SolverError(
+            f"The assignment solve ended without a full optimal assignment: "
+            f"{solution.status}, {solution.coverage} of {n_rows} rows assigned."
+        )
+    assigned = np.empty(n_rows, dtype=np.int64)
+    assigned[rows[solution.chosen]] = cols[solution.chosen]
+    return assigned, int(cost[solution.chosen].sum())
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation and preparation
+
+
+def _as_int64(name: str, value: Any, length: int | None = None) -> np.ndarray:
+    """A 1-D int64 copy of ``value``; floats are accepted only when they hold whole numbers."""
+    arr = np.asarray(value)
+    if arr.ndim != 1 or (length is not None and arr.shape[0] != length):
+        expected = "" if length is None else f" of length {length}"
+        raise ValueError(f"{name} must be a 1-D array{expected}, got shape {arr.shape}")
+    if arr.dtype.kind in "biu" or arr.size == 0:
+        return arr.astype(np.int64)
+    if arr.dtype.kind == "f" and np.isfinite(arr).all() and (arr == np.rint(arr)).all():
+        return arr.astype(np.int64)
+    raise ValueError(f"{name} must hold integers, got dtype {arr.dtype}")
+
+
+def _normalise(problem: PairProblem) -> tuple[_Edges, np.ndarray]:
+    """Check the arrays, reject impossible 'must' pairs and drop edges to zero-capacity people."""
+    n_left, n_right = int(problem.n_left), int(problem.n_right)
+    if n_left < 0 or n_right < 0:
+        raise ValueError("n_left and n_right must be >= 0")
+    left = _as_int64("left", problem.left)
+    m = left.size
+    right = _as_int64("right", problem.right, m)
+    score = _as_int64("score", problem.score, m)
+    capacity = _as_int64("right_capacity", problem.right_capacity, n_right)
+    if m and (left.min() < 0 or left.max() >= n_left):
+        raise ValueError(f"left indices must lie in [0, {n_left})")
+    if m and (right.min() < 0 or right.max() >= n_right):
+        raise ValueError(f"right indices must lie in [0, {n_right})")
+    if m and score.min() < 0:
+        raise ValueError("scores must be >= 0")
+    if n_right and capacity.min() < 0:
+        raise ValueError("right_capacity must be >= 0")
+    must = np.zeros(m, dtype=bool) if problem.must is None else np.asarray(problem.must)
+    if must.shape != (m,) or must.dtype != bool:
+        raise ValueError(f"must must be a boolean array of length {m}")
+    pair_key = left.astype(np.uint64) * np.uint64(max(n_right, 1)) + right.astype(np.uint64)
+    if np.unique(pair_key).size != m:
+        raise ValueError("each (left, right) pair may appear only once among the edges")
+    if problem.tiebreak is None:
+        key = pair_key
+    else:
+        tiebreak = np.asarray(problem.tiebreak)
+        if tiebreak.shape != (m,) or tiebreak.dtype.kind not in "iu":
+            raise ValueError(f"tiebreak must be an integer array of length {m}")
+        key = tiebreak.astype(np.uint64)
+    _check_must(left[must], right[must], capacity, n_left, n_right)
+    active = np.flatnonzero(capacity[right] > 0) if m else np.zeros(0, dtype=np.int64)
+    edges = _Edges(
+        n_left=n_left,
+        n_right=n_right,
+        left=left[active],
+        right=right[active],
+        score=score[active],
+        must=must[active],
+        key=_mix64(key[active]),
+        capacity=capacity,
+    )
+    return edges, active
+
+
+def _check_must(left: np.ndarray, right: np.ndarray, capacity: np.ndarray, n_left: int, n_right: int) -> None:
+    """Raise PairingInfeasibleError when the 'must' edges alone break a limit."""
+    per_left = np.bincount(left, minlength=n_left)
+    per_right = np.bincount(right, minlength=n_right)
+    conflicts: list[tuple[str, int]] = []
+    reasons: list[str] = []
+    for i in np.flatnonzero(per_left > 1).tolist():
+        conflicts.append(("left", i))
+        reasons.append(f"{per_left[i]} 'must' pairs put left person #{i} in more than one pair")
+    for j in np.flatnonzero(per_right > capacity).tolist():
+        conflicts.append(("right", j))
+        count = int(per_right[j])
+        pairs = "pair gives" if count == 1 else "pairs give"
+        reasons.append(f"{count} 'must' {pairs} right person #{j} more than their capacity of {capacity[j]}")
+    if conflicts:
+        shown = "; ".join(reasons[:5])
+        more = f"; and {len(reasons) - 5} more" if len(reasons) > 5 else ""
+        raise PairingInfeasibleError(
+            shown + more,
+            conflicts=conflicts,
+            hint="Drop one of these 'must' pairs or raise the capacity, then run again.",
+        )
+
+
+def _mix64(keys: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser: spreads any integer keys evenly over uint64 (order independent)."""
+    z = keys.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        z = z + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _weights(shifted_score: np.ndarray, key: np.ndarray, max_pairs: int) -> tuple[np.ndarray, bool]:
+    """Integer weights s*T + t with t in [1, R], T = P*R + 1, max weight <= COEF_CAP."""
+    top = int(shifted_score.max())
+    pairs = max(max_pairs, 1)
+    ranks = (COEF_CAP - top) // (top * pairs + 1)
+    if ranks < 2:
+        if top * pairs >= 2**53:
+            raise SolverError(
+                "The scores are too large to add up exactly.",
+                hint="Use smaller whole-number score points.",
+            )
+        return shifted_score.copy(), False
+    scale = pairs * ranks + 1
+    tie = (key % np.uint64(ranks)).astype(np.int64) + 1
+    return shifted_score * scale + tie, True
+
+
+def _max_pairs_bound(edges: _Edges) -> int:
+    """An upper bound on the number of pairs: people with an edge, limited by capacity."""
+    left_count = int(np.count_nonzero(np.bincount(edges.left, minlength=edges.n_left)))
+    per_right = np.bincount(edges.right, minlength=edges.n_right)
+    return min(left_count, int(np.minimum(per_right, edges.capacity).sum()))
+
+
+def _capacity_rows(edges: _Edges) -> Iterator[tuple[str, np.ndarray, int]]:
+    """(name, edge indices, limit) for every row that can bind; one-edge left rows are bounds."""
+    for side, index, limit in (
+        ("L", edges.left, np.ones(edges.n_left, dtype=np.int64)),
+        ("R", edges.right, edges.capacity),
+    ):
+        counts = np.bincount(index, minlength=limit.size)
+        groups = np.split(np.argsort(index, kind="stable"), np.cumsum(counts)[:-1])
+        for node in np.flatnonzero(counts > limit).tolist():
+            yield f"{side}{node}", groups[node], int(limit[node])
+
+
+# ---------------------------------------------------------------------------------------------
+# Solving
+
+
+def _pick_solver(requested: str) -> tuple[str, str]:
+    """The solver to use and a note when the requested one is unavailable."""
+    wanted = requested.lower()
+    if wanted not in ("auto", *SOLVER_NAMES):
+        raise ValueError(f"solver must be 'auto', 'highs' or 'cbc', got {requested!r}")
+    found = available_solvers()
+    if not found:
+        raise SolverError(
+            "No solver is available: neither HiGHS (highspy) nor PuLP's CBC could be run.",
+            hint="Install highspy (pip install highspy) or reinstall PuLP.",
+        )
+    if wanted == "auto" or wanted in found:
+        return (found[0] if wanted == "auto" else wanted), ""
+    return found[0], f"{LABELS[wanted]} unavailable, used {LABELS[found[0]]}"
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What the stages settled on."""
+
+    chosen: np.ndarray
+    optimal: bool
+    status: str
+    gap: float | None
+    method: str
+    tie: bool
+
+
+def _solve_stages(
+    model: _PulpModel | _HighsModel,
+    edges: _Edges,
+    objective: Objective,
+    deadline: float | None,
+    note: str,
+) -> _Outcome:
+    """Stage 1 (most pairs) if asked, then the weighted stage; LP first, MIP if fractional."""
+    found: list[np.ndarray | None] = []
+    cardinality: int | None = None
+    if objective == "coverage-then-score":
+        first = model.solve(np.ones(edges.left.size, dtype=np.int64), None, False, deadline)
+        if first.state != "optimal" or first.values is None:
+            return _best_found(edges, first, found, objective, note, "LP (integral)", True)
+        cardinality = round(float(first.values.sum()))
+        found.append(_pairing(edges, first.values))
+        weights, tie = _weights(edges.score - edges.score.min(), edges.key, cardinality)
+    else:
+        weights, tie = _weights(edges.score, edges.key, _max_pairs_bound(edges))
+    run = model.solve(weights, cardinality, False, deadline)
+    method = "LP (integral)"
+    if run.state == "optimal" and run.values is not None and not _is_integral(run.values):
+        run = model.solve(weights, cardinality, True, deadline)
+        method = "MIP"
+    if run.state != "optimal" or run.values is None:
+        return _best_found(edges, run, found, objective, note, method, tie)
+    chosen = _pairing(edges, run.values)
+    if chosen is None:
+        raise SolverError(f"{model.label} returned values that are not a valid pairing.")
+    return _Outcome(chosen, True, "optimal" + (f" ({note})" if note else ""), None, method, tie)
+
+
+def _best_found(
+    edges: _Edges,
+    run: _Run,
+    found: list[np.ndarray | None],
+    objective: Objective,
+    note: str,
+    method: str,
+    tie: bool,
+) -> _Outcome:
+    """The best valid pairing seen before a solve stopped early; raise if there is none."""
+    if run.state == "infeasible":
+        raise PairingInfeasibleError(
+            "The solver found no pairing that keeps every 'must' pair within the capacities.",
+            hint="Check the 'must' pairs and the capacities.",
+        )
+    if run.state == "failed":
+        raise SolverError(f"The solver stopped without an answer ({run.detail}).")
+    if run.values is not None:
+        found = [*found, _pairing(edges, run.values)]
+    valid = [c for c in found if c is not None]
+    if not valid:
+        raise SolverError(
+            "The solver found no pairing within the time limit."
+            if run.timed_out
+            else f"The solver stopped early without a pairing ({run.detail}).",
+            hint=TIME_LIMIT_HINT,
+        )
+
+    def rank(chosen: np.ndarray) -> tuple[int, int]:
+        total = int(edges.score[chosen].sum())
+        return (chosen.size, total) if objective == "coverage-then-score" else (total, 0)
+
+    best = max(valid, key=rank)
+    base = "time-limit" if run.timed_out else "stopped early"
+    status = f"{base} (not proven optimal{'; ' + note if note else ''})"
+    return _Outcome(best, False, status, run.gap, method, tie)
+
+
+def _is_integral(values: np.ndarray) -> bool:
+    """True when every value lies within INTEGRALITY_TOL of 0 or 1."""
+    return bool(np.all(np.minimum(np.abs(values), np.abs(values - 1.0)) <= INTEGRALITY_TOL))
+
+
+def _pairing(edges: _Edges, values: np.ndarray) -> np.ndarray | None:
+    """Indices of the chosen edges when ``values`` is a valid 0/1 pairing, else None."""
+    if not _is_integral(values):
+        return None
+    chosen = np.flatnonzero(values > 0.5)
+    per_left = np.bincount(edges.left[chosen], minlength=edges.n_left)
+    per_right = np.bincount(edges.right[chosen], minlength=edges.n_right)
+    if per_left.max(initial=0) > 1 or np.any(per_right > edges.capacity):
+        return None
+    if not np.all(values[edges.must] > 0.5):
+        return None
+    return chosen
+
+
+def _objective_text(objective: Objective, tie: bool) -> str:
+    """The objective in words for reports."""
+    ties = "ties broken by a fixed key" if tie else "ties left to the solver"
+    if objective == "score":
+        return f"the highest total score ({ties})"
+    return f"first the most pairs, then the highest total score ({ties})"
+
+
+def _empty_solution(objective: Objective, start: float) -> PairSolution:
+    """Nothing to pair: an empty, trivially optimal answer without calling a solver."""
+    return PairSolution(
+        chosen=np.zeros(0, dtype=np.int64),
+        coverage=0,
+        total_score=0,
+        optimal=True,
+        status="optimal (nothing to pair)",
+        gap=None,
+        solver="none",
+        method="none",
+        seconds=time.perf_counter() - start,
+        objective_text=_objective_text(objective, True),
+    )
+
+
+def _remaining(deadline: float | None) -> float | None:
+    """Seconds left before ``deadline`` (None: no limit)."""
+    return None if deadline is None else deadline - time.perf_counter()
+
+
+def _cbc(*, mip: bool, time_limit: float | None) -> Any:
+    """PuLP's bundled CBC, quiet (its PuLP 4 deprecation warning is not for our users)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pulp.PULP_CBC_CMD(msg=False, mip=mip, timeLimit=time_limit, gapRel=0.0 if mip else None)
+
+
+_banner_silenced = False
+
+
+def _silence_highs_banner() -> None:
+    """HiGHS prints a banner to the C stdout on its first use; swallow it once."""
+    global _banner_silenced
+    if _banner_silenced or _highspy is None:
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        _highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+    _banner_silenced = True
+
+
+class _PulpModel:
+    """The pairing LP as a PuLP problem, solved by HiGHS (highspy API) or CBC."""
+
+    def __init__(self, edges: _Edges, solver: str) -> None:
+        self.solver = solver
+        self.label = LABELS[solver]
+        self.prob = pulp.LpProblem("pairs", pulp.LpMaximize)
+        width = len(str(edges.left.size))
+        lows = edges.must.astype(np.int64).tolist()
+        self.xs = [
+            self.prob.add_variable(f"x{k:0{width}d}", low, 1, pulp.LpInteger) for k, low in enumerate(lows)
+        ]
+        for name, rows, limit in _capacity_rows(edges):
+            expr = pulp.LpAffineExpression([(self.xs[k], 1) for k in rows.tolist()])
+            self.prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintLE, name, limit))
+        self.has_cardinality = False
+
+    def solve(self, weights: np.ndarray, cardinality: int | None, mip: bool, deadline: float | None) -> _Run:
+        """Maximise ``weights`` (with sum x = cardinality if given) as an LP or a MIP."""
+        self.prob.setObjective(pulp.LpAffineExpression(zip(self.xs, weights.tolist(), strict=True)))
+        if cardinality is not None and not self.has_cardinality:
+            everyone = pulp.LpAffineExpression([(x, 1) for x in self.xs])
+            self.prob.addConstraint(
+                pulp.LpConstraint(everyone, pulp.LpConstraintEQ, "cardinality", cardinality)
+            )
+            self.has_cardinality = True
+        left = _remaining(deadline)
+        if left is not None and left <= 0:
+            return _Run("stopped", None, timed_out=True, detail="no time left")
+        if self.solver == "highs":
+            _silence_highs_banner()
+            options: dict[str, Any] = {"msg": False, "mip": mip, "timeLimit": left}
+            if mip:
+                options.update(gapRel=0.0, presolve="off")
+            solver = pulp.HiGHS(**options)
+        else:
+            solver = _cbc(mip=mip, time_limit=left)
+        try:
+            with tempfile.TemporaryDirectory(prefix="mentormatch-cbc-") as tmp:
+                solver.tmpDir = tmp  # CBC's MPS and solution files: never in the cwd
+                self.prob.solve(solver)
+        except (pulp.PulpSolverError, KeyError) as exc:
+            return _Run("failed", None, detail=f"{self.label} error: {exc}")
+        return self._read(mip, timed=left is not None)
+
+    def _read(self, mip: bool, timed: bool) -> _Run:
+        """Turn PuLP's status pair (and HiGHS's own model status) into a _Run."""
+        status, sol_status = self.prob.status, self.prob.sol_status
+        values = np.array([x.varValue or 0.0 for x in self.xs], dtype=np.float64)
+        timed_out, gap, detail = False, None, pulp.LpStatus.get(status, str(status))
+        highs = getattr(self.prob, "solverModel", None)
+        if self.solver == "highs" and highs is not None and _highspy is not None:
+            model_status = highs.getModelStatus()
+            detail = highs.modelStatusToString(model_status)
+            timed_out = model_status == _highspy.HighsModelStatus.kTimeLimit
+            if mip and np.isfinite(highs.getInfo().mip_gap):
+                gap = float(highs.getInfo().mip_gap)
+            self.prob.solverModel = None  # free the HiGHS copy of the model
+        if status == pulp.LpStatusInfeasible or sol_status == pulp.LpSolutionInfeasible:
+            return _Run("infeasible", None, detail=detail)
+        if status == pulp.LpStatusOptimal and sol_status == pulp.LpSolutionOptimal and not timed_out:
+            return _Run("optimal", values, detail=detail)
+        timed_out = timed_out or timed
+        if sol_status == pulp.LpSolutionIntegerFeasible:
+            return _Run("stopped", values, timed_out=timed_out, gap=gap, detail=detail)
+        return _Run("stopped" if timed_out else "failed", None, timed_out, detail=detail)
+
+
+class _HighsModel:
+    """The same LP handed to highspy straight from numpy arrays, for large instances.
+
+    PuLP spends about 10 µs and 1.6 KB of Python objects per variable before HiGHS sees it;
+    here the model is built in one pass of numpy (a column per edge with at most two entries)
+    and stage 2 warm-starts from stage 1's basis in the same HiGHS instance.
+    """
+
+    def __init__(self, edges: _Edges) -> None:
+        assert _highspy is not None
+        _silence_highs_banner()
+        self.label = "HiGHS"
+        m = edges.left.size
+        self.columns = np.arange(m, dtype=np.int32)
+        counts_left = np.bincount(edges.left, minlength=edges.n_left)
+        counts_right = np.bincount(edges.right, minlength=edges.n_right)
+        left_rows = np.flatnonzero(counts_left > 1)  # a lone edge's limit is its bound
+        right_rows = np.flatnonzero(counts_right > edges.capacity)
+        row_of_left = np.full(edges.n_left, -1, dtype=np.int64)
+        row_of_left[left_rows] = np.arange(left_rows.size)
+        row_of_right = np.full(edges.n_right, -1, dtype=np.int64)
+        row_of_right[right_rows] = left_rows.size + np.arange(right_rows.size)
+        entries = np.stack([row_of_left[edges.left], row_of_right[edges.right]], axis=1)
+        present = entries >= 0
+        lp = _highspy.HighsLp()
+        lp.num_col_ = m
+        lp.num_row_ = left_rows.size + right_rows.size
+        lp.sense_ = _highspy.ObjSense.kMaximize
+        lp.col_cost_ = np.zeros(m)
+        lp.col_lower_ = edges.must.astype(np.float64)
+        lp.col_upper_ = np.ones(m)
+        lp.row_lower_ = np.full(lp.num_row_, -_highspy.kHighsInf)
+        lp.row_upper_ = np.concatenate(
+            [np.ones(left_rows.size), edges.capacity[right_rows].astype(np.float64)]
+        )
+        lp.a_matrix_.format_ = _highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(present.sum(axis=1))]).astype(np.int32)
+        lp.a_matrix_.index_ = entries[present].astype(np.int32)
+        lp.a_matrix_.value_ = np.ones(int(present.sum()))
+        self.highs = _highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        if self.highs.passModel(lp) != _highspy.HighsStatus.kOk:
+            raise SolverError("HiGHS rejected the pairing model.")
+        self.has_cardinality = False
+
+    def solve(self, weights: np.ndarray, cardinality: int | None, mip: bool, deadline: float | None) -> _Run:
+        """Maximise ``weights`` (with sum x = cardinality if given) as an LP or a MIP."""
+        assert _highspy is not None
+        highs, m = self.highs, self.columns.size
+        highs.changeColsCost(m, self.columns, weights.astype(np.float64))
+        if cardinality is not None and not self.has_cardinality:
+            highs.addRow(cardinality, cardinality, m, self.columns, np.ones(m))
+            self.has_cardinality = True
+        if mip:
+            kind = np.full(m, int(_highspy.HighsVarType.kInteger), dtype=np.uint8)
+            highs.changeColsIntegrality(m, self.columns, kind)
+            highs.setOptionValue("mip_rel_gap", 0.0)
+            highs.setOptionValue("presolve", "off")
+        left = _remaining(deadline)
+        if left is not None and left <= 0:
+            return _Run("stopped", None, timed_out=True, detail="no time left")
+        highs.setOptionValue("time_limit", _highspy.kHighsInf if left is None else left)
+        highs.run()
+        status = highs.getModelStatus()
+        detail = highs.modelStatusToString(status)
+        kinds = _highspy.HighsModelStatus
+        if status == kinds.kOptimal:
+            return _Run("optimal", np.asarray(highs.getSolution().col_value), detail=detail)
+        if status in (kinds.kInfeasible, kinds.kUnboundedOrInfeasible):
+            return _Run("infeasible", None, detail=detail)
+        if status in (
+            kinds.kTimeLimit,
+            kinds.kIterationLimit,
+            kinds.kInterrupt,
+            kinds.kSolutionLimit,
+            kinds.kObjectiveBound,
+            kinds.kObjectiveTarget,
+        ):
+            solution = highs.getSolution()
+            values = np.asarray(solution.col_value) if solution.value_valid else None
+            gap = highs.getInfo().mip_gap if mip else None
+            gap = float(gap) if gap is not None and np.isfinite(gap) else None
+            timed_out = status == kinds.kTimeLimit
+            return _Run("stopped", values, timed_out=timed_out, gap=gap, detail=detail)
+        return _Run("failed", None, detail=detail)

@@ -1,0 +1,95 @@
+"""CLI behaviour: one-line errors naming the key or header, exit codes, help with examples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+from typer.testing import CliRunner
+
+from mentormatch.cli import app
+from tests.conftest import MIND_EXPORT, MIND_RULES
+
+runner = CliRunner()
+
+
+def test_rules_check_accepts_the_mind_rules() -> None:
+    result = runner.invoke(app, ["rules", "check", str(MIND_RULES)])
+    assert result.exit_code == 0
+    assert "OK" in result.output and "mentee, mentor" in result.output
+
+
+def test_misspelt_rule_key_is_one_line_naming_the_key(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MIND_RULES.read_text().replace("deadline:", "deadlin:", 1))
+    result = runner.invoke(app, ["rules", "check", str(bad)])
+    assert result.exit_code == 1
+    message = result.output.strip()
+    assert message.count("\n") == 0
+    assert "deadlin" in message and "did you mean 'deadline'" in message and str(bad) in message
+
+
+def test_misspelt_nested_key_names_its_path(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MIND_RULES.read_text().replace("    type: band", "    typ: band", 1))
+    result = runner.invoke(app, ["validate", str(MIND_EXPORT), "--rules", str(bad)])
+    assert result.exit_code == 1
+    assert "fields.band: unknown key 'typ'; did you mean 'type'?" in result.output
+
+
+def test_missing_column_names_expected_found_and_closest(tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(MIND_EXPORT)
+    ws = wb.active
+    assert ws is not None
+    for cell in ws[1]:
+        if cell.value == "What is your current Agenda for Change band or grade?":
+            cell.value = "What is your current AfC band or grade?"
+    export = tmp_path / "renamed.xlsx"
+    wb.save(export)
+    result = runner.invoke(app, ["validate", str(export), "--rules", str(MIND_RULES)])
+    assert result.exit_code == 1
+    first_line = result.output.strip().splitlines()[0]
+    assert "no column for 'band'" in first_line
+    assert "expected a header like 'What is your current Agenda for Change band or grade?'" in first_line
+    assert "Closest header found: 'What is your current AfC band or grade?'" in first_line
+    assert "Headers found" in first_line and "Traceback" not in result.output
+
+
+def test_missing_export_is_exit_1_without_traceback(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", str(tmp_path / "nope.xlsx"), "--rules", str(MIND_RULES)])
+    assert result.exit_code == 1
+    assert "nope.xlsx" in result.output and "Traceback" not in result.output
+
+
+def test_usage_error_is_exit_2() -> None:
+    assert runner.invoke(app, ["validate", str(MIND_EXPORT)]).exit_code == 2
+    assert runner.invoke(app, ["validate", "--no-such-option"]).exit_code == 2
+
+
+def test_validate_prints_counts_and_writes_report(tmp_path: Path) -> None:
+    out = tmp_path / "report.xlsx"
+    result = runner.invoke(app, ["validate", str(MIND_EXPORT), "--rules", str(MIND_RULES), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Rows read" in result.output and "Rejected: after-deadline" in result.output
+    assert openpyxl.load_workbook(out).sheetnames == ["Rejected", "Eligible", "Summary"]
+
+
+def test_validate_json_summary(tmp_path: Path) -> None:
+    import json
+
+    result = runner.invoke(app, ["validate", str(MIND_EXPORT), "--rules", str(MIND_RULES), "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["Rows read"] == data["Eligible mentees"] + data["Eligible mentors"] + data["Rejected"]
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    for command in (["validate"], ["match"], ["rules", "check"]):
+        result = runner.invoke(app, [*command, "--help"])
+        assert result.exit_code == 0
+        assert "Example" in result.output, command
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("mentormatch ")
