@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mentormatch import __version__
+from mentormatch.describe import describe_rules, list_rule_files, resolve_rule_file
 from mentormatch.errors import MentormatchError, RulesError
 from mentormatch.matching import match_pairs
 from mentormatch.pipeline import Source, Validation, load_members, validate_exports
@@ -25,13 +26,15 @@ from mentormatch.report import (
     matches_sheet,
     provenance,
     rejected_sheet,
+    score_lines,
     solve_lines,
     summary_sheet,
     unmatched_sheet,
     validation_counts,
 )
+from mentormatch.review import adjustments
 from mentormatch.rulefile import Rules, load_rules
-from mentormatch.workbook import check_output_path, write_workbook
+from mentormatch.workbook import Sheet, check_output_path, write_workbook
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -131,8 +134,18 @@ def _say(message: str) -> None:
 
 
 ExportArg = Annotated[
-    Path, typer.Argument(help="The form export: .xlsx (Microsoft Forms) or .csv (Google Forms).")
+    list[Path] | None,
+    typer.Argument(
+        help="The form export(s): .xlsx (Microsoft Forms), .csv (Google Forms) or .ods; each holds"
+        " a role column. Use --file ROLE=PATH instead when each role has its own file."
+    ),
 ]
+FileOpt = Annotated[
+    list[str] | None,
+    typer.Option("--file", help="A file holding one role's applicants, as ROLE=PATH (repeatable)."),
+]
+MentorsOpt = Annotated[Path | None, typer.Option("--mentors", help="Short for --file mentor=PATH.")]
+MenteesOpt = Annotated[Path | None, typer.Option("--mentees", help="Short for --file mentee=PATH.")]
 RulesOpt = Annotated[Path, typer.Option("--rules", "-r", help="The programme's rule file (YAML).")]
 SheetOpt = Annotated[
     str | None,
@@ -146,9 +159,37 @@ MembersOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")]
 
 
-def _validate(export: Path, rules: Rules, sheet: str | None, members: Path | None) -> Validation:
+def _sources(
+    exports: list[Path] | None, files: list[str] | None, mentors: Path | None, mentees: Path | None
+) -> list[Source]:
+    sources = [Source(path) for path in exports or []]
+    for given in files or []:
+        role, sep, path = given.partition("=")
+        if not sep or not role.strip() or not path.strip():
+            raise typer.BadParameter(
+                f"'{given}' should be ROLE=PATH, e.g. mentor=mentors.xlsx", param_hint="--file"
+            )
+        sources.append(Source(Path(path.strip()), role.strip()))
+    sources += [Source(p, "mentor") for p in [mentors] if p is not None]
+    sources += [Source(p, "mentee") for p in [mentees] if p is not None]
+    if not sources:
+        raise typer.BadParameter(
+            "give an export file, or --file ROLE=PATH for each role", param_hint="EXPORT"
+        )
+    return sources
+
+
+def _validate(sources: list[Source], rules: Rules, sheet: str | None, members: Path | None) -> Validation:
     member_emails = load_members(members) if members is not None else None
-    return validate_exports([Source(export)], rules, sheet=sheet, members=member_emails, progress=_say)
+    return validate_exports(sources, rules, sheet=sheet, members=member_emails, progress=_say)
+
+
+def _inputs(sources: list[Source], rules: Path, members: Path | None) -> list[Path]:
+    return [*(s.path for s in sources), rules, *([members] if members else [])]
+
+
+def _digests(sources: list[Source]) -> list[tuple[str, str]]:
+    return [(s.path.name, _sha256(s.path)) for s in sources if s.path.is_file()]
 
 
 def _sha256(path: Path) -> str:
@@ -170,14 +211,17 @@ def _print_counts(title: str, lines: list[tuple[str, Any]], as_json: bool) -> No
 @app.command()
 @reports_errors
 def validate(
-    export: ExportArg,
     rules: RulesOpt,
+    export: ExportArg = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write a report workbook (Rejected, Eligible, Summary)."),
     ] = None,
     sheet: SheetOpt = None,
     members: MembersOpt = None,
+    files: FileOpt = None,
+    mentors: MentorsOpt = None,
+    mentees: MenteesOpt = None,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -192,20 +236,22 @@ def validate(
         mentormatch validate examples/kent-medway-mind-2022/applications.xlsx \\
             --rules rules/kent-medway-mind-2022.yaml -o report.xlsx
     """
+    sources = _sources(export, files, mentors, mentees)
     loaded = load_rules(rules)
+    inputs = _inputs(sources, rules, members)
     if output is not None:
-        check_output_path(output, force=force, inputs=[export, rules], suffix=".xlsx")
-    result = _validate(export, loaded, sheet, members)
+        check_output_path(output, force=force, inputs=inputs, suffix=".xlsx")
+    result = _validate(sources, loaded, sheet, members)
     counts = validation_counts(result.checked, loaded)
     if output is not None:
         _say(f"Writing {output.name}")
-        lines = [*counts, *provenance(loaded, [(export.name, _sha256(export))])]
+        lines = [*counts, *provenance(loaded, _digests(sources))]
         sheets = [
             rejected_sheet(result.checked, loaded),
             eligible_sheet(result.checked, loaded),
             summary_sheet(lines),
         ]
-        write_workbook(output, sheets, force=force, inputs=[export, rules])
+        write_workbook(output, sheets, force=force, inputs=inputs)
     _print_counts(f"{loaded.spec.programme.name}: validation", list(counts), as_json)
     if output is not None and not State.quiet and not as_json:
         err.print(f"Wrote {output}", highlight=False)
@@ -225,63 +271,137 @@ TimeOpt = Annotated[
 @app.command()
 @reports_errors
 def match(
-    export: ExportArg,
     rules: RulesOpt,
     output: Annotated[Path, typer.Option("--output", "-o", help="The workbook to write (.xlsx).")],
+    export: ExportArg = None,
     sheet: SheetOpt = None,
     members: MembersOpt = None,
+    files: FileOpt = None,
+    mentors: MentorsOpt = None,
+    mentees: MenteesOpt = None,
     solver: SolverOpt = "auto",
     time_limit: TimeOpt = None,
+    review: Annotated[
+        Path | None,
+        typer.Option(
+            "--review",
+            help="A pairs workbook with Decision filled in: keep fixes a pair, reject forbids it,"
+            " blank pairs are kept unless more pairs need them.",
+        ),
+    ] = None,
+    withdraw: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--withdraw", help="Email (or file of emails) of someone who dropped out; needs --review."
+        ),
+    ] = None,
+    exclude_previous: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--exclude-previous", help="An earlier cohort's pairs workbook: never repeat its pairs."
+        ),
+    ] = None,
+    favour_unmatched: Annotated[
+        list[Path] | None,
+        typer.Option("--favour-unmatched", help="An earlier workbook: pair its unmatched people first."),
+    ] = None,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Pair the eligible applicants optimally and write the workbook to email on.
+    """Pair (or group) the eligible applicants optimally and write the workbook to email on.
 
     The objective: first as many pairs as possible, then the highest total score (the sum of the
     rule file's weighted score parts), ties broken by a fixed key so reruns give the same pairs.
-    Writes sheets `Matches` (with why each pair was made), `Unmatched` (with why), `Rejected` and
-    `Summary`. Special category data (ethnicity, gender, disability, sexuality) is used for
-    eligibility and priority only and never written.
+    Writes sheets `Matches` (with why each pair was made; `Groups` for group mentoring),
+    `Unmatched` (with why), `Rejected` and `Summary`. Special category data (ethnicity, gender,
+    disability, sexuality) is used for eligibility and priority only and never written.
 
     Example:
 
         mentormatch match examples/kent-medway-mind-2022/applications.xlsx \\
             --rules rules/kent-medway-mind-2022.yaml -o pairs.xlsx
+
+    With one file per role:
+
+        mentormatch match --mentors mentors.xlsx --mentees mentees.xlsx --rules rules/x.yaml -o pairs.xlsx
+
+    After review (Decision set to keep / reject in pairs.xlsx), or when someone drops out:
+
+        mentormatch match applications.xlsx --rules rules/x.yaml --review pairs.xlsx -o pairs-v2.xlsx
+
+        mentormatch match applications.xlsx --rules rules/x.yaml --review pairs.xlsx \\
+            --withdraw a.b@nhs.net -o pairs-v3.xlsx
     """
     if solver.lower() not in {"auto", "highs", "cbc"}:
         raise typer.BadParameter("choose auto, highs or cbc", param_hint="--solver")
+    sources = _sources(export, files, mentors, mentees)
     loaded = load_rules(rules)
-    check_output_path(output, force=force, inputs=[export, rules], suffix=".xlsx")
-    result = _validate(export, loaded, sheet, members)
-    checked = result.checked
+    inputs = _inputs(sources, rules, members)
+    earlier = [p for p in [review, *(exclude_previous or []), *(favour_unmatched or [])] if p is not None]
+    inputs += earlier
+    check_output_path(output, force=force, inputs=inputs, suffix=".xlsx")
     spec = loaded.spec.matching
     if spec is None:
         raise RulesError(
             f"{rules}: has no 'matching' section", "add one; see rules/kent-medway-mind-2022.yaml"
         )
+    result = _validate(sources, loaded, sheet, members)
+    checked = result.checked
+    receivers, givers = checked.eligible_in(spec.receiver), checked.eligible_in(spec.giver)
     with step("Solving"):
-        matching = match_pairs(
-            loaded,
-            checked.eligible_in(spec.receiver),
-            checked.eligible_in(spec.giver),
-            solver=solver.lower(),
-            time_limit=time_limit,
-            progress=_say,
-        )
-    counts = match_counts(checked, matching, loaded)
-    lines = [*counts, *solve_lines(matching), *provenance(loaded, [(export.name, _sha256(export))])]
+        if spec.mode == "groups":
+            from mentormatch.grouping import (  # imported here: only group programmes need it
+                group_counts,
+                group_solve_lines,
+                group_unplaced_sheet,
+                groups_sheet,
+                match_groups,
+            )
+
+            grouping = match_groups(loaded, receivers, givers, solver=solver.lower(), time_limit=time_limit)
+            counts = group_counts(checked, grouping, loaded)
+            solved = group_solve_lines(grouping)
+            first = [groups_sheet(grouping, loaded), group_unplaced_sheet(grouping, loaded)]
+            changes: tuple[str, ...] = ()
+            optimal, status = grouping.solution.optimal, grouping.solution.status
+        else:
+            adjust = adjustments(
+                loaded,
+                review=review,
+                withdraw=withdraw or [],
+                exclude_previous=exclude_previous or [],
+                favour_unmatched=favour_unmatched or [],
+            )
+            matching = match_pairs(
+                loaded,
+                receivers,
+                givers,
+                solver=solver.lower(),
+                time_limit=time_limit,
+                adjust=adjust,
+                progress=_say,
+            )
+            counts = match_counts(checked, matching, loaded)
+            solved = [
+                *solve_lines(matching),
+                *score_lines(matching, loaded),
+                *[("Re-run", n) for n in adjust.notes],
+            ]
+            changes = matching.changes
+            first = [matches_sheet(matching, loaded), unmatched_sheet(matching, loaded)]
+            optimal, status = matching.solution.optimal, matching.solution.status
+    lines = [*counts, *solved, *provenance(loaded, _digests(sources))]
+    lines += [(f"Input path ({s.role or 'all roles'})", str(s.path)) for s in sources]
     _say(f"Writing {output.name}")
-    sheets = [
-        matches_sheet(matching, loaded),
-        unmatched_sheet(matching, loaded),
-        rejected_sheet(checked, loaded),
-        summary_sheet(lines),
-    ]
-    write_workbook(output, sheets, force=force, inputs=[export, rules])
-    shown = [*counts, *solve_lines(matching)[:2]]
-    _print_counts(f"{loaded.spec.programme.name}: matching", shown, as_json)
-    if not matching.solution.optimal:
-        err.print(f"[bold yellow]Warning:[/] the pairing is NOT proven optimal ({matching.solution.status}).")
+    sheets = [*first, rejected_sheet(checked, loaded), summary_sheet(lines)]
+    if changes:
+        sheets.append(Sheet("Changes", ["Change"], [[line] for line in changes]))
+    write_workbook(output, sheets, force=force, inputs=inputs)
+    _print_counts(f"{loaded.spec.programme.name}: matching", [*counts, *solved[:2]], as_json)
+    if changes and not as_json:  # counts only on the terminal; who changed is in the Changes sheet
+        out.print(f"Changes from the reviewed pairs: {changes[0]}", highlight=False)
+    if not optimal:
+        err.print(f"[bold yellow]Warning:[/] the result is NOT proven optimal ({status}).", highlight=False)
     if not State.quiet and not as_json:
         err.print(f"Wrote {output}", highlight=False)
 
@@ -303,6 +423,46 @@ def rules_check(rule_file: Annotated[Path, typer.Argument(help="A rule file to c
         highlight=False,
         soft_wrap=True,
     )
+
+
+RulesDirOpt = Annotated[Path, typer.Option("--dir", help="The folder of rule files.")]
+
+
+@rules_app.command("list")
+@reports_errors
+def rules_list(folder: RulesDirOpt = Path("rules")) -> None:
+    """List every rule file under rules/ with its programme name and source.
+
+    Example:
+
+        mentormatch rules list
+    """
+    rows = list_rule_files(folder)
+    if not rows:
+        raise RulesError(f"no rule files (*.yaml) in {folder}", "run from the project folder, or give --dir")
+    table = Table(show_header=True, header_style="bold")
+    for column in ("File", "Programme", "Source"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
+
+
+@rules_app.command("show")
+@reports_errors
+def rules_show(
+    name: Annotated[str, typer.Argument(help="A rule file: its path, or its name under rules/.")],
+    folder: RulesDirOpt = Path("rules"),
+) -> None:
+    """Print a rule file in plain words: deadline, roles, eligibility, matching rules, scores.
+
+    Example:
+
+        mentormatch rules show kent-medway-mind-2022
+    """
+    rules = load_rules(resolve_rule_file(name, folder))
+    for line in describe_rules(rules):
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def main() -> None:

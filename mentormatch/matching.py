@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -11,8 +10,9 @@ import numpy as np
 from mentormatch.applicants import Applicant
 from mentormatch.errors import InfeasibleError, RulesError
 from mentormatch.normalise import BANDS, band_label, key
+from mentormatch.review import Adjustments
 from mentormatch.rulefile import Rules
-from mentormatch.scoring import SCORE_SCALE, HardRule, Scorer, km_text, part_label
+from mentormatch.scoring import SCORE_SCALE, Candidates, Scorer, km_text, part_label
 from mentormatch.solve import PairingInfeasibleError, PairProblem, PairSolution, solve_pairs
 
 
@@ -57,6 +57,7 @@ class Matching:
     givers: int
     places: int
     candidate_pairs: int
+    changes: tuple[str, ...] = ()
 
 
 def match_pairs(
@@ -66,26 +67,34 @@ def match_pairs(
     *,
     solver: str = "auto",
     time_limit: float | None = None,
+    adjust: Adjustments | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Matching:
-    """Solve the pairing for eligible receivers and givers under the rule file's matching rules."""
+    """Solve the pairing for eligible receivers and givers under the rule file's matching rules.
+
+    ``adjust`` carries a coordinator's review (pairs kept, rejected, or to keep if possible),
+    withdrawals and earlier cohorts; the objective then ranks, in order: most pairs, most
+    earlier pairs kept, most favoured people paired, highest total score.
+    """
     say = progress or (lambda _message: None)
     spec = rules.spec.matching
     if spec is None:
         raise RulesError(f"{rules.path}: has no 'matching' section, so nobody can be paired")
-    receivers = sorted(receivers, key=lambda a: (a.email or "", a.row))
-    givers = sorted(givers, key=lambda a: (a.email or "", a.row))
+    adjust = adjust or Adjustments()
+    withdrawn = [a for a in (*receivers, *givers) if a.email in adjust.withdrawn]
+    receivers = sorted((a for a in receivers if a.email not in adjust.withdrawn), key=_order)
+    givers = sorted((a for a in givers if a.email not in adjust.withdrawn), key=_order)
     say("Scoring pairs")
-    scorer = Scorer(rules, receivers, givers)
-    must = _must_pairs(rules, scorer)
+    scorer = Scorer(rules, receivers, givers, forbidden=adjust.forbidden)
+    must = _must_pairs(rules, scorer) + _kept_pairs(scorer, adjust)
     minimum = spec.minimum_score if spec.objective == "best-pairs" else None
-    candidates = scorer.candidates(must, minimum)
+    candidates = scorer.candidates(sorted(set(must)), minimum)
     problem = PairProblem(
         n_left=len(receivers),
         n_right=len(givers),
         left=candidates.left,
         right=candidates.right,
-        score=candidates.score,
+        score=_with_bonuses(scorer, candidates, adjust),
         right_capacity=scorer.givers.capacity,
         must=candidates.must,
         tiebreak=candidates.tiebreak,
@@ -102,7 +111,10 @@ def match_pairs(
         explain_pair(scorer, int(i), int(j))
         for i, j in zip(candidates.left[chosen], candidates.right[chosen], strict=True)
     )
-    unmatched = _unmatched(scorer, candidates.left[chosen], candidates.right[chosen], rules)
+    unmatched = _unmatched(scorer, candidates, chosen, rules)
+    unmatched += tuple(
+        Unmatched(a, a.role or "", "Withdrew from the programme; not paired.") for a in withdrawn
+    )
     return Matching(
         pairs=pairs,
         unmatched=unmatched,
@@ -111,7 +123,73 @@ def match_pairs(
         givers=len(givers),
         places=int(scorer.givers.capacity.sum()),
         candidate_pairs=len(candidates.left),
+        changes=_changes(pairs, adjust),
     )
+
+
+def _order(applicant: Applicant) -> tuple[str, int]:
+    return (applicant.email or "", applicant.row)
+
+
+def _kept_pairs(scorer: Scorer, adjust: Adjustments) -> list[tuple[int, int]]:
+    """Pairs the coordinator kept (or that a withdrawal leaves alone), as indexes; both must
+    still be eligible and the pair still allowed by the hard rules."""
+    found = scorer.index_of(adjust.must)
+    if len(found) < len(adjust.must):
+        present = {a.email for a in (*scorer.receivers.people, *scorer.givers.people)}
+        gone = sorted({e for pair in adjust.must for e in pair if e not in present})
+        raise InfeasibleError(
+            f"kept pairs name people who are no longer eligible: {', '.join(gone)}",
+            "mark those pairs 'reject' in the Decision column, or list the people with --withdraw",
+        )
+    for i, j in found:
+        blocked = [r for r in scorer.hard_rules if not r.allowed(np.array([i]), np.array([j]))[0]]
+        if blocked:
+            a, b = scorer.receivers.people[i].email, scorer.givers.people[j].email
+            raise InfeasibleError(
+                f"the kept pair {a} + {b} now breaks the hard rule '{blocked[0].code}'",
+                "mark it 'reject', or change the rule file back",
+            )
+    return found
+
+
+def _with_bonuses(scorer: Scorer, candidates: Candidates, adjust: Adjustments) -> np.ndarray:
+    """Scores for the solver: earlier pairs kept, then favoured people, outrank any score gain.
+
+    With P the most pairs possible and S the largest pair score, a bonus of P*S + 1 per edge
+    is worth more than every score difference together, so it acts lexicographically.
+    """
+    score = candidates.score.copy()
+    if not (adjust.prefer or adjust.favoured) or score.size == 0:
+        return score
+    pairs = min(len(scorer.receivers.people), int(scorer.givers.capacity.sum()))
+    step = pairs * int(score.max()) + 1
+    if adjust.favoured:
+        fav_r = np.array([a.email in adjust.favoured for a in scorer.receivers.people], dtype=bool)
+        fav_g = np.array([a.email in adjust.favoured for a in scorer.givers.people], dtype=bool)
+        score += step * (fav_r[candidates.left] | fav_g[candidates.right]).astype(np.int64)
+        step *= pairs + 1
+    if adjust.prefer:
+        prefer = scorer.index_of(adjust.prefer)
+        codes = {i * max(1, len(scorer.givers.people)) + j for i, j in prefer}
+        edge_codes = candidates.left * max(1, len(scorer.givers.people)) + candidates.right
+        score += step * np.isin(edge_codes, list(codes)).astype(np.int64)
+    return score
+
+
+def _changes(pairs: Sequence[Pair], adjust: Adjustments) -> tuple[str, ...]:
+    """What a re-run changed compared with the pairs it was given."""
+    before = adjust.previous
+    if not before:
+        return ()
+    now = {(p.receiver.email, p.giver.email) for p in pairs}
+    kept = now & before
+    new = sorted(now - before)
+    dropped = sorted(before - now)
+    lines = [f"{len(kept)} pairs unchanged, {len(new)} new, {len(dropped)} no longer paired"]
+    lines += [f"new: {a} + {b}" for a, b in new]
+    lines += [f"ended: {a} + {b}" for a, b in dropped]
+    return tuple(lines)
 
 
 def _must_pairs(rules: Rules, scorer: Scorer) -> list[tuple[int, int]]:
@@ -168,8 +246,12 @@ def explain_pair(scorer: Scorer, i: int, j: int) -> Pair:
             PartValue(part_label(part), value, part.weight * value, _part_text(scorer, index, i, j, value))
         )
     total = float(np.rint(sum(p.points for p in parts) * SCORE_SCALE) / SCORE_SCALE)
-    why = "; ".join(p.text for p in parts if p.text)
+    why = "; ".join(f"{p.text} (+{_points(p.points)})" for p in parts if p.text)
     return Pair(receiver, giver, total, tuple(parts), why)
+
+
+def _points(points: float) -> str:
+    return f"{points:.1f}".removesuffix(".0")
 
 
 def _part_text(scorer: Scorer, index: int, i: int, j: int, value: float) -> str:
@@ -221,53 +303,90 @@ def _role_word(rules: Rules, role: str) -> str:
     return (rules.spec.roles[role].label or role).lower()
 
 
-def _unmatched(scorer: Scorer, left: np.ndarray, right: np.ndarray, rules: Rules) -> tuple[Unmatched, ...]:
+def _unmatched(
+    scorer: Scorer, candidates: Candidates, chosen: np.ndarray, rules: Rules
+) -> tuple[Unmatched, ...]:
     spec = scorer.spec
+    left, right = candidates.left[chosen], candidates.right[chosen]
     taken_r = set(left.tolist())
-    used: defaultdict[int, int] = defaultdict(int)
-    for j in right.tolist():
-        used[j] += 1
-    g_word = _role_word(rules, spec.giver)
-    r_word = _role_word(rules, spec.receiver)
+    used = np.bincount(right, minlength=len(scorer.givers.people))
     out = []
     for i, person in enumerate(scorer.receivers.people):
-        if i in taken_r:
-            continue
-        out.append(
-            Unmatched(
-                person,
-                spec.receiver,
-                _why_nobody(scorer.blocking_rules(i), len(scorer.givers.people), g_word),
-            )
-        )
+        if i not in taken_r:
+            out.append(Unmatched(person, spec.receiver, diagnose_receiver(scorer, i, used)))
     for j, person in enumerate(scorer.givers.people):
-        capacity = int(scorer.givers.capacity[j])
-        if used[j] > 0:
-            continue
-        if capacity == 0:
-            out.append(Unmatched(person, spec.giver, "Offered no places (capacity 0)."))
-            continue
-        out.append(
-            Unmatched(
-                person,
-                spec.giver,
-                _why_nobody(scorer.giver_blocking_rules(j), len(scorer.receivers.people), r_word),
-            )
-        )
+        if used[j] == 0:
+            out.append(Unmatched(person, spec.giver, diagnose_giver(scorer, j, taken_r)))
     return tuple(out)
 
 
-def _why_nobody(counts: list[tuple[HardRule, int]], total: int, word: str) -> str:
-    ruled_out = sum(c for _rule, c in counts)
-    parts = [f"{c} {rule.description}" for rule, c in counts if c]
-    possible = total - ruled_out
-    plural = f"{word}s"
+def diagnose_receiver(scorer: Scorer, i: int, used: np.ndarray) -> str:
+    """Why receiver i has no partner: what each hard rule ruled out, and the smallest change."""
+    spec, rules = scorer.spec, scorer.rules
+    word = _role_word(rules, spec.giver)
+    total = len(scorer.givers.people)
     if total == 0:
-        return f"No eligible {plural} applied."
-    head = f"Of {total} eligible {plural}: " + (", ".join(parts) if parts else "none ruled out by the rules")
-    if possible == 0:
+        return f"No eligible {word}s applied."
+    counts = scorer.blocking_rules(i)
+    j = np.arange(total)
+    allowed = scorer.allowed(np.full(total, i), j)
+    parts = [f"{c} {rule.description}" for rule, c in counts if c]
+    head = f"Of {total} eligible {word}s: " + (", ".join(parts) if parts else "none ruled out by the rules")
+    if allowed.any():
+        scores = scorer.scores(np.full(total, i), j)
+        if spec.objective == "best-pairs":
+            good = allowed & (scores >= spec.minimum_score - 1e-9)
+            if not good.any():
+                return f"{head}; no allowed pair reaches the minimum score of {spec.minimum_score:g}."
+            allowed = good
+        n = int(allowed.sum())
+        best = int(np.argmax(np.where(allowed, scores, -np.inf)))
+        who = scorer.givers.people[best]
+        return (
+            f"{head}; the other {n} {'was' if n == 1 else 'were'} at capacity with pairs the objective"
+            f" ranked higher. Smallest change: one more place for {who.name or who.email} ({who.email}),"
+            f" a pair scoring {scores[best]:.0f}."
+        )
+    return f"{head}; so no {word} could be paired with them. {_smallest_relaxation(scorer, i)}"
+
+
+def _smallest_relaxation(scorer: Scorer, i: int) -> str:
+    """The single hard rule whose relaxation would open the most partners for receiver i."""
+    total = len(scorer.givers.people)
+    j = np.arange(total)
+    masks = [(rule, rule.allowed(np.full(total, i), j)) for rule in scorer.hard_rules]
+    best_rule, best_count = None, 0
+    for n, (rule, _mask) in enumerate(masks):
+        if rule.code == "same-person":
+            continue
+        others = np.ones(total, dtype=bool)
+        for m, (_other, mask) in enumerate(masks):
+            if m != n:
+                others &= mask
+        count = int(others.sum())
+        if count > best_count:
+            best_rule, best_count = rule, count
+    if best_rule is None:
+        return "Smallest change: no single rule blocks them; two or more rules would need relaxing."
+    word = _role_word(scorer.rules, scorer.spec.giver)
+    return f"Smallest change: relaxing '{best_rule.code}' would allow {best_count} {word}(s)."
+
+
+def diagnose_giver(scorer: Scorer, j: int, taken: set[int]) -> str:
+    """Why giver j has nobody: what each hard rule ruled out among the receivers."""
+    spec = scorer.spec
+    word = _role_word(scorer.rules, spec.receiver)
+    total = len(scorer.receivers.people)
+    if int(scorer.givers.capacity[j]) == 0:
+        return "Offered no places (capacity 0)."
+    if total == 0:
+        return f"No eligible {word}s applied."
+    counts = scorer.giver_blocking_rules(j)
+    parts = [f"{c} ruled out by '{rule.code}'" for rule, c in counts if c]
+    allowed = scorer.allowed(np.arange(total), np.full(total, j))
+    n = int(allowed.sum())
+    head = f"Of {total} eligible {word}s: " + (", ".join(parts) if parts else "none ruled out by the rules")
+    if n == 0:
         return f"{head}; so no {word} could be paired with them."
-    return (
-        f"{head}; the other {possible} {'was' if possible == 1 else 'were'} all paired with people"
-        " the objective ranked first (more pairs, then higher scores)."
-    )
+    verb = "was" if n == 1 else "were"
+    return f"{head}; the other {n} {verb} paired with partners the objective ranked higher."

@@ -249,7 +249,9 @@ def organisation_index(names: dict[str, list[str]]) -> dict[str, str]:
     return index
 
 
-_ORG_FILLER = frozenset({"university", "hospital", "hospitals", "nhs", "foundation", "trust", "the", "of", "ft"})
+_ORG_FILLER = frozenset(
+    {"university", "hospital", "hospitals", "nhs", "foundation", "trust", "the", "of", "ft"}
+)
 
 
 def _org_core(name: str) -> str:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from typing import Any
 
 from mentormatch import __version__
 from mentormatch.applicants import Applicant
+from mentormatch.conditions import holds
 from mentormatch.eligibility import Checked
 from mentormatch.matching import Matching
 from mentormatch.normalise import band_label
 from mentormatch.rulefile import Rules
-from mentormatch.scoring import SCORE_SCALE
+from mentormatch.scoring import part_label
 from mentormatch.workbook import Sheet
 
 REJECTED_COLUMNS = ["Row", "Name", "Email", "Role", "Rule", "Value seen", "Reason"]
@@ -187,13 +189,58 @@ def match_counts(checked: Checked, matching: Matching, rules: Rules) -> list[tup
     return lines
 
 
+SMALL = 5
+
+
+def small(count: int) -> int | str:
+    """A count for a shared sheet: 1-4 shown as "<5" so nobody can be singled out."""
+    return "<5" if 0 < count < SMALL else count
+
+
+def score_lines(matching: Matching, rules: Rules) -> list[tuple[str, Any]]:
+    """Lowest, median and highest pair score; coverage by role and by priority group."""
+    spec = rules.spec.matching
+    assert spec is not None
+    scores = sorted(p.score for p in matching.pairs)
+    lines: list[tuple[str, Any]] = []
+    if scores:
+        lines += [
+            ("Lowest pair score", scores[0]),
+            ("Median pair score", float(statistics.median(scores))),
+            ("Highest pair score", scores[-1]),
+        ]
+    paired = {p.receiver.email for p in matching.pairs} | {p.giver.email for p in matching.pairs}
+    unmatched = {u.applicant.email for u in matching.unmatched}
+    for role in (spec.receiver, spec.giver):
+        label = role_label(rules, role).lower()
+        matched = len({p.receiver.email if role == spec.receiver else p.giver.email for p in matching.pairs})
+        waiting = sum(1 for u in matching.unmatched if u.role == role)
+        lines.append(
+            (f"Coverage: {label}s paired / eligible", f"{small(matched)} / {small(matched + waiting)}")
+        )
+    everyone = [p.receiver for p in matching.pairs] + [p.giver for p in matching.pairs]
+    everyone += [u.applicant for u in matching.unmatched]
+    for part in spec.score:
+        if part.part != "priority" or part.when is None:
+            continue
+        group = {a.email for a in everyone if a.role == part.role and holds(part.when, a, rules)}
+        lines.append(
+            (
+                f"Coverage: {part_label(part)} group paired / eligible",
+                f"{small(len(group & paired))} / {small(len(group & (paired | unmatched)))}",
+            )
+        )
+    return lines
+
+
 def solve_lines(matching: Matching) -> list[tuple[str, Any]]:
     s = matching.solution
+    total = sum(p.score for p in matching.pairs)
     return [
         ("Objective", s.objective_text),
         ("Optimal", "yes (proven)" if s.optimal else "NO: not proven optimal"),
         ("Solver status", s.status),
-        ("Total score", f"{s.total_score / SCORE_SCALE:g}"),
+        ("Total score", f"{total:g}"),
         ("Solver", f"{s.solver}, {s.method}"),
         ("Solve time (s)", f"{s.seconds:.2f}"),
         ("Allowed pairs considered", matching.candidate_pairs),

@@ -273,6 +273,19 @@ def _check_matching(spec: RuleFile, types: dict[str, str]) -> list[tuple[str, st
                 problems += _check_condition(part.when, f"{where}.when", types)
         if part.part == "band_gap" and part.best is None:
             problems.append((f"{where}.best", "a 'band_gap' part needs 'best' (steps above)"))
+    if m.mode == "groups":
+        if m.groups is None:
+            problems.append(("matching.groups", "group mentoring needs a 'groups' section (size, leaders)"))
+        else:
+            g = m.groups
+            names += [
+                ("matching.groups.goals_field", g.goals_field),
+                ("matching.groups.offer_field", g.offer_field),
+                ("matching.groups.organisation_field", g.organisation_field),
+                ("matching.groups.profession_field", g.profession_field),
+            ]
+            if g.prefer is not None:
+                problems += _check_condition(g.prefer, "matching.groups.prefer", types)
     for where, name in names:
         if name is not None and name not in types:
             problems.append((where, f"no field '{name}' under 'fields'"))

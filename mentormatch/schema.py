@@ -142,11 +142,25 @@ class ScorePart(Strict):
 
 
 class GroupSpec(Strict):
-    """Group mentoring: members placed in groups, each with several leaders."""
+    """Group mentoring: members (the receiver role) placed in groups led by several leaders."""
 
     size: RangeSpec = RangeSpec(min=5, max=7)
     leaders: RangeSpec = RangeSpec(min=2, max=4)
-    mix: list[str] = Field(default_factory=list)
+    goals_field: str = "goals"
+    offer_field: str | None = None
+    organisation_field: str | None = "organisation"
+    profession_field: str | None = None
+    max_same_organisation: int | None = Field(default=None, ge=1)
+    prefer: Condition | None = None
+    prefer_label: str = "best suited"
+
+    @model_validator(mode="after")
+    def _whole_sizes(self) -> GroupSpec:
+        for name in ("size", "leaders"):
+            bounds = getattr(self, name)
+            if bounds.min is None or bounds.max is None or bounds.min < 1:
+                raise ValueError(f"'{name}' needs a min of at least 1 and a max")
+        return self
 
 
 class MatchingSpec(Strict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,13 +58,20 @@ class Candidates:
 class Scorer:
     """Hard rules and score parts of one programme, over its receivers and givers."""
 
-    def __init__(self, rules: Rules, receivers: Sequence[Applicant], givers: Sequence[Applicant]) -> None:
+    def __init__(
+        self,
+        rules: Rules,
+        receivers: Sequence[Applicant],
+        givers: Sequence[Applicant],
+        forbidden: Iterable[tuple[str, str]] = (),
+    ) -> None:
         spec = rules.spec.matching
         assert spec is not None
         self.rules = rules
         self.spec: MatchingSpec = spec
         self.receivers, self.givers = _sides(rules, spec, receivers, givers)
         self.place_km = _place_distances(rules)
+        self.forbidden = _index_pairs(forbidden, self.receivers, self.givers)
         self.hard_rules = self._hard_rules()
 
     # --- hard rules ---------------------------------------------------------------------------
@@ -117,10 +124,23 @@ class Scorer:
                     lambda i, j: ~_pair_in(i, j, never, len(g.people)),
                 )
             )
+        if len(self.forbidden):
+            forbidden = self.forbidden
+            rules.append(
+                HardRule(
+                    "ruled-out-before",
+                    "were rejected for you by the coordinator or paired with you before",
+                    lambda i, j: ~_pair_in(i, j, forbidden, len(g.people)),
+                )
+            )
         rules.append(
             HardRule("no-capacity", f"offered no places as {giver.lower()}", lambda i, j: g.capacity[j] > 0)
         )
         return rules
+
+    def index_of(self, pairs: Iterable[tuple[str, str]]) -> list[tuple[int, int]]:
+        """(receiver, giver) indexes of pairs given by email, for people on both sides."""
+        return [(int(i), int(j)) for i, j in _index_pairs(pairs, self.receivers, self.givers)]
 
     def km(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         a, b = self.receivers.places[i], self.givers.places[j]
@@ -249,7 +269,7 @@ def _sides(
     }
     goal_fields = {f for p in spec.score if p.part == "goals" for f in (p.field, p.offer_field) if f}
     codes = {name: _codes(everyone, name) for name in code_fields}
-    goals = {name: _one_hot(everyone, name) for name in goal_fields}
+    goals = _one_hot(everyone, sorted(goal_fields))
     places = {name: n for n, name in enumerate(rules.spec.places)}
     bonus_parts = {n: p for n, p in enumerate(spec.score) if p.part == "priority"}
     cut = len(receivers)
@@ -266,7 +286,7 @@ def _sides(
         return Side(
             people=tuple(people),
             ids=np.array([emails[a.email] for a in people], dtype=np.int64),
-            hashes=np.array([_hash(a.email or f"row{a.row}") for a in people], dtype=np.uint64),
+            hashes=np.array([stable_hash(a.email or f"row{a.row}") for a in people], dtype=np.uint64),
             codes={name: c[part] for name, c in codes.items()},
             ranks=np.array([_rank(a.value(spec.band_field)) for a in people], dtype=np.int64),
             places=np.array([places.get(a.value(spec.place_field), -1) for a in people], dtype=np.int64),
@@ -288,17 +308,24 @@ def _codes(people: Sequence[Applicant], name: str) -> np.ndarray:
     return out
 
 
-def _one_hot(people: Sequence[Applicant], name: str) -> np.ndarray:
+def _one_hot(people: Sequence[Applicant], names: Sequence[str]) -> dict[str, np.ndarray]:
+    """One table per multi-select field, all sharing one column per distinct answer, so goals
+    and offers can be compared by a matrix product."""
     index: dict[str, int] = {}
-    rows = []
-    for person in people:
-        value = person.value(name) or ()
-        items = value if isinstance(value, tuple) else (value,)
-        rows.append([index.setdefault(key(item), len(index)) for item in items])
-    table = np.zeros((len(people), max(1, len(index))), dtype=np.float32)
-    for n, columns in enumerate(rows):
-        table[n, columns] = 1.0
-    return table
+    rows: dict[str, list[list[int]]] = {}
+    for name in names:
+        rows[name] = []
+        for person in people:
+            value = person.value(name) or ()
+            items = value if isinstance(value, tuple) else (value,)
+            rows[name].append([index.setdefault(key(item), len(index)) for item in items])
+    tables = {}
+    for name in names:
+        table = np.zeros((len(people), max(1, len(index))), dtype=np.float32)
+        for n, columns in enumerate(rows[name]):
+            table[n, columns] = 1.0
+        tables[name] = table
+    return tables
 
 
 def _rank(value: object) -> int:
@@ -315,7 +342,7 @@ def _capacity(people: Sequence[Applicant], spec: MatchingSpec) -> np.ndarray:
     return out
 
 
-def _hash(text: str) -> int:
+def stable_hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
 
 
@@ -368,6 +395,18 @@ def _never_pairs(rules: Rules, field: str, r: Side, g: Side) -> np.ndarray:
             if email in by_email_r:
                 pairs.add((by_email_r[email], n))
     return np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+
+
+def _index_pairs(pairs: Iterable[tuple[str, str]], r: Side, g: Side) -> np.ndarray:
+    by_r = {a.email: n for n, a in enumerate(r.people)}
+    by_g = {a.email: n for n, a in enumerate(g.people)}
+    found = set()
+    for a, b in pairs:
+        if a in by_r and b in by_g:
+            found.add((by_r[a], by_g[b]))
+        elif b in by_r and a in by_g:
+            found.add((by_r[b], by_g[a]))
+    return np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
 
 
 def _emails(value: object) -> tuple[str, ...]:

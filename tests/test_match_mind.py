@@ -111,7 +111,9 @@ def test_running_twice_and_with_either_solver_gives_the_same_pairs(tmp_path: Pat
     again = run_match(tmp_path, "again.xlsx")
     cbc = run_match(tmp_path, "cbc.xlsx", "--solver", "cbc")
     assert pair_set(again) == pair_set(pairs) == pair_set(cbc)
-    assert [m["Pair"] for m in sheet_rows(again, "Matches")] == [m["Pair"] for m in sheet_rows(pairs, "Matches")]
+    assert [m["Pair"] for m in sheet_rows(again, "Matches")] == [
+        m["Pair"] for m in sheet_rows(pairs, "Matches")
+    ]
 
 
 def test_match_refuses_to_overwrite_without_force(tmp_path: Path) -> None:

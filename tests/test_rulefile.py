@@ -35,7 +35,11 @@ def edited(tmp_path: Path, old: str, new: str) -> Path:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ('deadline: "2022-10-14 17:30"', 'deadline: "2022-10-14"', "deadline: '2022-10-14' needs a date and a time"),
+        (
+            'deadline: "2022-10-14 17:30"',
+            'deadline: "2022-10-14"',
+            "deadline: '2022-10-14' needs a date and a time",
+        ),
         ('deadline: "2022-10-14 17:30"', "deadline: 2022-10-14", "deadline: a deadline needs a time too"),
         ('between: ["4", "7"]', 'between: ["4", "8e"]', "'8e' is not a valid band"),
         ('between: ["4", "7"]', 'between: ["7", "4"]', "between: min 7 is above max 4"),
