@@ -18,6 +18,7 @@ from rich.table import Table
 from mentormatch import __version__
 from mentormatch.describe import describe_rules, list_rule_files, resolve_rule_file
 from mentormatch.errors import MentormatchError, RulesError
+from mentormatch.explain import explain_person
 from mentormatch.matching import match_pairs
 from mentormatch.pipeline import Source, Validation, load_members, validate_exports
 from mentormatch.report import (
@@ -423,6 +424,34 @@ def rules_check(rule_file: Annotated[Path, typer.Argument(help="A rule file to c
         highlight=False,
         soft_wrap=True,
     )
+
+
+@app.command()
+@reports_errors
+def explain(
+    workbook: Annotated[Path, typer.Argument(help="A pairs workbook written by `mentormatch match`.")],
+    rules: RulesOpt,
+    person: Annotated[str, typer.Option("--person", "-p", help="The email of the person to explain.")],
+    export: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--export", help="The export(s) the workbook was made from (default: as its Summary records)."
+        ),
+    ] = None,
+    files: FileOpt = None,
+) -> None:
+    """Explain one person's outcome: their pair's score part by part and their next-best
+    alternatives, or, if unmatched, what ruled each partner out and the smallest change that
+    would have paired them.
+
+    Example:
+
+        mentormatch explain pairs.xlsx --rules rules/kent-medway-mind-2022.yaml --person a.b@nhs.net
+    """
+    loaded = load_rules(rules)
+    given = _sources(export, files, None, None) if export or files else None
+    for line in explain_person(workbook, loaded, person, sources=given):
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 RulesDirOpt = Annotated[Path, typer.Option("--dir", help="The folder of rule files.")]
