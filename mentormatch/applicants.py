@@ -35,6 +35,7 @@ class Applicant:
     name: str
     role: str | None
     values: dict[str, Any] = field(default_factory=dict)
+    role_from_file: bool = False
     raw: dict[str, str] = field(default_factory=dict)
     unreadable: dict[str, str] = field(default_factory=dict)
 
@@ -57,6 +58,7 @@ def build_applicants(
         applicant = _build_one(table_row, columns, parsers, source)
         if role is not None:
             applicant.role = role
+            applicant.role_from_file = True
         elif rules.spec.role_field is not None:
             applicant.role = _read_role(applicant.raw.get(rules.spec.role_field), role_answers)
         applicants.append(applicant)
@@ -123,7 +125,25 @@ def _parsers(rules: Rules) -> dict[str, Parser]:
         "organisation": lambda v: parse_organisation(v, orgs),
         "place": lambda v: _parse_place(v, spec.places),
     }
-    return {name: by_type[f.type] for name, f in spec.fields.items()}
+    parsers = {name: by_type[f.type] for name, f in spec.fields.items()}
+    for name, f in spec.fields.items():
+        if f.values and f.type in {"choice", "text"}:
+            parsers[name] = _canonical_choice(organisation_index(f.values))
+        elif f.values and f.type == "multi":
+            parsers[name] = _canonical_multi(organisation_index(f.values))
+    return parsers
+
+
+def _canonical_choice(index: dict[str, str]) -> Parser:
+    """A choice answer mapped onto the rule file's canonical answer, else kept as typed."""
+    return lambda value: parse_organisation(value, index)
+
+
+def _canonical_multi(index: dict[str, str]) -> Parser:
+    def parse(value: object) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(parse_organisation(item, index) for item in split_multi(value)))
+
+    return parse
 
 
 def _parse_emails(value: object) -> tuple[str, ...]:

@@ -58,6 +58,11 @@ def describe_rules(rules: Rules) -> list[str]:
     if spec.organisations is not None and spec.organisations.only_listed and spec.organisations.names:
         lines.append(f"  Only staff of these {len(spec.organisations.names)} organisations:")
         lines += [f"    - {org}" for org in spec.organisations.names]
+    if spec.grades:
+        grades = ", ".join(f"{grade} = {band_label(band)}" for grade, band in spec.grades.items())
+        lines.append(f"  Grades read as bands: {grades}; any other grade needs review.")
+    if spec.places:
+        lines.append(f"  Places offered ({len(spec.places)}): {', '.join(spec.places)}")
     if spec.membership is not None:
         lines.append(f"  Members only (the '{spec.membership}' answer, or a --members list).")
     if spec.matching is not None:
@@ -90,8 +95,9 @@ def condition_lines(cond: Condition, rules: Rules, depth: int = 0) -> list[str]:
 
 def _leaf_text(cond: Condition, rules: Rules) -> str:
     name = cond.field or ""
-    kind = rules.spec.fields[name].type if name in rules.spec.fields else "text"
-    label = name.replace("_", " ")
+    spec = rules.spec.fields.get(name)
+    kind = spec.type if spec else "text"
+    label = spec.label if spec and spec.label else name.replace("_", " ")
 
     def show(value: object) -> str:
         return (
@@ -163,5 +169,6 @@ def matching_lines(m: MatchingSpec, rules: Rules) -> list[str]:
     if m.score:
         lines.append("  Score parts (points):")
         for part in m.score:
-            lines.append(f"    {part.weight:g} x {part.label or part.part.replace('_', ' ')}")
+            both = " (counted both ways)" if part.both_ways else ""
+            lines.append(f"    {part.weight:g} x {part.label or part.part.replace('_', ' ')}{both}")
     return lines

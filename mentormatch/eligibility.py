@@ -13,6 +13,7 @@ from mentormatch.conditions import HIDDEN, failure
 from mentormatch.normalise import key
 from mentormatch.problems import Problem
 from mentormatch.rulefile import Rules
+from mentormatch.schema import Condition
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def _submission_problems(applicants: Sequence[Applicant], rules: Rules) -> list[
     """Late submissions, and every in-time submission but the latest for each email."""
     deadline = rules.spec.deadline
     out: list[tuple[Applicant, Problem]] = []
-    in_time: dict[str, list[Applicant]] = defaultdict(list)
+    # One application per person, or per person and role when each role has its own form.
+    in_time: dict[tuple[str, str | None], list[Applicant]] = defaultdict(list)
     column = _header(rules, "submitted")
     for applicant in applicants:
         if applicant.email is None:
@@ -117,7 +119,7 @@ def _submission_problems(applicants: Sequence[Applicant], rules: Rules) -> list[
                 )
             )
             continue
-        in_time[applicant.email].append(applicant)
+        in_time[(applicant.email, applicant.role if applicant.role_from_file else None)].append(applicant)
     for group in in_time.values():
         ordered = sorted(group, key=lambda a: (_sort_time(a), a.row))
         latest = ordered[-1]
@@ -130,12 +132,17 @@ def _submission_problems(applicants: Sequence[Applicant], rules: Rules) -> list[
                         _header(rules, "email"),
                         earlier.email or "",
                         codes.DUPLICATE,
-                        f"A later application from the same email address (row {latest.row}) replaces"
-                        " this one.",
+                        f"A later application from the same email address ({_where(latest, earlier)})"
+                        " replaces this one.",
                     ),
                 )
             )
     return out
+
+
+def _where(latest: Applicant, earlier: Applicant) -> str:
+    same_file = latest.source == earlier.source
+    return f"row {latest.row}" if same_file else f"row {latest.row} of {latest.source}"
 
 
 def _sort_time(applicant: Applicant) -> float:
@@ -144,7 +151,7 @@ def _sort_time(applicant: Applicant) -> float:
 
 
 def _time_text(when: datetime) -> str:
-    return when.strftime("%H:%M on %d %B %Y").lstrip("0")
+    return f"{when:%H:%M} on {when.day} {when:%B %Y}"
 
 
 def _applicant_problems(applicant: Applicant, rules: Rules, members: frozenset[str] | None) -> list[Problem]:
@@ -185,8 +192,13 @@ def _applicant_problems(applicant: Applicant, rules: Rules, members: frozenset[s
                 "This programme is for network members; this email is not on the membership list.",
             )
         )
+    used = _fields_used(spec.roles[applicant.role].eligibility)
+    if spec.matching is not None and (
+        spec.matching.band_gap is not None or any(p.part == "band_gap" for p in spec.matching.score)
+    ):
+        used.add(spec.matching.band_field)
     for name, field_spec in spec.fields.items():
-        if field_spec.type == "band" and name in applicant.unreadable:
+        if field_spec.type == "band" and name in applicant.unreadable and name in used:
             problems.append(
                 Problem(
                     applicant.row,
@@ -213,6 +225,15 @@ def _applicant_problems(applicant: Applicant, rules: Rules, members: frozenset[s
                 )
             )
     return problems
+
+
+def _fields_used(cond: Condition | None) -> set[str]:
+    if cond is None:
+        return set()
+    found = {cond.field} if cond.field else set()
+    for child in (*(cond.all_of or ()), *(cond.any_of or ()), *([cond.not_] if cond.not_ else [])):
+        found |= _fields_used(child)
+    return found
 
 
 def _seen(applicant: Applicant, rules: Rules, fields: tuple[str, ...]) -> str:

@@ -382,7 +382,7 @@ def diagnose_giver(scorer: Scorer, j: int, taken: set[int]) -> str:
     if total == 0:
         return f"No eligible {word}s applied."
     counts = scorer.giver_blocking_rules(j)
-    parts = [f"{c} ruled out by '{rule.code}'" for rule, c in counts if c]
+    parts = [f"{c} {rule.giver_description or 'ruled out by ' + repr(rule.code)}" for rule, c in counts if c]
     allowed = scorer.allowed(np.arange(total), np.full(total, j))
     n = int(allowed.sum())
     head = f"Of {total} eligible {word}s: " + (", ".join(parts) if parts else "none ruled out by the rules")

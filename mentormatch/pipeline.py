@@ -72,8 +72,8 @@ def load_members(path: Path) -> frozenset[str]:
 
     table = load_table(path)
     emails = set()
-    for row in table.rows:
-        for cell in row.cells:
+    for cells in (table.headers, *(row.cells for row in table.rows)):  # a list may have no header
+        for cell in cells:
             try:
                 emails.add(parse_email(cell))
             except Unreadable:

@@ -39,9 +39,24 @@ def field_label(rules: Rules, name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
+def several_files(people: Sequence[Applicant]) -> bool:
+    """True when rows come from more than one file, so a row number needs its file name."""
+    return len({a.source for a in people}) > 1
+
+
+def with_file(columns: list[str], rows: list[list[Any]], people: Sequence[Applicant], show: bool) -> None:
+    """Insert a File column after Row when rows come from several files."""
+    if not show:
+        return
+    columns.insert(1, "File")
+    for row, person in zip(rows, people, strict=True):
+        row.insert(1, person.source)
+
+
 def rejected_sheet(checked: Checked, rules: Rules) -> Sheet:
     rows = []
-    for rejection in sorted(checked.rejected, key=lambda r: (r.applicant.source, r.applicant.row)):
+    ordered = sorted(checked.rejected, key=lambda r: (r.applicant.source, r.applicant.row))
+    for rejection in ordered:
         a = rejection.applicant
         problems = rejection.problems
         rows.append(
@@ -55,7 +70,9 @@ def rejected_sheet(checked: Checked, rules: Rules) -> Sheet:
                 " ".join(p.message for p in problems),
             ]
         )
-    return Sheet("Rejected", REJECTED_COLUMNS, rows, wrap=frozenset({"Reason", "Value seen"}))
+    columns = list(REJECTED_COLUMNS)
+    with_file(columns, rows, [r.applicant for r in ordered], several_files(checked.applicants))
+    return Sheet("Rejected", columns, rows, wrap=frozenset({"Reason", "Value seen"}))
 
 
 def display_value(applicant: Applicant, rules: Rules, name: str) -> str:
@@ -120,7 +137,8 @@ def summary_sheet(lines: Sequence[tuple[str, Any]]) -> Sheet:
 
 def _person_fields(rules: Rules) -> list[str]:
     org = rules.spec.organisations.field if rules.spec.organisations else "organisation"
-    wanted = [org, "job_title"]
+    different = rules.spec.matching.different if rules.spec.matching else []
+    wanted = list(dict.fromkeys([org, *different, "job_title"]))
     return [f for f in wanted if f in rules.spec.fields and not rules.spec.fields[f].special_category]
 
 
@@ -160,11 +178,15 @@ def matches_sheet(matching: Matching, rules: Rules) -> Sheet:
 def unmatched_sheet(matching: Matching, rules: Rules) -> Sheet:
     fields = _person_fields(rules)
     columns = ["Row", "Name", "Email", "Role", *(field_label(rules, f) for f in fields), "Reason"]
+    ordered = sorted(matching.unmatched, key=lambda u: (u.applicant.source, u.applicant.row))
     rows = [
         [u.applicant.row, u.applicant.name, u.applicant.email, role_label(rules, u.role),
          *applicant_cells(u.applicant, rules, fields), u.reason]
-        for u in sorted(matching.unmatched, key=lambda u: (u.applicant.source, u.applicant.row))
+        for u in ordered
     ]  # fmt: skip
+    everyone = [u.applicant for u in ordered] + [p.receiver for p in matching.pairs]
+    everyone += [p.giver for p in matching.pairs]
+    with_file(columns, rows, [u.applicant for u in ordered], several_files(everyone))
     return Sheet("Unmatched", columns, rows, wrap=frozenset({"Reason"}))
 
 

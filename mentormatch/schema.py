@@ -32,6 +32,17 @@ class FieldSpec(Strict):
     label: str | None = None
     optional: bool = False
     special_category: bool = False
+    # choice/multi answers: canonical answer -> other ways people write it ("Acute": ["Acute hospital"])
+    values: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _values_default(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return {str(v): [] for v in value}
+        if isinstance(value, dict):
+            return {str(k): ([] if v is None else v) for k, v in value.items()}
+        return value
 
     @field_validator("headers", mode="before")
     @classmethod

@@ -40,8 +40,9 @@ class HardRule:
     """A named hard rule and its test over a block of pairs (True = allowed)."""
 
     code: str
-    description: str  # "in your organisation": completes "of N mentors: 12 ..."
+    description: str  # completes "of N mentors: 12 ..." from the receiver's side
     allowed: Callable[[np.ndarray, np.ndarray], np.ndarray]  # (receiver idx, giver idx) -> bool
+    giver_description: str = ""  # the same from the giver's side ("are in your organisation")
 
 
 @dataclass(frozen=True)
@@ -81,11 +82,14 @@ class Scorer:
         giver = self.rules.spec.roles[spec.giver].label or spec.giver
         rules = [HardRule("same-person", "are you", lambda i, j: r.ids[i] != g.ids[j])]
         for name in spec.different:
+            field = self.rules.spec.fields.get(name)
+            label = (field.label if field and field.label else name.replace("_", " ")).lower()
             rules.append(
                 HardRule(
                     f"same-{name.replace('_', '-')}",
-                    f"share your {name.replace('_', ' ')}",
+                    f"share your {label}",
                     _differ_on(r.codes[name], g.codes[name]),
+                    f"share your {label}",
                 )
             )
         if spec.band_gap is not None:
@@ -96,6 +100,7 @@ class Scorer:
                         "band-gap-too-small",
                         f"are less than {low:g} band(s) above you",
                         lambda i, j: _known(r.ranks[i], g.ranks[j]) & (g.ranks[j] - r.ranks[i] >= low),
+                        f"are not at least {low:g} band(s) below you",
                     )
                 )
             if high is not None:
@@ -104,15 +109,25 @@ class Scorer:
                         "band-gap-too-large",
                         f"are more than {high:g} band(s) above you",
                         lambda i, j: _known(r.ranks[i], g.ranks[j]) & (g.ranks[j] - r.ranks[i] <= high),
+                        f"are more than {high:g} band(s) below you",
                     )
                 )
         if spec.distance is not None and spec.distance.max is not None:
             limit = spec.distance.max
             rules.append(
                 HardRule(
+                    "place-unknown",
+                    "have no place we can measure from (or you have none)",
+                    lambda i, j: (r.places[i] >= 0) & (g.places[j] >= 0),
+                    "have no place we can measure from (or you have none)",
+                )
+            )
+            rules.append(
+                HardRule(
                     "too-far",
                     f"are more than {limit:g} km away",
                     lambda i, j: self.km(i, j) <= limit,
+                    f"are more than {limit:g} km away",
                 )
             )
         if spec.never_field is not None:
@@ -122,6 +137,7 @@ class Scorer:
                     "reporting-line",
                     "are in your reporting line (line manager)",
                     lambda i, j: ~_pair_in(i, j, never, len(g.people)),
+                    "are in your reporting line",
                 )
             )
         if len(self.forbidden):
@@ -131,6 +147,7 @@ class Scorer:
                     "ruled-out-before",
                     "were rejected for you by the coordinator or paired with you before",
                     lambda i, j: ~_pair_in(i, j, forbidden, len(g.people)),
+                    "were rejected for you by the coordinator or paired with you before",
                 )
             )
         rules.append(

@@ -133,7 +133,7 @@ def test_unmatched_diagnosis_names_the_blocking_rule(tmp_path: Path) -> None:
     reasons = {u["Email"]: u["Reason"] for u in rows(out, "Unmatched")}
     assert "2 are less than 1 band(s) above you" in reasons["mia@nhs.net"]
     assert "relaxing 'band-gap-too-small' would allow 2 mentor(s)" in reasons["mia@nhs.net"]
-    assert "band-gap-too-small" in reasons["oli@nhs.net"]
+    assert "1 are not at least 1 band(s) below you" in reasons["oli@nhs.net"]
 
 
 def test_capacity_diagnosis_names_one_more_place(tmp_path: Path) -> None:

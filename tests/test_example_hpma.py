@@ -1,0 +1,314 @@
+"""The bundled HPMA West Midlands example (two forms, face-to-face pairs) matched end to end.
+
+The two exports and their expected outcomes come from examples/hpma-west-midlands/generate.py,
+which decides each row's outcome from how it built the row and keeps the true values behind every
+answer (canonical organisation, place, band, line manager, capacity). Everything checked here is
+computed from the generator's data, the rule file's YAML and our own haversine, independently of
+the tool's code: where every row of each file lands, the distance limit, the reporting line (either
+direction), the organisation rule, capacities, the most pairs possible, and the special cases.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import math
+import sys
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+from openpyxl import load_workbook
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import maximum_bipartite_matching
+from typer.testing import CliRunner
+
+from mentormatch.cli import app
+
+ROOT = Path(__file__).parents[1]
+EXAMPLE = ROOT / "examples" / "hpma-west-midlands"
+MENTORS = EXAMPLE / "mentors.xlsx"
+MENTEES = EXAMPLE / "mentees.xlsx"
+RULES = ROOT / "rules" / "hpma-west-midlands.yaml"
+FILE_OF_ROLE = {"Mentor": "mentors.xlsx", "Mentee": "mentees.xlsx"}
+EARTH_KM = 6371.0
+
+# --- reading the example, the rule file and the report -----------------------------------------
+
+
+def load_generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("hpma_generate", EXAMPLE / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+GENERATE = load_generator()
+
+
+def expected_rows() -> list[dict[str, str]]:
+    with (EXAMPLE / "expected.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def rule_file() -> dict[str, Any]:
+    return yaml.safe_load(RULES.read_text(encoding="utf-8"))
+
+
+def sheet_rows(path: Path, name: str) -> list[dict[str, Any]]:
+    wb = load_workbook(path, read_only=True)
+    try:
+        rows = list(wb[name].iter_rows(values_only=True))
+    finally:
+        wb.close()
+    header = [str(cell) if cell is not None else "" for cell in rows[0]]
+    return [dict(zip(header, row, strict=False)) for row in rows[1:] if any(c is not None for c in row)]
+
+
+def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_KM * math.asin(math.sqrt(h))
+
+
+@pytest.fixture(scope="module")
+def truth() -> dict[str, Any]:
+    """The generator's people: every row by (file, row), and each eligible person by email."""
+    _builder, layouts = GENERATE.cohort()
+    rows = {(file, s.row): s for file, subs in layouts.items() for s in subs if s is not None}
+    eligible = {s.person.email: s.person for s in rows.values() if s.outcome == "eligible"}
+    return {"rows": rows, "eligible": eligible}
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("hpma") / "out.xlsx"
+    files = ["--mentors", str(MENTORS), "--mentees", str(MENTEES)]
+    result = CliRunner().invoke(app, ["match", *files, "--rules", str(RULES), "-o", str(out)])
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert out.exists()
+    return out
+
+
+@pytest.fixture(scope="module")
+def sheets(report: Path) -> dict[str, list[dict[str, Any]]]:
+    return {name: sheet_rows(report, name) for name in ("Matches", "Unmatched", "Rejected", "Summary")}
+
+
+# --- the rules, as the test reads them ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def limits() -> dict[str, Any]:
+    matching = rule_file()["matching"]
+    weights = {part["part"]: float(part["weight"]) for part in matching["score"]}
+    return {
+        "km": float(matching["distance"]["max"]),
+        "gap": int(matching["band_gap"]["min"]),
+        "cap": int(matching["capacity"]["max"]),
+        "weights": weights,
+    }
+
+
+def band_rank(band: str) -> int:
+    return GENERATE.RANK[band]
+
+
+def km_between(a: Any, b: Any) -> float:
+    return haversine_km(GENERATE.PLACES[a.place], GENERATE.PLACES[b.place])
+
+
+def reporting_line(mentee: Any, mentor: Any) -> bool:
+    return mentee.line_manager == mentor.email or mentor.line_manager == mentee.email
+
+
+def allowed(mentee: Any, mentor: Any, limits: dict[str, Any], *, reporting: bool = True) -> bool:
+    """Every hard rule of the rule file, from the generator's true values."""
+    return (
+        mentee.email != mentor.email
+        and mentee.org != mentor.org
+        and band_rank(mentor.band) - band_rank(mentee.band) >= limits["gap"]
+        and km_between(mentee, mentor) <= limits["km"]
+        and not (reporting and reporting_line(mentee, mentor))
+        and mentor.capacity > 0
+    )
+
+
+def score(mentee: Any, mentor: Any, limits: dict[str, Any]) -> float:
+    wanted = {g.lower() for g in mentee.goals}
+    offered = {g.lower() for g in mentor.offers}
+    goals = len(wanted & offered) / len(wanted) if wanted else 0.0
+    near = max(0.0, 1.0 - km_between(mentee, mentor) / limits["km"])
+    return limits["weights"]["goals"] * goals + limits["weights"]["distance"] * near
+
+
+def people(truth: dict[str, Any], role: str) -> list[Any]:
+    return sorted((p for p in truth["eligible"].values() if p.role == role), key=lambda p: p.email)
+
+
+def special(truth: dict[str, Any], note: str) -> Any:
+    (person,) = [p for p in truth["eligible"].values() if p.note == note]
+    return person
+
+
+# --- the example's own consistency ---------------------------------------------------------------
+
+
+def test_rule_file_and_generator_agree_on_places_and_grades() -> None:
+    spec = rule_file()
+    assert {name: tuple(ll) for name, ll in spec["places"].items()} == GENERATE.PLACES
+    assert 12 <= len(spec["places"]) <= 16
+    assert {grade: str(band) for grade, band in spec["grades"].items()} == GENERATE.GRADES
+    assert spec["role_field"] is None and "deadline" not in spec  # two forms; open ended
+    canonical = set(spec["organisations"]["names"])
+    assert canonical == set(GENERATE.ORGANISATIONS)
+    for name, (typed, _homes) in GENERATE.ORGANISATIONS.items():
+        aliases = {name, *spec["organisations"]["names"][name]}
+        assert set(typed) <= aliases, f"{name}: the generator types a name the rule file does not list"
+
+
+def test_expected_csv_is_what_the_generator_decides(truth: dict[str, Any]) -> None:
+    rows = expected_rows()
+    assert {(r["file"], int(r["row"])) for r in rows} == set(truth["rows"])
+    for r in rows:
+        sub = truth["rows"][(r["file"], int(r["row"]))]
+        assert (r["email"], r["outcome"], r["role"], r["rule"]) == (
+            sub.person.email, sub.outcome, sub.person.role, sub.rule
+        )  # fmt: skip
+    tally = Counter(r["rule"] or f"eligible {r['role']}" for r in rows)
+    assert tally == {
+        "eligible mentee": 52, "eligible mentor": 38, "not-hr-professional": 5, "duplicate-submission": 4,
+        "place-not-offered": 3, "grade-needs-review": 2, "band-missing": 1, "organisation-missing": 1,
+        "email-missing": 1,
+    }  # fmt: skip
+
+
+def test_generator_is_deterministic(tmp_path: Path) -> None:
+    GENERATE.main(tmp_path / "a")
+    GENERATE.main(tmp_path / "b")
+    for name in ("expected.csv", "mentors.xlsx", "mentees.xlsx"):
+        first = (tmp_path / "a" / name).read_bytes()
+        assert first == (tmp_path / "b" / name).read_bytes(), name
+        assert first == (EXAMPLE / name).read_bytes(), f"{name} is not what generate.py writes"
+
+
+# --- rejections and where every row lands --------------------------------------------------------
+
+
+def test_rejected_sheet_matches_expected(sheets: dict[str, list[dict[str, Any]]]) -> None:
+    expected = {(r["file"], int(r["row"])): r for r in expected_rows() if r["outcome"] == "rejected"}
+    got = {(FILE_OF_ROLE[str(r["Role"])], int(r["Row"])): r for r in sheets["Rejected"]}
+    assert len(got) == len(sheets["Rejected"]), "a row is listed twice on the Rejected sheet"
+    assert sorted(got) == sorted(expected)
+    wrong = [
+        (key, e["rule"], got[key]["Rule"])
+        for key, e in sorted(expected.items())
+        if str(got[key]["Rule"]).split(",")[0].strip() != e["rule"]
+    ]
+    assert not wrong, wrong
+    assert all(str(r["Reason"] or "").strip() for r in sheets["Rejected"])
+    lichfield = [r for r in sheets["Rejected"] if r["Value seen"] == "Lichfield"]
+    assert {r["Rule"] for r in lichfield} == {"place-not-offered"} and len(lichfield) == 2
+
+
+def test_every_row_of_each_file_lands_in_exactly_one_place(sheets: dict[str, list[dict[str, Any]]]) -> None:
+    expected = {(r["file"], int(r["row"])): r for r in expected_rows()}
+    landed: list[tuple[str, int]] = [("mentees.xlsx", int(m["Mentee row"])) for m in sheets["Matches"]]
+    landed += sorted({("mentors.xlsx", int(m["Mentor row"])) for m in sheets["Matches"]})
+    landed += [(FILE_OF_ROLE[str(u["Role"])], int(u["Row"])) for u in sheets["Unmatched"]]
+    landed += [(FILE_OF_ROLE[str(r["Role"])], int(r["Row"])) for r in sheets["Rejected"]]
+    assert len(landed) == len(set(landed)), [k for k, n in Counter(landed).items() if n > 1]
+    assert set(landed) == set(expected)
+    # The (file, row) each sheet names is the person expected there (eligible people by email).
+    named = [(("mentees.xlsx", m["Mentee row"]), m["Mentee email"]) for m in sheets["Matches"]]
+    named += [(("mentors.xlsx", m["Mentor row"]), m["Mentor email"]) for m in sheets["Matches"]]
+    named += [((FILE_OF_ROLE[str(u["Role"])], u["Row"]), u["Email"]) for u in sheets["Unmatched"]]
+    for (file, row), email in named:
+        assert expected[(file, int(row))]["email"] == email, (file, row, email)
+        assert expected[(file, int(row))]["outcome"] == "eligible"
+
+
+# --- the pairs -------------------------------------------------------------------------------------
+
+
+def test_no_pair_breaks_a_hard_rule(
+    sheets: dict[str, list[dict[str, Any]]], truth: dict[str, Any], limits: dict[str, Any]
+) -> None:
+    per_mentor: Counter[str] = Counter()
+    for m in sheets["Matches"]:
+        mentee, mentor = truth["eligible"][m["Mentee email"]], truth["eligible"][m["Mentor email"]]
+        assert (mentee.role, mentor.role) == ("mentee", "mentor")
+        km = km_between(mentee, mentor)
+        assert km <= limits["km"], f"{mentee.email} and {mentor.email} are {km:.1f} km apart"
+        assert mentee.line_manager != mentor.email and mentor.line_manager != mentee.email
+        assert mentee.org != mentor.org
+        assert band_rank(mentor.band) - band_rank(mentee.band) >= limits["gap"]
+        assert allowed(mentee, mentor, limits)
+        per_mentor[mentor.email] += 1
+    assert len({m["Mentee email"] for m in sheets["Matches"]}) == len(sheets["Matches"])
+    for email, count in per_mentor.items():
+        assert count <= truth["eligible"][email].capacity <= limits["cap"], email
+
+
+def test_coverage_equals_an_exact_maximum_matching(
+    sheets: dict[str, list[dict[str, Any]]], truth: dict[str, Any], limits: dict[str, Any]
+) -> None:
+    mentees, mentors = people(truth, "mentee"), people(truth, "mentor")
+    ok = np.array([[allowed(e, r, limits) for r in mentors] for e in mentees], dtype=np.int8)
+    slots = np.repeat(np.arange(len(mentors)), [r.capacity for r in mentors])  # one column per place
+    best = int((maximum_bipartite_matching(csr_matrix(ok[:, slots]), perm_type="column") >= 0).sum())
+    summary = {row["Item"]: row["Value"] for row in sheets["Summary"]}
+    assert len(sheets["Matches"]) == best == summary["Pairs"]
+    assert summary["Optimal"] == "yes (proven)"
+    assert best < len(mentees)  # not everyone can be paired: the far-away mentee, for one
+
+
+def test_far_away_mentee_is_unmatched_for_distance(
+    sheets: dict[str, list[dict[str, Any]]], truth: dict[str, Any], limits: dict[str, Any]
+) -> None:
+    far = special(truth, "far-away")
+    assert far.place == "Hereford"
+    assert all(km_between(far, r) > limits["km"] for r in people(truth, "mentor"))
+    (row,) = [u for u in sheets["Unmatched"] if u["Email"] == far.email]
+    assert row["Role"] == "Mentee"
+    assert "km" in row["Reason"] and f"{limits['km']:g} km" in row["Reason"]
+
+
+def test_line_manager_is_the_best_match_but_never_the_pair(
+    sheets: dict[str, list[dict[str, Any]]], truth: dict[str, Any], limits: dict[str, Any]
+) -> None:
+    mentee, boss = special(truth, "line-manager-best"), special(truth, "line-manager")
+    assert mentee.line_manager == boss.email
+    assert mentee.place == boss.place and mentee.org != boss.org  # only the reporting line forbids it
+    assert allowed(mentee, boss, limits, reporting=False) and not allowed(mentee, boss, limits)
+    others = [r for r in people(truth, "mentor") if r is not boss and allowed(mentee, r, limits)]
+    assert others, "someone else can mentor them"
+    assert score(mentee, boss, limits) > max(score(mentee, r, limits) for r in others)
+    pairs = {(m["Mentee email"], m["Mentor email"]) for m in sheets["Matches"]}
+    assert (mentee.email, boss.email) not in pairs
+    assert mentee.email in {e for e, _ in pairs}
+
+    # The other direction: a mentor names a mentee as their line manager.
+    lead, report_ = special(truth, "manages-a-mentor"), special(truth, "managed-by-a-mentee")
+    assert report_.line_manager == lead.email and lead.line_manager != report_.email
+    assert allowed(lead, report_, limits, reporting=False) and not allowed(lead, report_, limits)
+    assert (lead.email, report_.email) not in pairs
+
+
+def test_band_5_mentor_is_eligible_but_above_no_mentee(
+    sheets: dict[str, list[dict[str, Any]]], truth: dict[str, Any]
+) -> None:
+    low = special(truth, "not-above-anyone")
+    assert low.band == "5"
+    assert all(band_rank(e.band) >= band_rank(low.band) for e in people(truth, "mentee"))
+    (row,) = [u for u in sheets["Unmatched"] if u["Email"] == low.email]
+    assert row["Role"] == "Mentor" and "band" in row["Reason"].lower()

@@ -1,0 +1,255 @@
+"""The bundled Kent & Medway NMA Experience example (reciprocal mentoring) matched end to end.
+
+The export and its expected outcomes come from examples/kent-medway-nma-2023/generate.py, which
+decides each row's outcome (and records each person's organisation) from how it built the row, not
+by running mentormatch. Everything checked here is computed from those files, independently of the
+tool's code: rejections, where every row lands, the cross-organisation rule, the early x later
+career pairing, the most pairs possible, and each pair's reciprocal goals score.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+from openpyxl import load_workbook
+from scipy.optimize import linear_sum_assignment
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import maximum_bipartite_matching
+from typer.testing import CliRunner
+
+from mentormatch.cli import app
+
+ROOT = Path(__file__).parents[1]
+EXAMPLE = ROOT / "examples" / "kent-medway-nma-2023"
+EXPORT = EXAMPLE / "applications.csv"
+RULES = ROOT / "rules" / "kent-medway-nma-2023.yaml"
+EARLY, LATER = "early_career", "later_career"
+EARLY_ROW, LATER_ROW = "Early career partner row", "Later career partner row"
+H_GOALS = "What would you like your mentoring partner to help you with?"
+H_OFFERS = "What could you help your mentoring partner with?"
+GOALS_WEIGHT = 100  # the rule file's only score part
+MESSY_YEARS = {"5 years", "10+ years", "18 months", "less than a year", "Over 10 years", "3-5 years", "8+"}
+
+# --- reading the example and the report ---------------------------------------------------------
+
+
+def expected_rows() -> dict[int, dict[str, str]]:
+    with (EXAMPLE / "expected.csv").open(encoding="utf-8", newline="") as handle:
+        return {int(row["row"]): row for row in csv.DictReader(handle)}
+
+
+def export_rows() -> dict[int, dict[str, str]]:
+    """The export's records by spreadsheet row (header = row 1), read with the csv module."""
+    with EXPORT.open(encoding="utf-8-sig", newline="") as handle:
+        return dict(enumerate(csv.DictReader(handle), start=2))
+
+
+def sheet_rows(path: Path, name: str) -> list[dict[str, Any]]:
+    wb = load_workbook(path, read_only=True)
+    try:
+        rows = list(wb[name].iter_rows(values_only=True))
+    finally:
+        wb.close()
+    header = [str(cell) if cell is not None else "" for cell in rows[0]]
+    return [dict(zip(header, row, strict=False)) for row in rows[1:] if any(c is not None for c in row)]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("nma") / "out.xlsx"
+    result = CliRunner().invoke(app, ["match", str(EXPORT), "--rules", str(RULES), "-o", str(out)])
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert out.exists()
+    return out
+
+
+@pytest.fixture(scope="module")
+def pairs(report: Path) -> list[tuple[int, int, dict[str, Any]]]:
+    """(early career row, later career row, the Matches row) for every pair."""
+    return [(int(m[EARLY_ROW]), int(m[LATER_ROW]), m) for m in sheet_rows(report, "Matches")]
+
+
+def eligible(role: str) -> list[dict[str, str]]:
+    return [e for e in expected_rows().values() if e["outcome"] == "eligible" and e["role"] == role]
+
+
+def goal_share(wants: str, offers: str) -> float:
+    """Share of one partner's goals the other can help with (Google joins choices with ", ")."""
+    wanted = {w.strip().lower() for w in wants.split(", ") if w.strip()}
+    offered = {o.strip().lower() for o in offers.split(", ") if o.strip()}
+    return len(wanted & offered) / len(wanted) if wanted else 0.0
+
+
+def pair_score(early: dict[str, str], later: dict[str, str]) -> float:
+    """The reciprocal score: the average of what each partner can give the other."""
+    there = goal_share(early[H_GOALS], later[H_OFFERS])
+    back = goal_share(later[H_GOALS], early[H_OFFERS])
+    return GOALS_WEIGHT * (there + back) / 2
+
+
+# --- rejections ---------------------------------------------------------------------------------
+
+
+def test_rejected_rows_and_first_rules_equal_expected(report: Path) -> None:
+    expected = {row: e for row, e in expected_rows().items() if e["outcome"] == "rejected"}
+    rows = sheet_rows(report, "Rejected")
+    by_row = {int(r["Row"]): r for r in rows}
+    assert len(by_row) == len(rows), "a row is listed twice on the Rejected sheet"
+    missing, extra = sorted(set(expected) - set(by_row)), sorted(set(by_row) - set(expected))
+    assert not missing and not extra, (
+        f"should be rejected but are not: {missing}; rejected but should be eligible: "
+        f"{[(r, by_row[r]['Rule'], by_row[r]['Value seen']) for r in extra]}"
+    )
+    wrong = [
+        (row, e["email"], f"expected {e['rule']}", f"got {by_row[row]['Rule']}", by_row[row]["Value seen"])
+        for row, e in sorted(expected.items())
+        if str(by_row[row]["Rule"] or "").split(",")[0].strip() != e["rule"]
+    ]
+    assert not wrong, "first rule differs:\n" + "\n".join(map(str, wrong))
+    assert all(isinstance(r["Reason"], str) and r["Reason"].strip() for r in rows)
+
+
+def test_six_or_seven_years_reads_that_it_fits_neither_role(report: Path) -> None:
+    neither = [r for r in sheet_rows(report, "Rejected") if r["Rule"] == "experience-fits-neither-role"]
+    seen = {str(r["Value seen"]) for r in neither}
+    assert {"6 years", "7", "6-7 years", "6 and a half years"} <= seen
+    for row in neither:
+        reason = str(row["Reason"])
+        assert "6-7 years fits neither role" in reason, reason
+        assert "up to 5 years" in reason and "8 or more" in reason, reason
+
+
+def test_the_export_holds_the_cases_the_readme_promises() -> None:
+    raw = EXPORT.read_bytes()
+    assert raw.startswith(b'\xef\xbb\xbf"Timestamp","Email address",')  # UTF-8 BOM, Google layout
+    export, expected = export_rows(), expected_rows()
+    assert sorted(export) == sorted(expected) and len(expected) == 121
+    by_stamp = {r["Timestamp"]: n for n, r in export.items()}
+    assert expected[by_stamp["2023/06/06 5:29:00 PM GMT+1"]]["outcome"] == "eligible"  # 17:29 BST
+    assert expected[by_stamp["06/06/2023 17:29:30"]]["outcome"] == "eligible"
+    assert expected[by_stamp["12/05/2023 14:02:17"]]["outcome"] == "eligible"  # 12 May, day first
+    assert expected[by_stamp["2023/06/06 5:31:02 PM GMT+1"]]["rule"] == "after-deadline"
+    assert expected[by_stamp["2023/06/06 4:45:10 PM GMT"]]["rule"] == "after-deadline"  # 17:45 BST
+    professions = {r["What is your profession?"]: n for n, r in export.items()}
+    for rejected in ("Pharmacist", "Doctor"):
+        assert expected[professions[rejected]]["rule"] == "profession-not-in-programme"
+    years = {r["How many years of experience do you have in the industry / post-qualification?"]
+             for n, r in export.items() if expected[n]["outcome"] == "eligible"}  # fmt: skip
+    assert years >= MESSY_YEARS
+
+
+# --- every row in one place; the hard rules -----------------------------------------------------
+
+
+def test_every_input_row_is_in_exactly_one_place(report: Path, pairs: list[tuple[int, int, Any]]) -> None:
+    expected = expected_rows()
+    matched = [row for early, later, _ in pairs for row in (early, later)]
+    unmatched = [int(u["Row"]) for u in sheet_rows(report, "Unmatched")]
+    rejected = [int(r["Row"]) for r in sheet_rows(report, "Rejected")]
+    places = matched + unmatched + rejected
+    assert len(places) == len(set(places)), "a row appears in more than one place"
+    assert sorted(places) == sorted(expected)
+    assert sorted(matched + unmatched) == sorted(r for r, e in expected.items() if e["outcome"] == "eligible")
+
+
+def test_no_pair_is_inside_one_organisation(pairs: list[tuple[int, int, Any]]) -> None:
+    expected = expected_rows()
+    same = [(a, b, expected[a]["organisation"]) for a, b, _ in pairs
+            if expected[a]["organisation"] == expected[b]["organisation"]]  # fmt: skip
+    assert not same, f"pairs inside one organisation: {same}"
+    assert all(expected[a]["organisation"] and expected[b]["organisation"] for a, b, _ in pairs)
+
+
+def test_pairs_are_early_with_later_career_one_partner_each(pairs: list[tuple[int, int, Any]]) -> None:
+    expected = expected_rows()
+    assert all(expected[a]["role"] == EARLY and expected[b]["role"] == LATER for a, b, _ in pairs)
+    assert all(expected[a]["outcome"] == expected[b]["outcome"] == "eligible" for a, b, _ in pairs)
+    early, later = [a for a, _, _ in pairs], [b for _, b, _ in pairs]
+    assert len(set(early)) == len(early) and len(set(later)) == len(later)  # capacity 1: pairs are 1:1
+
+
+# --- optimality ---------------------------------------------------------------------------------
+
+
+def allowed_matrix() -> tuple[list[dict[str, str]], list[dict[str, str]], np.ndarray]:
+    """Eligible early x later career partners: True where the organisations differ."""
+    early, later = eligible(EARLY), eligible(LATER)
+    orgs_e = np.array([e["organisation"] for e in early])
+    orgs_l = np.array([e["organisation"] for e in later])
+    return early, later, orgs_e[:, None] != orgs_l[None, :]
+
+
+def test_coverage_equals_an_exact_maximum_matching(report: Path, pairs: list[tuple[int, int, Any]]) -> None:
+    early, later, allowed = allowed_matrix()
+    assert (len(early), len(later)) == (50, 38)
+    matching = maximum_bipartite_matching(csr_matrix(allowed.astype(np.int8)), perm_type="column")
+    best = int((matching >= 0).sum())
+    assert best == 35  # three East Kent later career partners cannot all be paired (see README)
+    assert len(pairs) == best
+    summary = {row["Item"]: row["Value"] for row in sheet_rows(report, "Summary")}
+    assert summary["Optimal"] == "yes (proven)"
+    assert summary["Pairs"] == best
+
+
+def test_pair_scores_are_the_reciprocal_goal_shares(pairs: list[tuple[int, int, Any]]) -> None:
+    export = export_rows()
+    wrong = [
+        (a, b, m["Score"], round(pair_score(export[a], export[b]), 2))
+        for a, b, m in pairs
+        if abs(float(m["Score"]) - pair_score(export[a], export[b])) > 0.01
+    ]
+    assert not wrong, f"(early row, later row, score shown, both-ways goal score): {wrong}"
+
+
+def test_total_score_is_the_best_among_the_most_pairs(
+    report: Path, pairs: list[tuple[int, int, Any]]
+) -> None:
+    early, later, allowed = allowed_matrix()
+    export = export_rows()
+    points = np.array(
+        [
+            [round(pair_score(export[int(e["row"])], export[int(g["row"])]) * 100) for g in later]
+            for e in early
+        ]
+    )
+    # Coverage first: each allowed pair is worth more than all scores together, then score points.
+    big = int(points.sum()) + 1
+    value = np.where(allowed, big + points, 0)
+    rows, cols = linear_sum_assignment(value, maximize=True)
+    chosen = allowed[rows, cols]
+    assert int(chosen.sum()) == len(pairs)
+    best_points = int(points[rows, cols][chosen].sum())
+    shown = sum(round(float(m["Score"]) * 100) for _, _, m in pairs)
+    assert shown == best_points
+    summary = {row["Item"]: row["Value"] for row in sheet_rows(report, "Summary")}
+    assert round(float(summary["Total score"]) * 100) == best_points
+
+
+# --- the generator ------------------------------------------------------------------------------
+
+
+def load_generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("nma_generate", EXAMPLE / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+def test_generator_is_deterministic_and_wrote_the_committed_files(tmp_path: Path) -> None:
+    generate = load_generator()
+    tally = generate.main(tmp_path)
+    assert tally["(most pairs possible)"] == 35
+    for name in ("applications.csv", "expected.csv"):
+        assert (tmp_path / name).read_bytes() == (EXAMPLE / name).read_bytes(), name
