@@ -201,12 +201,17 @@ def _print_counts(title: str, lines: list[tuple[str, Any]], as_json: bool) -> No
     if as_json:
         print(json.dumps({label.strip(): value for label, value in lines}, indent=2, default=str))
         return
-    table = Table(title=title, show_header=False, title_justify="left")
+    counts = [(label, value) for label, value in lines if isinstance(value, int) or len(str(value)) <= 12]
+    sentences = [(label, value) for label, value in lines if (label, value) not in counts]
+    out.print(title, highlight=False, style="bold", soft_wrap=True)
+    table = Table(show_header=False)
     table.add_column("What")
     table.add_column("Count", justify="right")
-    for label, value in lines:
+    for label, value in counts:
         table.add_row(label, str(value))
     out.print(table)
+    for label, value in sentences:
+        out.print(f"{label}: {value}", highlight=False, soft_wrap=True)
 
 
 @app.command()

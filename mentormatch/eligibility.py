@@ -10,7 +10,6 @@ from datetime import datetime
 from mentormatch import problems as codes
 from mentormatch.applicants import Applicant
 from mentormatch.conditions import HIDDEN, failure
-from mentormatch.normalise import key
 from mentormatch.problems import Problem
 from mentormatch.rulefile import Rules
 from mentormatch.schema import Condition
@@ -182,16 +181,7 @@ def _applicant_problems(applicant: Applicant, rules: Rules, members: frozenset[s
                     "This programme is open to staff of " + _joined(list(orgs.names)) + " only.",
                 )
             )
-    if members is not None and spec.membership is None and key(applicant.email or "") not in members:
-        problems.append(
-            Problem(
-                applicant.row,
-                _header(rules, "email"),
-                applicant.email or "",
-                codes.NOT_A_MEMBER,
-                "This programme is for network members; this email is not on the membership list.",
-            )
-        )
+    problems += _membership_problems(applicant, rules, members)
     used = _fields_used(spec.roles[applicant.role].eligibility)
     if spec.matching is not None and (
         spec.matching.band_gap is not None or any(p.part == "band_gap" for p in spec.matching.score)
@@ -225,6 +215,35 @@ def _applicant_problems(applicant: Applicant, rules: Rules, members: frozenset[s
                 )
             )
     return problems
+
+
+def _membership_problems(applicant: Applicant, rules: Rules, members: frozenset[str] | None) -> list[Problem]:
+    """Members only: the coordinator's list decides when given, else the yes/no answer."""
+    spec = rules.spec
+    if members is not None:
+        if applicant.email in members:
+            return []
+        return [
+            Problem(
+                applicant.row,
+                _header(rules, "email"),
+                applicant.email or "",
+                codes.NOT_A_MEMBER,
+                "This programme is for network members, and this email is not on the membership list."
+                " If you have joined recently, please tell the coordinator.",
+            )
+        ]
+    if spec.membership is None or applicant.value(spec.membership) is True:
+        return []
+    return [
+        Problem(
+            applicant.row,
+            _header(rules, spec.membership),
+            applicant.raw.get(spec.membership, "(blank)"),
+            codes.NOT_A_MEMBER,
+            "This programme is for network members only; please join the network and apply again.",
+        )
+    ]
 
 
 def _fields_used(cond: Condition | None) -> set[str]:

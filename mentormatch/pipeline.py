@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,13 +67,26 @@ def validate_exports(
     return Validation(tuple(sources), rules, tuple(maps), checked)
 
 
+def _text_cells(path: Path) -> list[list[str]]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    return [re.split(r"[,;\t]", line) for line in text.splitlines()]
+
+
 def load_members(path: Path) -> frozenset[str]:
     """Emails of a membership list: any export or CSV; every cell that is an email counts."""
     from mentormatch.normalise import Unreadable, parse_email
 
-    table = load_table(path)
+    if path.suffix.lower() in {".csv", ".txt"} and path.is_file():
+        cells_of = _text_cells(path)  # a short list, perhaps one line with no header
+    else:
+        table = load_table(path)
+        cells_of = [table.headers, *(row.cells for row in table.rows)]  # a list may have no header
     emails = set()
-    for cells in (table.headers, *(row.cells for row in table.rows)):  # a list may have no header
+    for cells in cells_of:
         for cell in cells:
             try:
                 emails.add(parse_email(cell))

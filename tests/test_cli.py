@@ -93,3 +93,23 @@ def test_every_command_has_help_with_an_example() -> None:
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.startswith("mentormatch ")
+
+
+def test_members_list_rejects_non_members_and_keeps_members(tmp_path: Path) -> None:
+    from tests.conftest import mind_export
+
+    export = mind_export(
+        tmp_path / "apps.xlsx",
+        [
+            {"name": "Ann", "email": "ann@nhs.net", "role": "Mentee", "band": "Band 5"},
+            {"name": "Bob", "email": "bob@nhs.net", "role": "Mentor", "band": "Band 8a"},
+        ],
+    )
+    members = tmp_path / "members.csv"
+    members.write_text("ann@nhs.net\n", encoding="utf-8")  # no header row: the first line is an email
+    out = tmp_path / "report.xlsx"
+    args = ["validate", str(export), "--rules", str(MIND_RULES), "--members", str(members), "-o", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rejected = list(openpyxl.load_workbook(out)["Rejected"].iter_rows(min_row=2, values_only=True))
+    assert [(r[2], r[4]) for r in rejected] == [("bob@nhs.net", "not-a-member")]
