@@ -219,30 +219,96 @@ class Scorer:
 
     # --- candidates ---------------------------------------------------------------------------
 
-    def candidates(self, must: Sequence[tuple[int, int]] = (), minimum: float | None = None) -> Candidates:
-        """Every allowed pair with its integer score, built block by block of receivers."""
-        lefts, rights, points = [], [], []
+    def candidates(
+        self,
+        must: Sequence[tuple[int, int]] = (),
+        minimum: float | None = None,
+        top_k: int | None = None,
+    ) -> Candidates:
+        """Allowed pairs with their integer scores, built block by block of receivers.
+
+        With ``top_k``, only each person's best ``top_k`` allowed partners (on either side) are
+        kept, plus every ``must`` pair: a sparse set for the solver, whose answer is then
+        certified for all pairs with :meth:`price`.
+        """
+        m = len(self.givers.people)
+        lefts, rights = [], []
+        col_best = _ColumnTopK(m, top_k) if top_k is not None else None
+        for block in self._blocks():
+            i = block[:, None]
+            j = np.arange(m)[None, :]
+            ok = self.allowed(i, j)
+            if minimum is not None:
+                ok &= self.scores(i, j) >= minimum - 1e-9
+            if top_k is None:
+                bi, bj = np.nonzero(ok)
+            else:
+                assert col_best is not None
+                score = np.where(ok, self.scores(i, j), -np.inf)
+                bi, bj = _row_top_k(score, top_k)
+                col_best.add(score, block)
+            lefts.append(block[bi])
+            rights.append(bj)
+        if col_best is not None:
+            extra_left, extra_right = col_best.pairs()
+            lefts.append(extra_left)
+            rights.append(extra_right)
+        if must:
+            lefts.append(np.array([a for a, _b in must], dtype=np.int64))
+            rights.append(np.array([b for _a, b in must], dtype=np.int64))
+        left = np.concatenate(lefts).astype(np.int64) if lefts else np.zeros(0, np.int64)
+        right = np.concatenate(rights).astype(np.int64) if rights else np.zeros(0, np.int64)
+        if top_k is not None or must:
+            codes = np.unique(left * max(m, 1) + right)
+            left, right = codes // max(m, 1), codes % max(m, 1)
+        return self.edges(left, right, must)
+
+    def edges(self, left: np.ndarray, right: np.ndarray, must: Sequence[tuple[int, int]] = ()) -> Candidates:
+        """Candidates for given (receiver, giver) index pairs: scores, tie-break keys, must flags."""
+        m = max(len(self.givers.people), 1)
+        score = np.zeros(len(left), dtype=np.int64)
+        for start in range(0, len(left), CHUNK_CELLS):
+            part = slice(start, start + CHUNK_CELLS)
+            score[part] = np.rint(self.scores(left[part], right[part]) * SCORE_SCALE).astype(np.int64)
+        is_must = np.zeros(len(left), dtype=bool)
+        if must:
+            must_codes = np.array([a * m + b for a, b in must], dtype=np.int64)
+            is_must = np.isin(left * m + right, must_codes)
+        tiebreak = _mix(self.receivers.hashes[left], self.givers.hashes[right])
+        return Candidates(left, right, score, tiebreak, is_must)
+
+    def price(
+        self,
+        weight: Callable[[np.ndarray, np.ndarray], np.ndarray],
+        dual_left: np.ndarray,
+        dual_right: np.ndarray,
+        offset: float,
+        present: np.ndarray,
+        tolerance: float = 1e-6,
+    ) -> Candidates:
+        """Allowed pairs outside ``present`` whose reduced cost is positive.
+
+        ``weight(points, tiebreak)`` is the solver's objective coefficient for a pair; a pair
+        could improve the LP optimum iff weight - dual_left[i] - dual_right[j] - offset > 0.
+        ``present`` holds the codes (i * givers + j) already in the model, sorted.
+        """
+        m = max(len(self.givers.people), 1)
+        lefts, rights = [], []
         for block in self._blocks():
             i = block[:, None]
             j = np.arange(len(self.givers.people))[None, :]
             ok = self.allowed(i, j)
-            score = self.scores(i, j)
-            if minimum is not None:
-                ok &= score >= minimum - 1e-9
-            bi, bj = np.nonzero(ok)
-            lefts.append(block[bi])
-            rights.append(bj)
-            points.append(np.rint(score[bi, bj] * SCORE_SCALE).astype(np.int64))
-        left = np.concatenate(lefts) if lefts else np.zeros(0, np.int64)
-        right = np.concatenate(rights) if rights else np.zeros(0, np.int64)
-        score = np.concatenate(points) if points else np.zeros(0, np.int64)
-        is_must = np.zeros(len(left), dtype=bool)
-        if must:
-            edge = {(int(a), int(b)): e for e, (a, b) in enumerate(zip(left, right, strict=True))}
-            for pair in must:
-                is_must[edge[pair]] = True
-        tiebreak = _mix(self.receivers.hashes[left], self.givers.hashes[right])
-        return Candidates(left.astype(np.int64), right.astype(np.int64), score, tiebreak, is_must)
+            points = np.rint(self.scores(i, j) * SCORE_SCALE).astype(np.int64)
+            keys = _mix(self.receivers.hashes[i], self.givers.hashes[j])
+            reduced = weight(points, keys) - dual_left[block][:, None] - dual_right[None, :] - offset
+            bi, bj = np.nonzero(ok & (reduced > tolerance))
+            codes = block[bi] * m + bj
+            fresh = ~_sorted_contains(present, codes)
+            lefts.append(block[bi][fresh])
+            rights.append(bj[fresh])
+        left = np.concatenate(lefts).astype(np.int64) if lefts else np.zeros(0, np.int64)
+        right = np.concatenate(rights).astype(np.int64) if rights else np.zeros(0, np.int64)
+        return self.edges(left, right)
 
     def _blocks(self) -> Iterator[np.ndarray]:
         n, m = len(self.receivers.people), max(1, len(self.givers.people))
@@ -373,6 +439,47 @@ def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (x >> np.uint64(1)).astype(np.int64)
 
 
+def _row_top_k(score: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of each row's best k finite scores."""
+    if score.shape[1] > k:
+        cols = np.argpartition(-score, k - 1, axis=1)[:, :k]
+    else:
+        cols = np.broadcast_to(np.arange(score.shape[1]), score.shape)
+    rows = np.broadcast_to(np.arange(score.shape[0])[:, None], cols.shape)
+    keep = np.isfinite(np.take_along_axis(score, cols, axis=1))
+    return rows[keep], cols[keep]
+
+
+class _ColumnTopK:
+    """Each column's best k finite scores seen so far across blocks of rows."""
+
+    def __init__(self, columns: int, k: int) -> None:
+        self.k = k
+        self.score = np.full((0, columns), -np.inf)
+        self.row = np.zeros((0, columns), dtype=np.int64)
+
+    def add(self, score: np.ndarray, rows: np.ndarray) -> None:
+        both = np.concatenate([self.score, score], axis=0)
+        who = np.concatenate([self.row, np.broadcast_to(rows[:, None], score.shape)], axis=0)
+        if both.shape[0] > self.k:
+            pick = np.argpartition(-both, self.k - 1, axis=0)[: self.k]
+            both = np.take_along_axis(both, pick, axis=0)
+            who = np.take_along_axis(who, pick, axis=0)
+        self.score, self.row = both, who
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        keep = np.isfinite(self.score)
+        cols = np.broadcast_to(np.arange(self.score.shape[1]), self.score.shape)
+        return self.row[keep], cols[keep]
+
+
+def _sorted_contains(sorted_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    if sorted_codes.size == 0:
+        return np.zeros(codes.shape, dtype=bool)
+    pos = np.clip(np.searchsorted(sorted_codes, codes), 0, sorted_codes.size - 1)
+    return sorted_codes[pos] == codes
+
+
 def _known(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a >= 0) & (b >= 0)
 
@@ -388,6 +495,12 @@ def _differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _share(goals: np.ndarray, offers: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Share of the first side's goals the second side offers; 0 when no goals were given."""
+    if i.ndim == 1 and i.shape == j.shape:  # aligned pairs: one dot product each
+        overlap_1d = np.einsum("nk,nk->n", goals[i], offers[j])
+        wanted_1d = goals[i].sum(axis=1)
+        return np.divide(overlap_1d, wanted_1d, out=np.zeros_like(overlap_1d), where=wanted_1d > 0).astype(
+            float
+        )
     rows_i = np.unique(i.ravel())
     rows_j = np.unique(j.ravel())
     overlap = goals[rows_i] @ offers[rows_j].T  # (len(rows_i), len(rows_j))
