@@ -34,9 +34,8 @@ def shareable_fields(rules: Rules) -> list[str]:
 
 def field_label(rules: Rules, name: str) -> str:
     spec = rules.spec.fields.get(name)
-    if spec is not None and spec.label:
-        return spec.label
-    return name.replace("_", " ").capitalize()
+    label = spec.label if spec is not None and spec.label else name.replace("_", " ")
+    return label[:1].upper() + label[1:]
 
 
 def several_files(people: Sequence[Applicant]) -> bool:

@@ -1,0 +1,268 @@
+"""Group mentoring: place eligible members in groups with several leaders, and explain each group."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mentormatch.applicants import Applicant
+from mentormatch.conditions import holds
+from mentormatch.eligibility import Checked
+from mentormatch.errors import RulesError
+from mentormatch.groups import GroupProblem, GroupSolution, solve_groups
+from mentormatch.normalise import key
+from mentormatch.report import applicant_cells, field_label, role_label
+from mentormatch.rulefile import Rules
+from mentormatch.schema import GroupSpec
+from mentormatch.scoring import stable_hash
+from mentormatch.workbook import Sheet
+
+
+@dataclass(frozen=True)
+class Group:
+    """One mentoring group: its leaders and members, and what they share."""
+
+    number: int
+    leaders: tuple[Applicant, ...]
+    members: tuple[Applicant, ...]
+    goal_share: float
+    organisations: int
+    professions: int
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """The groups formed, who could not be placed and why, and how the solve went."""
+
+    groups: tuple[Group, ...]
+    unplaced: tuple[tuple[Applicant, str, str], ...]  # (person, role, reason)
+    flagged: frozenset[str]  # emails of members the soft preference flags for the coordinator
+    solution: GroupSolution
+    members: int
+    leaders: int
+
+
+def match_groups(
+    rules: Rules,
+    members: Sequence[Applicant],
+    leaders: Sequence[Applicant],
+    *,
+    solver: str = "auto",
+    time_limit: float | None = None,
+) -> Grouping:
+    """Form groups of the rule file's size from the eligible members and leaders."""
+    spec = rules.spec.matching
+    if spec is None or spec.groups is None:
+        raise RulesError(f"{rules.path}: matching.groups is needed for group mentoring")
+    g = spec.groups
+    members = sorted(members, key=lambda a: (a.email or "", a.row))
+    leaders = sorted(leaders, key=lambda a: (a.email or "", a.row))
+    goals, offers = _goal_tables(members, leaders, g)
+    orgs = _codes([*members, *leaders], g.organisation_field)
+    profs = _codes([*members, *leaders], g.profession_field)
+    preferred = np.array([g.prefer is not None and holds(g.prefer, m, rules) for m in members], dtype=bool)
+    problem = GroupProblem(
+        member_goals=goals,
+        leader_offers=offers,
+        member_org=orgs[: len(members)],
+        leader_org=orgs[len(members) :],
+        member_prof=profs[: len(members)],
+        leader_prof=profs[len(members) :],
+        member_bonus=preferred.astype(float),
+        size_min=int(g.size.min or 1),
+        size_max=int(g.size.max or 1),
+        leaders_min=int(g.leaders.min or 1),
+        leaders_max=int(g.leaders.max or 1),
+        max_same_org=g.max_same_organisation,
+        member_key=np.array([stable_hash(m.email or "") >> 1 for m in members], dtype=np.int64),
+        leader_key=np.array([stable_hash(m.email or "") >> 1 for m in leaders], dtype=np.int64),
+    )
+    solution = solve_groups(problem, solver=solver, time_limit=time_limit)
+    groups = []
+    for n in range(solution.n_groups):
+        in_group = [m for m, gi in zip(members, solution.member_group, strict=True) if gi == n]
+        led_by = [lead for lead, gi in zip(leaders, solution.leader_group, strict=True) if gi == n]
+        people = [*in_group, *led_by]
+        groups.append(
+            Group(
+                number=n + 1,
+                leaders=tuple(led_by),
+                members=tuple(in_group),
+                goal_share=float(solution.group_goal_share[n]) if n < len(solution.group_goal_share) else 0.0,
+                organisations=len({_value_key(p, g.organisation_field) for p in people} - {""}),
+                professions=len({_value_key(p, g.profession_field) for p in people} - {""}),
+            )
+        )
+    unplaced = _unplaced(rules, members, leaders, solution)
+    flagged = frozenset(m.email or "" for m, flag in zip(members, preferred, strict=True) if not flag)
+    return Grouping(
+        tuple(groups),
+        unplaced,
+        flagged if g.prefer is not None else frozenset(),
+        solution,
+        len(members),
+        len(leaders),
+    )
+
+
+def _goal_tables(
+    members: Sequence[Applicant], leaders: Sequence[Applicant], g: GroupSpec
+) -> tuple[np.ndarray, np.ndarray]:
+    index: dict[str, int] = {}
+    rows_m = [[index.setdefault(key(x), len(index)) for x in m.value(g.goals_field) or ()] for m in members]
+    offer = g.offer_field or g.goals_field
+    rows_l = [[index.setdefault(key(x), len(index)) for x in lead.value(offer) or ()] for lead in leaders]
+    goals = np.zeros((len(members), max(1, len(index))), dtype=bool)
+    offers = np.zeros((len(leaders), max(1, len(index))), dtype=bool)
+    for n, cols in enumerate(rows_m):
+        goals[n, cols] = True
+    for n, cols in enumerate(rows_l):
+        offers[n, cols] = True
+    return goals, offers
+
+
+def _codes(people: Sequence[Applicant], field: str | None) -> np.ndarray:
+    index: dict[str, int] = {}
+    out = np.full(len(people), -1, dtype=np.int64)
+    if field is None:
+        return out
+    for n, person in enumerate(people):
+        value = _value_key(person, field)
+        if value:
+            out[n] = index.setdefault(value, len(index))
+    return out
+
+
+def _value_key(person: Applicant, field: str | None) -> str:
+    if field is None:
+        return ""
+    value = person.value(field)
+    return key(value) if value not in (None, ()) else ""
+
+
+def _unplaced(
+    rules: Rules, members: Sequence[Applicant], leaders: Sequence[Applicant], solution: GroupSolution
+) -> tuple[tuple[Applicant, str, str], ...]:
+    spec = rules.spec.matching
+    assert spec is not None and spec.groups is not None
+    g = spec.groups
+    out = []
+    placed = int((solution.member_group >= 0).sum())
+    for person, group in zip(members, solution.member_group, strict=True):
+        if group < 0:
+            reason = (
+                f"{solution.n_groups} group(s) of at most {g.size.max:g} members hold {placed} of the"
+                f" {len(members)} eligible members; more leaders would let another group form."
+            )
+            out.append((person, spec.receiver, reason))
+    for person, group in zip(leaders, solution.leader_group, strict=True):
+        if group < 0:
+            reason = (
+                f"Every one of the {solution.n_groups} group(s) already has its leaders (at most"
+                f" {g.leaders.max:g} each); this leader is free for another cohort."
+            )
+            out.append((person, spec.giver, reason))
+    return tuple(out)
+
+
+# --- sheets and counts ---------------------------------------------------------------------------
+
+
+def _person_fields(rules: Rules) -> list[str]:
+    spec = rules.spec
+    org = spec.organisations.field if spec.organisations else "organisation"
+    wanted = [org, "job_title", "profession"]
+    return [f for f in wanted if f in spec.fields and not spec.fields[f].special_category]
+
+
+def groups_sheet(grouping: Grouping, rules: Rules) -> Sheet:
+    """One row per person, grouped under their group: leaders first, then members."""
+    spec = rules.spec.matching
+    assert spec is not None
+    g = spec.groups
+    assert g is not None
+    fields = _person_fields(rules)
+    columns = [
+        "Group",
+        "Role",
+        "Name",
+        "Email",
+        *(field_label(rules, f) for f in fields),
+        "Row",
+        "Why",
+        "Note",
+    ]
+    rows: list[list[Any]] = []
+    for group in grouping.groups:
+        why = (
+            f"{len(group.members)} members, {len(group.leaders)} leaders;"
+            f" {group.organisations} organisations, {group.professions} professions;"
+            f" leaders cover {group.goal_share:.0%} of members' goals"
+        )
+        offered = {key(x) for lead in group.leaders for x in lead.value(g.offer_field or g.goals_field) or ()}
+        for role, people in ((spec.giver, group.leaders), (spec.receiver, group.members)):
+            for person in people:
+                note = ""
+                if role == spec.receiver:
+                    wanted = person.value(g.goals_field) or ()
+                    hits = [x for x in wanted if key(x) in offered]
+                    listed = f": {', '.join(hits)}" if hits else ""
+                    mine = f"leaders support {len(hits)} of {len(wanted)} of their goals{listed}; "
+                else:
+                    mine = ""
+                if person.email in grouping.flagged:
+                    note = f"check: may not be {rules.spec.matching.groups.prefer_label}"  # type: ignore[union-attr]
+                rows.append([
+                    f"G{group.number:02d}", role_label(rules, role), person.name, person.email,
+                    *applicant_cells(person, rules, fields), person.row, mine + why, note,
+                ])  # fmt: skip
+    return Sheet("Groups", columns, rows, wrap=frozenset({"Why"}), group_by="Group")
+
+
+def group_unplaced_sheet(grouping: Grouping, rules: Rules) -> Sheet:
+    fields = _person_fields(rules)
+    columns = ["Row", "Name", "Email", "Role", *(field_label(rules, f) for f in fields), "Reason"]
+    rows = [
+        [p.row, p.name, p.email, role_label(rules, role), *applicant_cells(p, rules, fields), reason]
+        for p, role, reason in sorted(grouping.unplaced, key=lambda u: (u[0].source, u[0].row))
+    ]
+    return Sheet("Unmatched", columns, rows, wrap=frozenset({"Reason"}))
+
+
+def group_counts(checked: Checked, grouping: Grouping, rules: Rules) -> list[tuple[str, Any]]:
+    spec = rules.spec.matching
+    assert spec is not None
+    m_label, l_label = role_label(rules, spec.receiver).lower(), role_label(rules, spec.giver).lower()
+    placed = sum(len(g.members) for g in grouping.groups)
+    lines: list[tuple[str, Any]] = [
+        ("Rows read", len(checked.applicants)),
+        (f"Eligible {m_label}s", grouping.members),
+        (f"Eligible {l_label}s", grouping.leaders),
+        ("Groups", len(grouping.groups)),
+        (f"Placed {m_label}s", placed),
+        (f"Unplaced {m_label}s", grouping.members - placed),
+        (f"{l_label.capitalize()}s in a group", sum(len(g.leaders) for g in grouping.groups)),
+        ("Flagged for review (soft preference)", len(grouping.flagged)),
+        ("Rejected", len(checked.rejected)),
+    ]
+    lines += [(f"Rejected: {rule}", n) for rule, n in sorted(checked.rejected_per_rule().items())]
+    coverage = placed / grouping.members if grouping.members else 0.0
+    lines.append((f"Coverage ({m_label}s placed)", f"{coverage:.0%}"))
+    return lines
+
+
+def group_solve_lines(grouping: Grouping) -> list[tuple[str, Any]]:
+    s = grouping.solution
+    mean = sum(g.goal_share for g in grouping.groups) / len(grouping.groups) if grouping.groups else math.nan
+    return [
+        ("Objective", s.objective_text),
+        ("Optimal", "yes (proven)" if s.optimal else "NO: not proven optimal"),
+        ("Solver status", s.status),
+        ("Mean goal coverage per group", f"{mean:.0%}" if grouping.groups else "-"),
+        ("Solver", s.solver),
+        ("Solve time (s)", f"{s.seconds:.2f}"),
+    ]
