@@ -311,6 +311,14 @@ def match(
         list[Path] | None,
         typer.Option("--favour-unmatched", help="An earlier workbook: pair its unmatched people first."),
     ] = None,
+    monitoring: Annotated[
+        Path | None,
+        typer.Option(
+            "--monitoring",
+            help="Also write equality monitoring counts (small counts hidden) to this separate workbook;"
+            " never forward it with the pairs.",
+        ),
+    ] = None,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -346,6 +354,10 @@ def match(
     earlier = [p for p in [review, *(exclude_previous or []), *(favour_unmatched or [])] if p is not None]
     inputs += earlier
     check_output_path(output, force=force, inputs=inputs, suffix=".xlsx")
+    if monitoring is not None:
+        if monitoring.resolve() == output.resolve():
+            raise typer.BadParameter("give the monitoring workbook its own name", param_hint="--monitoring")
+        check_output_path(monitoring, force=force, inputs=inputs, suffix=".xlsx")
     spec = loaded.spec.matching
     if spec is None:
         raise RulesError(
@@ -370,6 +382,8 @@ def match(
             first = [groups_sheet(grouping, loaded), group_unplaced_sheet(grouping, loaded)]
             changes: tuple[str, ...] = ()
             optimal, status = grouping.solution.optimal, grouping.solution.status
+            placed = {p.email or "" for g in grouping.groups for p in (*g.members, *g.leaders)}
+            waiting = {p.email or "" for p, _role, _reason in grouping.unplaced}
         else:
             adjust = adjustments(
                 loaded,
@@ -396,6 +410,10 @@ def match(
             changes = matching.changes
             first = [matches_sheet(matching, loaded), unmatched_sheet(matching, loaded)]
             optimal, status = matching.solution.optimal, matching.solution.status
+            placed = {p.receiver.email or "" for p in matching.pairs} | {
+                p.giver.email or "" for p in matching.pairs
+            }
+            waiting = {u.applicant.email or "" for u in matching.unmatched}
     lines = [*counts, *solved, *provenance(loaded, _digests(sources))]
     lines += [(f"Input path ({s.role or 'all roles'})", str(s.path)) for s in sources]
     _say(f"Writing {output.name}")
@@ -403,6 +421,13 @@ def match(
     if changes:
         sheets.append(Sheet("Changes", ["Change"], [[line] for line in changes]))
     write_workbook(output, sheets, force=force, inputs=inputs)
+    if monitoring is not None:
+        from mentormatch.monitoring import monitoring_sheets, write_monitoring
+
+        _say(f"Writing {monitoring.name}")
+        write_monitoring(
+            monitoring, monitoring_sheets(checked, loaded, placed, waiting), force=force, inputs=inputs
+        )
     _print_counts(f"{loaded.spec.programme.name}: matching", [*counts, *solved[:2]], as_json)
     if changes and not as_json:  # counts only on the terminal; who changed is in the Changes sheet
         out.print(f"Changes from the reviewed pairs: {changes[0]}", highlight=False)
@@ -457,6 +482,79 @@ def explain(
     given = _sources(export, files, None, None) if export or files else None
     for line in explain_person(workbook, loaded, person, sources=given):
         out.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command()
+@reports_errors
+def init(
+    export: Annotated[Path, typer.Argument(help="An export of the programme's application form.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The rule file to write (.yaml).")],
+    sheet: SheetOpt = None,
+    name: Annotated[str | None, typer.Option("--name", help="The programme's name.")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Write a starting rule file from an export's headers and answers, with every key explained.
+
+    It guesses which column holds the email, name, submission time, role, band, organisation,
+    goals and special category answers, and lists the organisations and answers it found, ready
+    for aliases. `mentormatch validate` runs with it straight away; then fill in the eligibility.
+
+    Example:
+
+        mentormatch init examples/kent-medway-mind-2022/applications.xlsx -o rules/my-programme.yaml
+    """
+    from mentormatch.init import draft_rules, write_draft
+    from mentormatch.load import load_table
+
+    if output.suffix.lower() not in {".yaml", ".yml"}:
+        raise typer.BadParameter("the rule file should end in .yaml", param_hint="--output")
+    text = draft_rules(load_table(export, sheet), name=name)
+    write_draft(output, text, force=force)
+    loaded = load_rules(output)
+    if not State.quiet:
+        out.print(
+            f"Wrote {output}: {len(loaded.spec.fields)} fields, roles {', '.join(loaded.spec.roles)}."
+            f" Next: edit it, then `mentormatch validate {export} --rules {output}`.",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@app.command()
+@reports_errors
+def introduce(
+    workbook: Annotated[Path, typer.Argument(help="A pairs workbook written by `mentormatch match`.")],
+    rules: RulesOpt,
+    template: Annotated[
+        Path, typer.Option("--template", "-t", help="The email template (Subject: line, blank line, body).")
+    ],
+    outbox: Annotated[Path, typer.Option("--output", "-o", help="The folder to write the .eml drafts into.")],
+    coordinator: Annotated[
+        str,
+        typer.Option(
+            "--coordinator", help="The coordinator, copied on every email: 'Name <email>' or an email."
+        ),
+    ],
+    force: ForceOpt = False,
+) -> None:
+    """Write one introduction email draft (.eml) per pair, to both partners and copying the
+    coordinator, plus a mail-merge CSV. Nothing is sent: open the drafts in Outlook or
+    Thunderbird and send them yourself. Pairs marked `reject` in Decision are skipped.
+
+    Example:
+
+        mentormatch introduce pairs.xlsx --rules rules/kent-medway-mind-2022.yaml \\
+            --template examples/introduction-template.txt -o outbox/ --coordinator "Sam Lee <sam.lee@nhs.net>"
+    """
+    from mentormatch.introduce import load_template, read_pairs, write_introductions
+
+    loaded = load_rules(rules)
+    pairs = read_pairs(workbook, loaded)
+    written = write_introductions(
+        pairs, load_template(template, loaded), outbox, rules=loaded, coordinator=coordinator, force=force
+    )
+    if not State.quiet:
+        out.print(f"Wrote {len(written)} email drafts and mail-merge.csv to {outbox}", highlight=False)
 
 
 RulesDirOpt = Annotated[Path, typer.Option("--dir", help="The folder of rule files.")]

@@ -80,11 +80,12 @@ def load_members(path: Path) -> frozenset[str]:
     """Emails of a membership list: any export or CSV; every cell that is an email counts."""
     from mentormatch.normalise import Unreadable, parse_email
 
+    cells_of: list[Sequence[object]]
     if path.suffix.lower() in {".csv", ".txt"} and path.is_file():
-        cells_of = _text_cells(path)  # a short list, perhaps one line with no header
+        cells_of = list(_text_cells(path))  # a short list, perhaps one line with no header
     else:
         table = load_table(path)
-        cells_of = [table.headers, *(row.cells for row in table.rows)]  # a list may have no header
+        cells_of = [table.headers, *[row.cells for row in table.rows]]  # a list may have no header
     emails = set()
     for cells in cells_of:
         for cell in cells:

@@ -1,0 +1,403 @@
+"""Equality monitoring: counts by special-category answer, small numbers suppressed, in its own workbook."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mentormatch import problems as codes
+from mentormatch.applicants import Applicant
+from mentormatch.eligibility import Checked
+from mentormatch.normalise import clean_text, key
+from mentormatch.report import field_label
+from mentormatch.rulefile import Rules
+from mentormatch.workbook import Sheet, write_workbook
+
+try:
+    import highspy as _highspy
+except ImportError:  # pragma: no cover - highspy is a dependency
+    _highspy = None  # type: ignore[assignment]
+
+SMALL = 5  # counts from 1 to SMALL - 1 are never shown
+PRIMARY = "<5"  # a count from 1 to 4
+SECONDARY = "[c]"  # a count of 5 or more, hidden so that a "<5" cannot be worked out
+NOT_GIVEN = "Not given"
+HIDDEN_ANSWER = "(an answer that looked like an email address)"
+TOTAL = "Total"
+
+COLUMNS = ["Answer", "Applicants", "Eligible", "Matched", "Unmatched"]
+A, E, M, U = range(4)  # count columns: applicants, eligible, matched, unmatched
+
+SUPPRESSION_RULE = (
+    f"Counts from 1 to {SMALL - 1} are shown as {PRIMARY}; 0 is shown as 0 (nobody can be picked out of"
+    " no one). Because the Total row is shown, and on every row Matched + Unmatched = Eligible and"
+    " Eligible is at most Applicants, a hidden count could be worked out by subtraction. So the sheets"
+    f" are checked together: while the counts shown (all the sums at once) would pin any {PRIMARY} to one"
+    f" exact number, one more count is hidden and shown as {SECONDARY} (a count of {SMALL} or more,"
+    " hidden only to protect another): the one that protects most, the smallest of those, and a Total"
+    " only when no other count helps. A Total hidden on one sheet is hidden on every sheet."
+)
+
+
+@dataclass(eq=False)  # cells are compared by identity: the sheets share their Total cells
+class _Cell:
+    """One count and whether it is shown, hidden as small ("primary") or hidden to protect one."""
+
+    value: int
+    state: str = "shown"  # shown, primary or secondary
+
+    @property
+    def hidden(self) -> bool:
+        return self.state != "shown"
+
+    def bounds(self) -> tuple[float, float]:
+        if self.state == "primary":
+            return (1.0, float(SMALL - 1))
+        if self.state == "secondary":
+            return (float(SMALL), math.inf)
+        return (float(self.value), float(self.value))
+
+    def display(self) -> int | str:
+        return PRIMARY if self.state == "primary" else SECONDARY if self.state == "secondary" else self.value
+
+
+# A linear relation a reader knows: sum(coef * cell) == 0 ("eq") or <= 0 ("le").
+_Term = tuple[_Cell, int]
+_Relation = tuple[tuple[_Term, ...], str]
+_Bounds = dict[int, tuple[float, float]]  # id(cell) -> what a reader can deduce
+
+
+class _Suppressor:
+    """The counts of every sheet and what is hidden, checked together.
+
+    Every sheet counts the same people, so its Total row is the same: the sheets share one set
+    of Total cells, and a Total hidden on one sheet is hidden on all (else another sheet's
+    counts would give it away).
+    """
+
+    def __init__(self, tables: list[list[list[int]]]) -> None:
+        totals = [[sum(row[c] for row in table) for c in range(4)] for table in tables]
+        shared = [_Cell(v) for v in totals[0]] if tables and all(t == totals[0] for t in totals) else None
+        self.sheets: list[list[list[_Cell]]] = []
+        self.relations: list[_Relation] = []
+        balanced = all(
+            r[M] + r[U] == r[E] for table, total in zip(tables, totals, strict=True) for r in [*table, total]
+        )
+        for table, total in zip(tables, totals, strict=True):
+            rows = [[_Cell(v) for v in row] for row in table]
+            total_row = shared if shared is not None else [_Cell(v) for v in total]
+            rows.append(total_row)
+            self.sheets.append(rows)
+            for c in range(4):  # each column adds up to its total
+                column = [(row[c], 1) for row in rows[:-1]] + [(total_row[c], -1)]
+                self.relations.append((tuple(column), "eq"))
+            for row in rows:  # Matched + Unmatched = Eligible <= Applicants
+                self.relations.append((((row[M], 1), (row[U], 1), (row[E], -1)), "eq" if balanced else "le"))
+                self.relations.append((((row[E], 1), (row[A], -1)), "le"))
+        self.cells = list({id(c): c for rows in self.sheets for row in rows for c in row}.values())
+        self.uses: dict[int, list[int]] = {id(c): [] for c in self.cells}  # cell -> its relations
+        for index, (relation, _) in enumerate(self.relations):
+            for cell, _ in relation:
+                self.uses[id(cell)].append(index)
+        self.totals = {id(c) for rows in self.sheets for c in rows[-1]}
+        for cell in self.cells:
+            if 0 < cell.value < SMALL:
+                cell.state = "primary"
+
+    def bounds(self) -> _Bounds:
+        """What a reader can deduce about every cell from what is shown (bounds propagation).
+
+        A relation is looked at again only when the bounds of one of its cells have narrowed.
+        """
+        bounds = {id(cell): cell.bounds() for cell in self.cells}
+        queue = [i for i, (terms, _) in enumerate(self.relations) if any(c.hidden for c, _ in terms)]
+        queued = set(queue)
+        steps = 0
+        while queue and steps < 1_000_000:
+            steps += 1
+            index = queue.pop()
+            queued.discard(index)
+            terms, kind = self.relations[index]
+            for changed in _tighten(terms, kind, bounds):
+                for other in self.uses[changed]:
+                    if other not in queued:
+                        queued.add(other)
+                        queue.append(other)
+        return bounds
+
+    def exposed(self) -> list[_Cell]:
+        """Cells shown as "<5" whose exact count a reader could work out."""
+        bounds = self.bounds()
+        return [c for c in self.cells if c.state == "primary" and bounds[id(c)][0] >= bounds[id(c)][1]]
+
+    def exposed_exactly(self) -> list[_Cell]:
+        """Cells shown as "<5" pinned to one whole number by all the sums together (a linear program)."""
+        highs = _highs()
+        if highs is None:  # pragma: no cover - highspy is a dependency
+            return []
+        hidden = [c for c in self.cells if c.hidden]
+        column = {id(c): i for i, c in enumerate(hidden)}
+        for cell in hidden:
+            lo, hi = cell.bounds()
+            highs.addVar(lo, hi if math.isfinite(hi) else _highspy.kHighsInf)
+        for terms, kind in self.relations:
+            indexes: list[int] = []
+            values: list[float] = []
+            rhs = 0.0
+            for cell, coef in terms:
+                if id(cell) in column:
+                    indexes.append(column[id(cell)])
+                    values.append(float(coef))
+                else:
+                    rhs -= coef * cell.value
+            if indexes:
+                lower = rhs if kind == "eq" else -_highspy.kHighsInf
+                highs.addRow(lower, rhs, len(indexes), np.array(indexes, np.int32), np.array(values))
+        found = []
+        for cell in hidden:
+            if cell.state != "primary":
+                continue
+            highs.changeColCost(column[id(cell)], 1.0)
+            low = _optimum(highs, _highspy.ObjSense.kMinimize)
+            high = _optimum(highs, _highspy.ObjSense.kMaximize)
+            highs.changeColCost(column[id(cell)], 0.0)
+            if low is not None and high is not None and math.ceil(low - 1e-6) >= math.floor(high + 1e-6):
+                found.append(cell)
+        return found
+
+    def protect(self) -> None:
+        """Hide more counts until no "<5" can be worked out exactly (or nothing is left to hide).
+
+        Bounds propagation finds most ways to work a count out and is fast enough to try many
+        candidates; a linear program then checks what combining all the sums at once could show.
+        """
+        while True:
+            measure = self.exposed
+            exposed = measure()
+            if not exposed:
+                measure = self.exposed_exactly
+                exposed = measure()
+            if not exposed:
+                return
+            helper = self._helper(exposed, measure)
+            if helper is None:
+                return
+            helper.state = "secondary"
+
+    def _helper(self, exposed: list[_Cell], measure: Callable[[], list[_Cell]]) -> _Cell | None:
+        """The count to hide next: the one that leaves fewest exposed, then the smallest.
+
+        Counts sharing a row or column with the first exposed cell are tried first, then those
+        sharing one with any exposed cell, then every count, and a Total only when no other helps.
+        """
+        shown = [c for c in self.cells if not c.hidden and c.value > 0]
+        body = [c for c in shown if id(c) not in self.totals]
+        totals = [c for c in shown if id(c) in self.totals]
+
+        def near(cells: list[_Cell]) -> list[_Cell]:
+            ids = {id(t) for c in cells for i in self.uses[id(c)] for t, _ in self.relations[i][0]}
+            return [c for c in body if id(c) in ids]
+
+        tiers = (near(exposed[:1]), near(exposed), body, totals)
+        for candidates in tiers:
+            best: tuple[int, int, int, _Cell] | None = None
+            for order, cell in enumerate(candidates):
+                cell.state = "secondary"
+                left = len(measure())
+                cell.state = "shown"
+                if left < len(exposed) and (best is None or (left, cell.value, order) < best[:3]):
+                    best = (left, cell.value, order, cell)
+            if best is not None:
+                return best[3]
+        # No single count helps: hide the smallest count near the first exposed cell, else anywhere.
+        for candidates in tiers:
+            if candidates:
+                return min(candidates, key=lambda c: c.value)
+        return None
+
+
+def _tighten(terms: tuple[_Term, ...], kind: str, bounds: _Bounds) -> list[int]:
+    """Narrow the bounds of the hidden cells in one relation; the ids of those that narrowed."""
+    lows: list[float] = []
+    highs: list[float] = []
+    for cell, coef in terms:
+        lo, hi = bounds[id(cell)]
+        lows.append(coef * (lo if coef > 0 else hi))  # finite or -inf
+        highs.append(coef * (hi if coef > 0 else lo))  # finite or +inf
+    low_sum = sum(v for v in lows if math.isfinite(v))
+    high_sum = sum(v for v in highs if math.isfinite(v))
+    low_inf = sum(1 for v in lows if not math.isfinite(v))
+    high_inf = sum(1 for v in highs if not math.isfinite(v))
+    changed: list[int] = []
+    for index, (cell, coef) in enumerate(terms):
+        if not cell.hidden:
+            continue
+        own_low, own_high = lows[index], highs[index]
+        if low_inf - (not math.isfinite(own_low)):
+            others_low = -math.inf
+        else:
+            others_low = low_sum - (own_low if math.isfinite(own_low) else 0.0)
+        if high_inf - (not math.isfinite(own_high)):
+            others_high = math.inf
+        else:
+            others_high = high_sum - (own_high if math.isfinite(own_high) else 0.0)
+        # coef * x + others (= or <=) 0
+        if coef > 0:
+            new_lo, new_hi = (-others_high if kind == "eq" else -math.inf), -others_low
+        else:
+            new_lo, new_hi = others_low, (others_high if kind == "eq" else math.inf)
+        lo, hi = bounds[id(cell)]
+        tightened = (max(lo, _ceil(new_lo)), min(hi, _floor(new_hi)))
+        if tightened != (lo, hi):
+            bounds[id(cell)] = tightened
+            changed.append(id(cell))
+    return changed
+
+
+_highs_started = False
+
+
+def _highs() -> Any:
+    """A silent HiGHS instance (None without highspy); its banner, printed once, is swallowed."""
+    global _highs_started
+    if _highspy is None:  # pragma: no cover - highspy is a dependency
+        return None
+    if not _highs_started:
+        sys.stdout.flush()
+        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            _highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+        _highs_started = True
+    highs = _highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
+def _optimum(highs: Any, sense: Any) -> float | None:
+    highs.changeObjectiveSense(sense)
+    highs.run()
+    if highs.getModelStatus() != _highspy.HighsModelStatus.kOptimal:
+        return None
+    return float(highs.getInfo().objective_function_value)
+
+
+def _ceil(value: float) -> float:
+    return float(math.ceil(value)) if math.isfinite(value) else value
+
+
+def _floor(value: float) -> float:
+    return float(math.floor(value)) if math.isfinite(value) else value
+
+
+def _person_key(applicant: Applicant) -> str:
+    return applicant.email or f"row:{applicant.source}:{applicant.row}"
+
+
+def _people(checked: Checked) -> list[Applicant]:
+    """One application per person: the eligible one, else the latest that is not a superseded repeat."""
+    eligible = {id(a) for a in checked.eligible}
+    repeats = {
+        id(r.applicant) for r in checked.rejected if any(p.rule == codes.DUPLICATE for p in r.problems)
+    }
+    chosen: dict[str, Applicant] = {}
+    for applicant in checked.applicants:
+        person = _person_key(applicant)
+        current = chosen.get(person)
+        rank = (id(applicant) in eligible, id(applicant) not in repeats)
+        if current is None or rank >= (id(current) in eligible, id(current) not in repeats):
+            chosen[person] = applicant
+    return list(chosen.values())
+
+
+def _answer(applicant: Applicant, field: str) -> str:
+    text = clean_text(applicant.raw.get(field))
+    if text is None:
+        return NOT_GIVEN
+    return HIDDEN_ANSWER if "@" in text else text
+
+
+def _email_set(emails: Iterable[str]) -> set[str]:
+    return {e.strip().lower() for e in emails if e and e.strip()}
+
+
+def monitoring_sheets(
+    checked: Checked, rules: Rules, matched_emails: set[str], unmatched_emails: set[str]
+) -> list[Sheet]:
+    """One sheet per special-category field (counts by answer, small numbers hidden), then Notes.
+
+    Each person is counted once (a repeated submission is not counted again). Matched and
+    Unmatched count eligible applicants whose email is in ``matched_emails`` /
+    ``unmatched_emails``. No name, email or row number is written.
+    """
+    matched, unmatched = _email_set(matched_emails), _email_set(unmatched_emails)
+    eligible = {id(a) for a in checked.eligible}
+    people = _people(checked)
+    fields = [name for name, spec in rules.spec.fields.items() if spec.special_category]
+    labels_by_sheet: list[tuple[str, list[str]]] = []
+    tables: list[list[list[int]]] = []
+    for name in fields:
+        spellings: dict[str, Counter[str]] = defaultdict(Counter)
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        for person in people:
+            answer = _answer(person, name)
+            group = key(answer) or answer
+            spellings[group][answer] += 1
+            row = counts[group]
+            row[A] += 1
+            if id(person) in eligible:
+                row[E] += 1
+                email = (person.email or "").lower()
+                row[M] += int(email in matched)
+                row[U] += int(email in unmatched and email not in matched)
+        labels = {g: min(s.items(), key=lambda kv: (-kv[1], kv[0]))[0] for g, s in spellings.items()}
+        order = sorted(counts, key=lambda g: (labels[g] in (NOT_GIVEN, HIDDEN_ANSWER), labels[g].casefold()))
+        labels_by_sheet.append((field_label(rules, name), [labels[g] for g in order]))
+        tables.append([counts[g] for g in order])
+    suppressor = _Suppressor(tables)
+    suppressor.protect()
+    sheets = []
+    for (label, answers), cells in zip(labels_by_sheet, suppressor.sheets, strict=True):
+        rows: list[list[int | str]] = [
+            [answer, *(cell.display() for cell in row)]
+            for answer, row in zip([*answers, TOTAL], cells, strict=True)
+        ]
+        sheets.append(Sheet(label, list(COLUMNS), rows))
+    sheets.append(_notes(rules, [label for label, _ in labels_by_sheet]))
+    return sheets
+
+
+def _notes(rules: Rules, labels: list[str]) -> Sheet:
+    covered = ", ".join(labels) if labels else "none (no field in the rule file has special_category: true)"
+    lines = [
+        f"Equality monitoring for {rules.spec.programme.name} (rule file {rules.path.name}).",
+        f"Sheets: {covered}. Each counts applicants by their answer; a blank answer is '{NOT_GIVEN}'.",
+        "Applicants: everyone who applied, each person once (a repeated submission is not counted again)."
+        " Eligible: those who met the programme's rules. Matched: eligible applicants given a partner or"
+        " group. Unmatched: eligible applicants left without one.",
+        f"Small numbers: {SUPPRESSION_RULE}",
+        "This workbook holds no names, email addresses or row numbers, but it describes special category"
+        " data (UK GDPR Article 9). Keep it separate from the pairs workbook: do NOT forward it with the"
+        " pairs or attach it to introduction emails, because put side by side the two could identify"
+        " people in small groups.",
+        "Share it only with the people who monitor the programme's equality, diversity and inclusion,"
+        " and delete it when it is no longer needed.",
+    ]
+    return Sheet("Notes", ["Note"], [[line] for line in lines], wrap=frozenset({"Note"}))
+
+
+def write_monitoring(path: Path, sheets: Sequence[Sheet], *, force: bool, inputs: Sequence[Path]) -> None:
+    """Write the monitoring workbook (.xlsx) atomically: never over an input, nor over a file unless force."""
+    write_workbook(Path(path), sheets, force=force, inputs=inputs)
