@@ -5,33 +5,38 @@
 # Variables: one x_e in [0, 1] per candidate edge e = (i, j). Rows: sum_j x_ij <= 1 for each left
 # person i, sum_i x_ij <= capacity_j for each right person j; a 'must' edge has lower bound 1.
 #
-# 1. The matrix of a bipartite graph's incidence rows is totally unimodular (TU) and every bound
-#    and right-hand side is an integer, so each vertex of the LP polytope is 0/1: the LP optimum
-#    is already an optimal pairing. Adding the row sum_e x_e = K keeps the matrix TU (Ghouila-
-#    Houri: put the new row and every chosen left row's complement... concretely, sign the new row
-#    +1 and every left and right row -1; each column then sums to 1 - [i chosen] - [j chosen], which
-#    lies in {-1, 0, 1}). Equivalently the fixed-cardinality b-matching is a min-cost flow of fixed
-#    value K. So both stages below are integral LPs; we still check the values and re-solve as a
-#    MIP if a solver ever returns a fractional point.
-# 2. "coverage-then-score" is lexicographic, solved in two stages. Stage 1 maximises sum x_e and
-#    gives K*, the most pairs possible (an LP over an integral polytope, so its value is K*).
-#    Stage 2 adds sum x_e = K* and maximises sum w_e x_e with w_e = s_e * T + t_e, where
-#    s_e = score_e - min(score) (a constant shift: every stage-2 solution has exactly K* edges),
-#    t_e in [1, R] is a tie-break drawn from a mixed hash of the edge's key, and T = K* R + 1.
-#    For two stage-2 solutions x, y with S(x) >= S(y) + 1 (scores are integers):
-#    W(x) - W(y) >= T - (K* R - K*) > 0. So max W picks the best total score and, among equal
-#    scores, the best tie-break sum: the tie-break can never outweigh one score point.
-#    "score" uses the same weights with K* replaced by P, an upper bound on the number of pairs
-#    (tie-break sums lie in [0, P R], and T = P R + 1 > P R).
-# 3. Numbers stay exact: R is the largest value with max(w) <= COEF_CAP = 1e9, so each weight is
-#    an integer far below 2**53 and below the 13 significant digits PuLP writes into CBC's MPS
-#    file, and every objective value is an integer below P * 1e9 < 2**53. Distinct objective
-#    values differ by at least 1, far above the solvers' 1e-7 optimality tolerances.
-# 4. Determinism: the tie-break depends only on each edge's key (given, or its (left, right)
-#    indices), never on the edge's position, so with distinct tie-break sums the optimum is unique
-#    and every solver, and every order of the edges, gives the same pairs. R shrinks as scores and
-#    pair counts grow (about 1e9 / (max score * pairs)); below R = 2 the tie-break is dropped and
-#    the objective text says ties are left to the solver.
+# 1. Integral LPs. A bipartite graph's incidence matrix is totally unimodular (TU) and every
+#    bound and right-hand side is an integer, so every vertex of the LP polytope is 0/1 and the
+#    LP optimum is an optimal pairing. Adding the row sum_e x_e = K keeps it TU (Ghouila-Houri:
+#    sign the new row +1 and every left and right row -1; each column sums to
+#    1 - [its left row taken] - [its right row taken], in {-1, 0, 1}); equivalently a
+#    fixed-cardinality b-matching is a min-cost flow of fixed value K. So every LP solved here
+#    is integral; the values are still checked, and a fractional point is re-solved as a MIP.
+# 2. Weights. w_e = s_e * T + t_e with integer scores s_e >= 0, a tie-break t_e in [1, R] and
+#    T = P * R + 1, where P bounds the pairs of every pairing compared. A pairing with K <= P
+#    pairs weighs W = T * S + B with B in [K, K * R]; if S(x) >= S(y) + 1 then
+#    W(x) - W(y) >= T - P * R > 0. So max W is the best total score and, among equal scores,
+#    the best tie-break sum: the tie-break can never outweigh one score point. "score" uses
+#    this with P = min(people with an edge, sum of usable capacity).
+# 3. "coverage-then-score" (lexicographic). Maximise W with s_e - min(s) + c in place of s_e
+#    (c = max(s - min(s)), at least 1): among pairings with as many pairs K as the winner,
+#    W = T * (S + c K) + B orders exactly by score, then tie-break. If no augmenting path leaves
+#    the winner (Berge: a breadth-first search in the residual graph), it has the most
+#    pairs K* and it is the answer. Otherwise augmenting paths (Hopcroft-Karp, numpy) grow it
+#    to K* pairs, and the same W is maximised again with sum x_e = K* added (every compared
+#    pairing then has K* <= P pairs, so the argument above still holds; HiGHS restarts from the
+#    first solve's basis).
+#    No "big M" weight for coverage: adding a large constant to every weight puts the score
+#    signal in the last digits of every cost, and made HiGHS over 20x slower at 1000 x 1000.
+# 4. Numbers stay exact: R is the largest value with max(w) <= COEF_CAP = 1e9, so each weight
+#    is an integer below the 13 significant digits PuLP writes into CBC's MPS file and every
+#    objective value is an integer below P * 1e9 < 2**53. Distinct objective values differ by at
+#    least 1, far above the solvers' 1e-7 optimality tolerances.
+# 5. Determinism: t_e comes from a mixed hash of the edge's key (given, or its (left, right)
+#    indices), never its position, so with distinct tie-break sums the optimum is unique and any
+#    solver and any edge order give the same pairs. R shrinks as scores and pairs grow (about
+#    1e9 / (max score * pairs)); below R = 2 the tie-break is dropped and the objective text
+#    says ties are left to the solver.
 
 from __future__ import annotations
 
@@ -57,6 +62,7 @@ except ImportError:  # pragma: no cover - highspy is a dependency; CBC is used w
 Objective = Literal["coverage-then-score", "score"]
 
 COEF_CAP = 1_000_000_000
+COVERAGE_BONUS = 1  # c = COVERAGE_BONUS * max(shifted score): see point 3 above
 INTEGRALITY_TOL = 1e-6
 SOLVER_NAMES = ("highs", "cbc")
 LABELS = {"highs": "HiGHS", "cbc": "CBC"}
@@ -147,7 +153,14 @@ def available_solvers() -> list[str]:
 def solve_pairs(
     problem: PairProblem, *, solver: str = "auto", time_limit: float | None = None
 ) -> PairSolution:
-    """Choose the best set of pairs for ``problem`` (see the module comment for the objective)."""
+    """Choose the best set of pairs for ``problem`` (see the module comment for the objective).
+
+    ``solver``: "auto" (HiGHS if available, else CBC), "highs" or "cbc"; an unavailable choice
+    falls back to the other and says so in ``status``. ``time_limit`` (seconds) covers the whole
+    call, model building included; on reaching it the best valid pairing found so far comes back
+    with ``optimal=False``, or SolverError if there is none. Raises PairingInfeasibleError (an
+    InfeasibleError with ``conflicts``) when the 'must' pairs cannot all be kept.
+    """
     start = time.perf_counter()
     if time_limit is not None and not time_limit > 0:
         raise ValueError(f"time_limit must be positive seconds, got {time_limit!r}")
@@ -314,7 +327,10 @@ def _mix64(keys: np.ndarray) -> np.ndarray:
 
 
 def _weights(shifted_score: np.ndarray, key: np.ndarray, max_pairs: int) -> tuple[np.ndarray, bool]:
-    """Integer weights s*T + t with t in [1, R], T = P*R + 1, max weight <= COEF_CAP."""
+    """Integer weights s*T + t with t in [1, R], T = P*R + 1 and max weight <= COEF_CAP.
+
+    Returns (weights, True), or (the scores alone, False) when no R >= 2 fits.
+    """
     top = int(shifted_score.max())
     pairs = max(max_pairs, 1)
     ranks = (COEF_CAP - top) // (top * pairs + 1)
@@ -388,18 +404,129 @@ def _solve_stages(
     deadline: float | None,
     note: str,
 ) -> _Outcome:
-    """Stage 1 (most pairs) if asked, then the weighted stage; LP first, MIP if fractional."""
-    found: list[np.ndarray | None] = []
-    cardinality: int | None = None
-    if objective == "coverage-then-score":
-        first = model.solve(np.ones(edges.left.size, dtype=np.int64), None, False, deadline)
-        if first.state != "optimal" or first.values is None:
-            return _best_found(edges, first, found, objective, note, "LP (integral)", True)
-        cardinality = round(float(first.values.sum()))
-        found.append(_pairing(edges, first.values))
-        weights, tie = _weights(edges.score - edges.score.min(), edges.key, cardinality)
-    else:
-        weights, tie = _weights(edges.score, edges.key, _max_pairs_bound(edges))
+    """One weighted solve; a second with sum x = K* only if that one missed the most pairs.
+
+    See the module comment (point 3).
+    """
+    bound = _max_pairs_bound(edges)
+    if objective == "score":
+        weights, tie = _weights(edges.score, edges.key, bound)
+        return _final_stage(model, edges, weights, None, tie, [], objective, deadline, note)
+    shifted = edges.score - edges.score.min()
+    weights, tie = _weights(shifted + COVERAGE_BONUS * max(int(shifted.max()), 1), edges.key, bound)
+    first = _final_stage(model, edges, weights, None, tie, [], objective, deadline, note)
+    if not first.optimal or first.chosen.size == bound:
+        return first
+    most = _most_pairs(edges, first.chosen)
+    if most.size == first.chosen.size:
+        return first
+    found: list[np.ndarray | None] = [first.chosen, most]
+    return _final_stage(model, edges, weights, most.size, tie, found, objective, deadline, note)
+
+
+def _most_pairs(edges: _Edges, chosen: np.ndarray) -> np.ndarray:
+    """Grow a pairing along augmenting paths until none is left: then it has the most pairs.
+
+    Hopcroft-Karp in numpy: each round is a breadth-first search in the residual graph, from
+    unpaired left people along unchosen edges to right people; a right person with spare
+    capacity ends a path, otherwise the search steps back along a chosen, non-'must' edge to
+    its left person. Node-disjoint shortest paths found in one round are flipped together.
+    No path left means no pairing has more pairs (Berge; max-flow min-cut).
+    """
+    by_left = np.argsort(edges.left, kind="stable")
+    left_start = np.searchsorted(edges.left[by_left], np.arange(edges.n_left + 1))
+    by_right = np.argsort(edges.right, kind="stable")
+    right_start = np.searchsorted(edges.right[by_right], np.arange(edges.n_right + 1))
+    in_pairing = np.zeros(edges.left.size, dtype=bool)
+    in_pairing[chosen] = True
+    while True:
+        paths = _augmenting_paths(edges, in_pairing, by_left, left_start, by_right, right_start)
+        if not paths:
+            return np.flatnonzero(in_pairing)
+        for path in paths:
+            in_pairing[path] = ~in_pairing[path]
+
+
+def _augmenting_paths(
+    edges: _Edges,
+    in_pairing: np.ndarray,
+    by_left: np.ndarray,
+    left_start: np.ndarray,
+    by_right: np.ndarray,
+    right_start: np.ndarray,
+) -> list[list[int]]:
+    """Node-disjoint shortest augmenting paths (edge lists: add, remove, add, ...), or []."""
+    spare = np.bincount(edges.right[in_pairing], minlength=edges.n_right) < edges.capacity
+    reached_by = np.full(edges.n_right, -1, dtype=np.int64)  # edge that reached each right
+    stepped_by = np.full(edges.n_left, -1, dtype=np.int64)  # chosen edge back to each left
+    seen_left = np.bincount(edges.left[in_pairing], minlength=edges.n_left) == 0
+    seen_right = np.zeros(edges.n_right, dtype=bool)
+    frontier = np.flatnonzero(seen_left)
+    while frontier.size:
+        step = by_left[_ranges(left_start, frontier)]
+        step = step[~in_pairing[step] & ~seen_right[edges.right[step]]]
+        rights, first = np.unique(edges.right[step], return_index=True)
+        seen_right[rights] = True
+        reached_by[rights] = step[first]
+        ends = rights[spare[rights]]
+        if ends.size:
+            return _disjoint_paths(edges, ends, reached_by, stepped_by)
+        back = by_right[_ranges(right_start, rights)]
+        back = back[in_pairing[back] & ~edges.must[back]]
+        back = back[~seen_left[edges.left[back]]]
+        frontier, first = np.unique(edges.left[back], return_index=True)
+        seen_left[frontier] = True
+        stepped_by[frontier] = back[first]
+    return []
+
+
+def _disjoint_paths(
+    edges: _Edges, ends: np.ndarray, reached_by: np.ndarray, stepped_by: np.ndarray
+) -> list[list[int]]:
+    """Trace a path back from each end in the search tree; keep those sharing no person."""
+    used: set[tuple[str, int]] = set()
+    paths: list[list[int]] = []
+    for end in ends.tolist():
+        path: list[int] = []
+        people = [("right", end)]
+        right = end
+        while True:
+            edge = int(reached_by[right])
+            path.append(edge)
+            person = int(edges.left[edge])
+            people.append(("left", person))
+            back = int(stepped_by[person])
+            if back < 0:  # an unpaired left person: the start of the path
+                break
+            path.append(back)
+            right = int(edges.right[back])
+            people.append(("right", right))
+        if used.isdisjoint(people):
+            used.update(people)
+            paths.append(path)
+    return paths
+
+
+def _ranges(start: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """Concatenated index ranges start[v] .. start[v + 1] - 1 for each v in ``nodes``."""
+    low = start[nodes]
+    lengths = start[nodes + 1] - low
+    offsets = np.repeat(low - np.cumsum(lengths) + lengths, lengths)
+    return offsets + np.arange(int(lengths.sum()))
+
+
+def _final_stage(
+    model: _PulpModel | _HighsModel,
+    edges: _Edges,
+    weights: np.ndarray,
+    cardinality: int | None,
+    tie: bool,
+    found: list[np.ndarray | None],
+    objective: Objective,
+    deadline: float | None,
+    note: str,
+) -> _Outcome:
+    """Solve the exact weights as an LP; re-solve as a MIP if the LP point is fractional."""
     run = model.solve(weights, cardinality, False, deadline)
     method = "LP (integral)"
     if run.state == "optimal" and run.values is not None and not _is_integral(run.values):
@@ -514,8 +641,12 @@ def _silence_highs_banner() -> None:
     global _banner_silenced
     if _banner_silenced or _highspy is None:
         return
-    sys.stdout.flush()
-    saved = os.dup(1)
+    _banner_silenced = True
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no usable stdout: nothing to protect
+        return
     null = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(null, 1)
@@ -524,7 +655,6 @@ def _silence_highs_banner() -> None:
         os.dup2(saved, 1)
         os.close(saved)
         os.close(null)
-    _banner_silenced = True
 
 
 class _PulpModel:
@@ -544,7 +674,13 @@ class _PulpModel:
             self.prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintLE, name, limit))
         self.has_cardinality = False
 
-    def solve(self, weights: np.ndarray, cardinality: int | None, mip: bool, deadline: float | None) -> _Run:
+    def solve(
+        self,
+        weights: np.ndarray,
+        cardinality: int | None,
+        mip: bool,
+        deadline: float | None,
+    ) -> _Run:
         """Maximise ``weights`` (with sum x = cardinality if given) as an LP or a MIP."""
         self.prob.setObjective(pulp.LpAffineExpression(zip(self.xs, weights.tolist(), strict=True)))
         if cardinality is not None and not self.has_cardinality:
@@ -641,7 +777,11 @@ class _HighsModel:
         self.has_cardinality = False
 
     def solve(self, weights: np.ndarray, cardinality: int | None, mip: bool, deadline: float | None) -> _Run:
-        """Maximise ``weights`` (with sum x = cardinality if given) as an LP or a MIP."""
+        """Maximise ``weights`` (with sum x = cardinality if given) as an LP or a MIP.
+
+        The cardinality row is added to the model of the first solve, whose basis stays dual
+        feasible for the same weights: the dual simplex starts from there.
+        """
         assert _highspy is not None
         highs, m = self.highs, self.columns.size
         highs.changeColsCost(m, self.columns, weights.astype(np.float64))
@@ -653,6 +793,12 @@ class _HighsModel:
             highs.changeColsIntegrality(m, self.columns, kind)
             highs.setOptionValue("mip_rel_gap", 0.0)
             highs.setOptionValue("presolve", "off")
+        return self._run(mip, deadline)
+
+    def _run(self, mip: bool, deadline: float | None) -> _Run:
+        """Run HiGHS within the time left and translate its model status."""
+        assert _highspy is not None
+        highs = self.highs
         left = _remaining(deadline)
         if left is not None and left <= 0:
             return _Run("stopped", None, timed_out=True, detail="no time left")
