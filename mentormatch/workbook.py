@@ -452,7 +452,8 @@ def _write_sheet(
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
 
     sample = sheet.rows if not write_only else list(islice(sheet.rows, WIDTH_SAMPLE_ROWS))
-    for index, width in enumerate(_column_widths(columns, sample), start=1):
+    widths = _column_widths(columns, sample)
+    for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
 
     for column, allowed in sheet.dropdowns.items():
@@ -485,9 +486,15 @@ def _write_sheet(
     if sheet.wrap:
         wrap, top = _style_template(ws, alignment=_WRAP), _style_template(ws, alignment=_TOP)
         styles = [wrap if name in sheet.wrap else top for name in sheet.columns]
+    wrapped = [i for i, name in enumerate(sheet.columns) if name in sheet.wrap]
     for number, row in enumerate(sheet.rows, start=2):
         if number in grouped:
             ws.row_dimensions[number].outlineLevel = 1
+        if wrapped and not write_only:
+            # Excel and LibreOffice do not always grow a wrapped row on open: set its height.
+            lines = max(_wrapped_lines(row[i] if i < len(row) else None, widths[i]) for i in wrapped)
+            if lines > 1:
+                ws.row_dimensions[number].height = LINE_HEIGHT * lines
         values = [_xlsx_value(value) for value in row]
         values.extend([None] * (n_cols - len(values)))
         _emit_row(ws, number, values, styles, write_only=write_only)
@@ -553,6 +560,18 @@ def _grouped_rows(sheet: Sheet) -> set[int]:
             grouped.add(number)
         previous = value
     return grouped
+
+
+LINE_HEIGHT = 15.0  # points per line of 11-point text
+
+
+def _wrapped_lines(value: Any, width: float) -> int:
+    """How many lines a wrapped cell needs at a column width (in characters)."""
+    text = _plain_value(value)
+    if not isinstance(text, str) or not text:
+        return 1
+    per_line = max(1, int(width) - 2)
+    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
 
 
 def _column_widths(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[float]:

@@ -93,3 +93,22 @@ def test_introduce_writes_one_parseable_email_per_pair(matched: tuple[Path, Path
         assert message["Subject"] and "{" not in message.get_content()
     assert seen == expected
     assert (outbox / "mail-merge.csv").is_file()
+
+
+def test_mind_workbook_converts_to_pdf_with_libreoffice(matched: tuple[Path, Path], tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    pairs, _monitoring = matched
+    profile = tmp_path / "profile"
+    result = subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(pairs)],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    pdf = tmp_path / "pairs.pdf"
+    assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
