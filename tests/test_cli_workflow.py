@@ -72,7 +72,8 @@ def test_introduce_writes_one_parseable_email_per_pair(matched: tuple[Path, Path
     outbox = tmp_path / "outbox"
     args = [
         "introduce", str(pairs), "--rules", str(MIND_RULES), "--template",
-        str(EXAMPLES / "introduction-template.txt"), "-o", str(outbox), "--coordinator", "Sam Lee <sam.lee@nhs.net>",
+        str(EXAMPLES / "introduction-template.txt"), "-o", str(outbox),
+        "--coordinator", "Sam Lee <sam.lee@nhs.net>",
     ]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
