@@ -7,6 +7,7 @@ import io
 import math
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -21,7 +22,6 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -203,8 +203,17 @@ def _clean_text(text: str) -> str:
     return text
 
 
+def _pandas() -> Any:
+    """pandas if something already imported it (only then can a value be a pandas object).
+
+    Importing it here would add most of a second to every command's start-up.
+    """
+    return sys.modules.get("pandas")
+
+
 def _is_missing(value: Any) -> bool:
-    if value is pd.NA or value is pd.NaT:
+    pd = _pandas()
+    if pd is not None and (value is pd.NA or value is pd.NaT):
         return True
     if isinstance(value, float | np.floating):
         return math.isnan(value)
@@ -220,7 +229,8 @@ def _naive_london(value: datetime) -> datetime:
         value = value.astimezone(LONDON).replace(tzinfo=None)
     elif value.tzinfo is not None:
         value = value.replace(tzinfo=None)
-    if isinstance(value, pd.Timestamp):
+    pd = _pandas()
+    if pd is not None and isinstance(value, pd.Timestamp):
         value = value.to_pydatetime(warn=False)
     return value
 
@@ -239,15 +249,16 @@ def _plain_value(value: Any) -> Any:
         return None
     if isinstance(value, np.generic):
         if isinstance(value, np.datetime64):
-            return _naive_london(pd.Timestamp(value).to_pydatetime(warn=False))
+            return _naive_london(value.astype("datetime64[us]").item())
         if isinstance(value, np.timedelta64):
-            return pd.Timedelta(value).to_pytimedelta()
+            return value.astype("timedelta64[us]").item()
         value = value.item()
         if isinstance(value, bytes | str):
             return _plain_value(value)
     if isinstance(value, datetime):
         return _naive_london(value)
-    if isinstance(value, pd.Timedelta):
+    pd = _pandas()
+    if pd is not None and isinstance(value, pd.Timedelta):
         return value.to_pytimedelta()
     if isinstance(value, time):
         return value.replace(tzinfo=None)
