@@ -84,7 +84,9 @@ def test_validate_json_summary(tmp_path: Path) -> None:
 
 
 def test_every_command_has_help_with_an_example() -> None:
-    for command in (["validate"], ["match"], ["rules", "check"]):
+    commands = [["validate"], ["match"], ["explain"], ["init"], ["introduce"], ["rules", "check"]]
+    commands += [["rules", "list"], ["rules", "show"]]
+    for command in commands:
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0
         assert "Example" in result.output, command

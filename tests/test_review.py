@@ -155,3 +155,26 @@ def test_capacity_diagnosis_names_one_more_place(tmp_path: Path) -> None:
     assert pairs(out) == {("ann@nhs.net", "cat@nhs.net")}
     reason = {u["Email"]: u["Reason"] for u in rows(out, "Unmatched")}["bea@nhs.net"]
     assert "at capacity" in reason and "one more place for Cat Mentor (cat@nhs.net)" in reason
+
+
+def test_best_pairs_mode_makes_only_pairs_above_the_minimum(tmp_path: Path) -> None:
+    text = MIND_RULES.read_text().replace(
+        "  objective: coverage-then-score", "  objective: best-pairs\n  minimum_score: 85"
+    )
+    rules = tmp_path / "quality.yaml"
+    rules.write_text(text)
+    out = tmp_path / "pairs.xlsx"
+    result = runner.invoke(app, ["match", str(MIND_EXPORT), "--rules", str(rules), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    scores = [r["Score"] for r in rows(out, "Matches")]
+    assert scores and min(scores) >= 85
+    reach = rows(first_match(tmp_path), "Matches")
+    assert len(scores) <= len(reach)
+    summary = {r["Item"]: r["Value"] for r in rows(out, "Summary")}
+    assert summary["Lowest pair score"] >= 85 and "Median pair score" in summary
+    reasons = [u["Reason"] for u in rows(out, "Unmatched") if u["Role"] == "Mentee"]
+    assert any("minimum score of 85" in r or "at capacity" in r for r in reasons)
+
+
+def first_match(tmp_path: Path) -> Path:
+    return match(tmp_path / "reach.xlsx")
