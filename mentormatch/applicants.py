@@ -54,8 +54,9 @@ def build_applicants(
     role_answers = _role_answers(rules)
     source = table.source.name
     applicants = []
+    memo: _Memo = {}
     for table_row in table.rows:
-        applicant = _build_one(table_row, columns, parsers, source)
+        applicant = _build_one(table_row, columns, parsers, source, memo)
         if role is not None:
             applicant.role = role
             applicant.role_from_file = True
@@ -65,29 +66,57 @@ def build_applicants(
     return applicants
 
 
-def _build_one(table_row: TableRow, columns: ColumnMap, parsers: dict[str, Parser], source: str) -> Applicant:
+# (field, cell type, cell) -> (value, raw text, why unreadable or None), or _BLANK: the same
+# answers recur on most rows, so each distinct cell of a field is cleaned and parsed once (the
+# type is part of the key because True == 1 == 1.0 would otherwise share an entry).
+_Parsed = tuple[Any, str, str | None]
+_Memo = dict[tuple[str, type, object], _Parsed]
+_BLANK: _Parsed = (None, "", None)
+
+
+def _parsed(memo: _Memo, name: str, parse: Parser, cell: object) -> _Parsed:
+    memo_key = (name, cell.__class__, cell)  # cells are str, numbers, bools, dates and times
+    found = memo.get(memo_key)
+    if found is None:
+        text = clean_text(cell)
+        if text is None:
+            found = _BLANK
+        else:
+            try:
+                found = (parse(cell), text, None)
+            except Unreadable as exc:
+                found = (None, text, str(exc))
+        memo[memo_key] = found
+    return found
+
+
+def _build_one(
+    table_row: TableRow, columns: ColumnMap, parsers: dict[str, Parser], source: str, memo: _Memo
+) -> Applicant:
     values: dict[str, Any] = {}
     raw: dict[str, str] = {}
     unreadable: dict[str, str] = {}
+    cells = table_row.cells
     for name, indexes in columns.columns.items():
-        cells = [table_row.cells[i] for i in indexes if i < len(table_row.cells)]
-        present = [c for c in cells if clean_text(c) is not None]
-        if not present:
-            values[name] = None
-            continue
         parse = parsers[name]
-        errors = []
-        for cell in present:  # first column whose answer reads wins (Forms' Email may be "anonymous")
-            try:
-                values[name] = parse(cell)
-                raw[name] = _raw_text(cell)
+        values[name] = None
+        errors: list[tuple[str, str]] = []
+        for i in indexes:  # first column whose answer reads wins (Forms' Email may be "anonymous")
+            cell = cells[i] if i < len(cells) else None
+            if cell is None:
+                continue
+            found = _parsed(memo, name, parse, cell)
+            if found is _BLANK:
+                continue
+            value, text, why = found
+            if why is None:
+                values[name] = value
+                raw[name] = text
                 break
-            except Unreadable as exc:
-                errors.append(str(exc))
+            errors.append((text, why))
         else:
-            values[name] = None
-            raw[name] = _raw_text(present[0])
-            unreadable[name] = errors[0]
+            if errors:  # answered, but no answer could be read: keep the first as typed
+                raw[name], unreadable[name] = errors[0]
     email = values.get("email")
     name_value = values.get("name")
     return Applicant(

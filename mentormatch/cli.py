@@ -14,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from mentormatch import __version__
 from mentormatch.describe import describe_rules, list_rule_files, resolve_rule_file
@@ -56,8 +57,13 @@ class State:
     quiet = False
 
 
-out = Console()
-err = Console(stderr=True)
+# Markup off everywhere: file names, headers and answers may contain [brackets].
+out = Console(markup=False)
+err = Console(stderr=True, markup=False)
+
+
+def _labelled(label: str, style: str, message: str) -> Text:
+    return Text.assemble((label, style), " ", message)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -72,20 +78,18 @@ def reports_errors(command: F) -> F:
         except MentormatchError as exc:
             if State.debug:
                 raise
-            err.print(f"[bold red]Error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            err.print(_labelled("Error:", "bold red", str(exc)), highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:
             if State.debug:
                 raise
-            err.print(
-                f"[bold red]Error:[/] mentormatch failed unexpectedly ({type(exc).__name__})."
-                " Run again with --debug to see where, and report it.",
-                markup=True,
-                highlight=False,
-                soft_wrap=True,
+            message = (
+                f"mentormatch failed unexpectedly ({type(exc).__name__})."
+                " Run again with --debug to see where, and report it."
             )
+            err.print(_labelled("Error:", "bold red", message), highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_FAILED) from None
 
     return wrapper  # type: ignore[return-value]
@@ -131,7 +135,7 @@ def step(message: str) -> Iterator[None]:
 def _say(message: str) -> None:
     """A progress line on stderr, only when a person is watching a terminal."""
     if not State.quiet and err.is_terminal:
-        err.print(f"[dim]{message}…[/]", markup=True, highlight=False)
+        err.print(f"{message}…", style="dim", highlight=False)
 
 
 ExportArg = Annotated[
@@ -432,7 +436,9 @@ def match(
     if changes and not as_json:  # counts only on the terminal; who changed is in the Changes sheet
         out.print(f"Changes from the reviewed pairs: {changes[0]}", highlight=False)
     if not optimal:
-        err.print(f"[bold yellow]Warning:[/] the result is NOT proven optimal ({status}).", highlight=False)
+        err.print(
+            _labelled("Warning:", "bold yellow", f"the result is NOT proven optimal ({status})."), highlight=False
+        )
     if not State.quiet and not as_json:
         err.print(f"Wrote {output}", highlight=False)
 

@@ -119,6 +119,8 @@ def _range(cond: Condition, name: str, label: str, kind: str, value: object) -> 
         ok = (low is None or rank >= BAND_RANK[canonical_band(low)]) and (
             high is None or rank <= BAND_RANK[canonical_band(high)]
         )
+        if ok:  # most applicants pass: skip building the message
+            return None
         shown = band_label(value)
         limits = _limits(
             band_label(canonical_band(low)) if low is not None else None,

@@ -53,10 +53,11 @@ def check_applicants(
     for applicant, problem in _submission_problems(applicants, rules):
         found[id(applicant)].append(problem)
     eligible, rejected = [], []
+    used = {role: _used_fields(rules, role) for role in rules.spec.roles}
     for applicant in applicants:
         problems = found[id(applicant)]
         if not problems:
-            problems = _applicant_problems(applicant, rules, members)
+            problems = _applicant_problems(applicant, rules, members, used)
         if problems:
             rejected.append(Rejection(applicant, tuple(problems)))
         else:
@@ -153,7 +154,9 @@ def _time_text(when: datetime) -> str:
     return f"{when:%H:%M} on {when.day} {when:%B %Y}"
 
 
-def _applicant_problems(applicant: Applicant, rules: Rules, members: frozenset[str] | None) -> list[Problem]:
+def _applicant_problems(
+    applicant: Applicant, rules: Rules, members: frozenset[str] | None, used: dict[str, set[str]]
+) -> list[Problem]:
     spec = rules.spec
     if applicant.role is None or applicant.role not in spec.roles:
         seen = applicant.raw.get(spec.role_field or "", "")
@@ -182,13 +185,8 @@ def _applicant_problems(applicant: Applicant, rules: Rules, members: frozenset[s
                 )
             )
     problems += _membership_problems(applicant, rules, members)
-    used = _fields_used(spec.roles[applicant.role].eligibility)
-    if spec.matching is not None and (
-        spec.matching.band_gap is not None or any(p.part == "band_gap" for p in spec.matching.score)
-    ):
-        used.add(spec.matching.band_field)
     for name, field_spec in spec.fields.items():
-        if field_spec.type == "band" and name in applicant.unreadable and name in used:
+        if field_spec.type == "band" and name in applicant.unreadable and name in used[applicant.role]:
             problems.append(
                 Problem(
                     applicant.row,
@@ -244,6 +242,17 @@ def _membership_problems(applicant: Applicant, rules: Rules, members: frozenset[
             "This programme is for network members only; please join the network and apply again.",
         )
     ]
+
+
+def _used_fields(rules: Rules, role: str) -> set[str]:
+    """Fields a role's eligibility reads, and the band field when matching compares bands."""
+    spec = rules.spec
+    used = _fields_used(spec.roles[role].eligibility)
+    if spec.matching is not None and (
+        spec.matching.band_gap is not None or any(p.part == "band_gap" for p in spec.matching.score)
+    ):
+        used.add(spec.matching.band_field)
+    return used
 
 
 def _fields_used(cond: Condition | None) -> set[str]:

@@ -781,8 +781,15 @@ def _load_text(path: Path, suffix: str) -> Table:
     counter = _CellCounter(str(path))
     rows: _NumberedRows = []
     number = 0
+    widths: dict[int, int] = {}
+    spans: list[tuple[int, int]] = []  # (first line, last line) of records over several lines
+    line = 0
     try:
         for number, record in enumerate(reader, start=1):
+            widths[len(record)] = widths.get(len(record), 0) + 1
+            if reader.line_num - line > 1:
+                spans.append((line + 1, reader.line_num))
+            line = reader.line_num
             cells = _clean_text(record)
             if cells is not None:
                 counter.add(len(cells))
@@ -793,7 +800,39 @@ def _load_text(path: Path, suffix: str) -> Table:
             'A quote mark (") is probably not closed in that answer. Export the responses '
             "again, or fix the quote in a text editor.",
         ) from None
+    if spans:
+        _refuse_runaway_quote(path, text, delimiter, spans, widths)
     return _build_table(path, None, rows, encoding)
+
+
+def _refuse_runaway_quote(
+    path: Path, text: str, delimiter: str, spans: list[tuple[int, int]], widths: dict[int, int]
+) -> None:
+    """Refuse a record that swallowed whole rows because a quote mark was not closed.
+
+    A quoted answer may hold line breaks. But a line inside a record that is a complete row on
+    its own (as many fields as most records have) and holds no closing quote (its quote marks
+    pair up; the last line of a real multi-line answer has one more, the one closing it) means
+    a stray quote ran on past its row's end: reading on would silently merge the rows after it
+    into one answer and lose them.
+    """
+    width = max(widths.items(), key=lambda item: (item[1], item[0]))[0]
+    if width < 3:
+        return
+    lines = io.StringIO(text, newline="").readlines()
+    for first, last in spans:
+        for number in range(first + 1, last + 1):
+            if lines[number - 1].count('"') % 2:
+                continue
+            fields = next(csv.reader([lines[number - 1]], delimiter=delimiter), [])
+            if len(fields) >= width:
+                raise ExportError(
+                    f'{path} cannot be read as CSV: a quote mark (") in the row starting on line '
+                    f"{first} is not closed, so line {number} (a whole row) would be read into one "
+                    "of its answers and lost.",
+                    f"Open the file in a text editor, find the quote mark on line {first}, remove it "
+                    'or write it twice (""), then try again; or export the responses again.',
+                )
 
 
 def _decode(path: Path, data: bytes, misnamed: bool) -> tuple[str, str]:

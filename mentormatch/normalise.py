@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -24,9 +25,20 @@ class Unreadable(ValueError):
 
 def key(text: object) -> str:
     """A comparison key: lower case, accents folded, punctuation and spacing removed."""
-    folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    text = str(text)
+    return _key(text) if len(text) <= 200 else _key.__wrapped__(text)
+
+
+_NOT_KEY = re.compile(r"[^a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=16_384)
+def _key(text: str) -> str:
+    # Cached (short texts only, to bound memory): the same answers (roles, organisations, goals,
+    # grades) recur on most rows.
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     folded = folded.lower().replace("&", " and ")
-    return re.sub(r"[^a-z0-9]+", "", folded)
+    return _NOT_KEY.sub("", folded)
 
 
 def clean_text(value: object) -> str | None:
@@ -35,7 +47,9 @@ def clean_text(value: object) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = re.sub(r"\s+", " ", str(value).replace("\u00a0", " ")).strip()
+    # str.split() splits on exactly the characters regex \s matches (no-break space included)
+    # and is several times faster, which matters on a 100,000-row export.
+    text = " ".join(str(value).split())
     return text or None
 
 
@@ -284,6 +298,7 @@ _DAY_FIRST = re.compile(
 )
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
+_SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
 
 
 def parse_datetime(value: object) -> datetime:
@@ -304,6 +319,8 @@ def parse_datetime(value: object) -> datetime:
     text = clean_text(value)
     if text is None:
         raise Unreadable("no date given")
+    if _SERIAL.fullmatch(text) and 20000 < float(text) < 80000:  # Excel dates saved as CSV
+        return parse_datetime(float(text))  # without a date format
     t = text.lower()
     try:
         if m := _GOOGLE.match(t):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,9 @@ from mentormatch.schema import STANDARD_FIELDS, Condition, FieldSpec, RuleFile
 
 MAX_RULE_BYTES = 2_000_000
 MAX_NODES = 100_000  # an alias bomb ("billion laughs") expands far past this
+MAX_WEIGHT = 10_000  # score parts are relative; larger weights only risk the solver's precision
+MAX_CAPACITY = 100  # places one giver may offer
+MAX_DEPTH = 40  # levels of nesting (a condition inside all_of inside not ... adds two each)
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,27 @@ def _read(path: Path) -> bytes:
     return raw
 
 
+class _DuplicateKey(yaml.MarkedYAMLError):
+    """A key given twice in one mapping: YAML forbids it, and PyYAML would keep the last silently."""
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader: builds only plain data, so a tag such as !!python/object is refused."""
+    """SafeLoader: builds only plain data, so a tag such as !!python/object is refused; a key
+    given twice in one mapping is refused too."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[str, int] = {}
+        for key_node, _value in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            if key_node.value in seen:
+                raise _DuplicateKey(
+                    problem=f"the key '{key_node.value}' is given twice here (first on line "
+                    f"{seen[key_node.value] + 1}); only one can count",
+                    problem_mark=key_node.start_mark,
+                )
+            seen[key_node.value] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
 
 
 def _parse_yaml(path: Path, raw: bytes) -> dict[str, Any]:
@@ -72,6 +95,10 @@ def _parse_yaml(path: Path, raw: bytes) -> dict[str, Any]:
         raise RulesError(f"{path}: is not UTF-8 text", "save the rule file as UTF-8") from None
     try:
         data = yaml.load(text, Loader=_Loader)
+    except RecursionError:
+        raise RulesError(
+            f"{path}: is nested too deeply to read", f"a rule file needs at most {MAX_DEPTH} levels"
+        ) from None
     except yaml.constructor.ConstructorError as exc:
         where = f" (line {exc.problem_mark.line + 1})" if exc.problem_mark else ""
         raise RulesError(
@@ -86,7 +113,30 @@ def _parse_yaml(path: Path, raw: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise RulesError(f"{path}: should be a YAML mapping with keys such as 'programme', 'fields', 'roles'")
     _count_nodes(path, data)
+    _check_finite(path, data)
     return data
+
+
+def _check_finite(path: Path, data: Any) -> None:
+    """Refuse .inf and .nan (and numbers too large for a float): no setting can use them; and
+    nesting deeper than MAX_DEPTH, which conditions never need and which would exhaust the
+    stack when they are checked."""
+    stack: list[tuple[Any, list[str]]] = [(data, [])]
+    while stack:
+        node, loc = stack.pop()
+        if len(loc) > MAX_DEPTH:
+            raise RulesError(
+                f"{path}: {_key_path(loc[:6])}...: nested more than {MAX_DEPTH} levels deep",
+                "a rule file needs only a few levels of all_of / any_of / not",
+            )
+        if isinstance(node, float) and not math.isfinite(node):
+            raise RulesError(
+                f"{path}: {_key_path(loc)}: {node} is not a usable number", "write an ordinary number"
+            )
+        if isinstance(node, dict):
+            stack.extend((value, [*loc, str(k)]) for k, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, [*loc, str(n)]) for n, value in enumerate(node))
 
 
 def _count_nodes(path: Path, data: Any) -> None:
@@ -198,6 +248,14 @@ def cross_check(spec: RuleFile) -> list[tuple[str, str]]:
         problems.append(("organisations.field", f"no field '{spec.organisations.field}' under 'fields'"))
     if spec.membership is not None and spec.membership not in types:
         problems.append(("membership", f"no field '{spec.membership}' under 'fields'"))
+    for place, (lat, lon) in spec.places.items():
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            problems.append(
+                (
+                    f"places.{place}",
+                    f"{lat:g}, {lon:g} is not a latitude (-90 to 90) and longitude (-180 to 180)",
+                )
+            )
     if spec.matching is not None:
         problems += _check_matching(spec, types)
     return problems
@@ -253,6 +311,28 @@ def _check_matching(spec: RuleFile, types: dict[str, str]) -> list[tuple[str, st
         role = getattr(m, side)
         if role not in spec.roles:
             problems.append((f"matching.{side}", f"no role '{role}' under 'roles' ({', '.join(spec.roles)})"))
+    if m.receiver == m.giver:
+        problems.append(
+            ("matching.giver", f"is the same role as matching.receiver ('{m.giver}'); name two roles")
+        )
+    if m.capacity.max > MAX_CAPACITY:
+        problems.append(
+            (
+                "matching.capacity.max",
+                f"{m.capacity.max} is more than anyone can take (at most {MAX_CAPACITY})",
+            )
+        )
+    if m.capacity.default > m.capacity.max:
+        problems.append(
+            (
+                "matching.capacity.default",
+                f"{m.capacity.default} is above matching.capacity.max ({m.capacity.max})",
+            )
+        )
+    if m.capacity.field is not None and types.get(m.capacity.field, "number") != "number":
+        problems.append(("matching.capacity.field", f"'{m.capacity.field}' should be a number field"))
+    if m.never_field is not None and types.get(m.never_field, "email") not in {"email", "emails"}:
+        problems.append(("matching.never_field", f"'{m.never_field}' should be an email (or emails) field"))
     names = [("matching.capacity.field", m.capacity.field), ("matching.never_field", m.never_field)]
     names += [(f"matching.different[{i}]", name) for i, name in enumerate(m.different)]
     if m.band_gap is not None:
@@ -263,6 +343,15 @@ def _check_matching(spec: RuleFile, types: dict[str, str]) -> list[tuple[str, st
             problems.append(("places", "a distance rule needs the places table (place: [lat, lon])"))
     for i, part in enumerate(m.score):
         where = f"matching.score[{i}]"
+        if part.weight > MAX_WEIGHT:
+            problems.append(
+                (
+                    f"{where}.weight",
+                    f"{part.weight:g} is too large: weights are relative, at most {MAX_WEIGHT:,}",
+                )
+            )
+        if part.falloff < 0:
+            problems.append((f"{where}.falloff", f"{part.falloff:g} is below 0"))
         names += [(f"{where}.field", part.field), (f"{where}.offer_field", part.offer_field)]
         if part.part in {"goals", "same", "different"} and part.field is None:
             problems.append((f"{where}.field", f"a '{part.part}' part needs 'field'"))
