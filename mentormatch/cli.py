@@ -65,6 +65,7 @@ err = Console(stderr=True, markup=False)
 def _labelled(label: str, style: str, message: str) -> Text:
     return Text.assemble((label, style), " ", message)
 
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -437,7 +438,8 @@ def match(
         out.print(f"Changes from the reviewed pairs: {changes[0]}", highlight=False)
     if not optimal:
         err.print(
-            _labelled("Warning:", "bold yellow", f"the result is NOT proven optimal ({status})."), highlight=False
+            _labelled("Warning:", "bold yellow", f"the result is NOT proven optimal ({status})."),
+            highlight=False,
         )
     if not State.quiet and not as_json:
         err.print(f"Wrote {output}", highlight=False)
