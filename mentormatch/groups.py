@@ -42,6 +42,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import sys
@@ -64,7 +65,17 @@ except ImportError:  # pragma: no cover - highspy is a dependency; CBC is used w
 GOAL_POINTS = 2520  # lcm(1..10): a share of up to 10 goals is a whole number of points
 BONUS_WEIGHT = 0.25  # the programme-fit bonus is worth at most a quarter of a full goal share
 COVERAGE_SCALE = 1000  # stage 1 goal weights are per-mille of the members' goal share
-COEF_CAP = 1_000_000_000  # the largest objective coefficient: exact in doubles and in CBC's MPS file
+MIP_COEF_CAP = 100_000_000  # HiGHS's MIP slowed 10x with coefficients near 1e9 (measured on stage 1)
+TIE_RANKS = 1000  # stage 1 tie-break values lie in [1, TIE_RANKS]
+TEAM_LIMIT = 40_000  # stage 1 is exact when at most this many leader teams are possible
+MAX_PASSES = 200  # a safety stop for the stage 1 local search; each pass strictly improves
+START_COLUMNS = 4  # stage 2 starts from each member's best groups ...
+SPREAD_COLUMNS = 3  # ... plus a few spread evenly over the groups so the first LP is feasible
+ENTER_COLUMNS = 10  # ... and adds at most this many priced columns per member per round
+MAX_PRICING_ROUNDS = 30  # then gives up pricing and solves over every column
+RC_TOL = 1e-3  # reduced costs below this are noise: objective coefficients are integers
+TIE_RANKS_MEMBERS = 1_000_000  # stage 2 phase 2 tie-break values lie in [1, this]
+DUAL_PRECISION = 1e-6  # duals must reproduce the solver's own reduced costs to this share of the top weight
 INTEGRALITY_TOL = 1e-6
 LABELS = {"highs": "HiGHS", "cbc": "CBC"}
 TIME_LIMIT_HINT = "Raise --time-limit, or leave it out to let the solver finish."
@@ -127,7 +138,10 @@ def plan_group_count(
         hints.append("lower matching.groups.size.min in the rule file or accept more members")
     if problems:
         hint = "; ".join(hints)
-        raise InfeasibleError("No mentoring group can be formed: " + "; ".join(problems) + ".", hint=hint[0].upper() + hint[1:] + ".")
+        raise InfeasibleError(
+            "No mentoring group can be formed: " + "; ".join(problems) + ".",
+            hint=hint[0].upper() + hint[1:] + ".",
+        )
     most = min(n_leaders // leaders_min, n_members // size_min)
     return max(
         range(1, most + 1),
@@ -158,9 +172,10 @@ def solve_groups(
     optimal = leaders.optimal and members.optimal
     if optimal:
         status = "optimal"
+    elif leaders.timed_out or members.timed_out:
+        status = "time-limit (not proven optimal)"
     else:
-        stopped = "time-limit" if leaders.timed_out or members.timed_out else "stopped early"
-        status = f"{stopped} (not proven optimal)"
+        status = "not proven optimal"
     if notes:
         status += "; " + "; ".join(notes)
     return GroupSolution(
@@ -221,8 +236,16 @@ def _validate(problem: GroupProblem) -> _Data:
     org_cap = math.ceil(size_max / 2) if problem.max_same_org is None else int(problem.max_same_org)
     if org_cap < 1:
         raise ValueError(f"max_same_org must be at least 1, got {problem.max_same_org!r}")
-    member_raw = np.arange(n, dtype=np.int64) if problem.member_key is None else _ints("member_key", problem.member_key, n)
-    leader_raw = np.arange(m, dtype=np.int64) if problem.leader_key is None else _ints("leader_key", problem.leader_key, m)
+    member_raw = (
+        np.arange(n, dtype=np.int64)
+        if problem.member_key is None
+        else _ints("member_key", problem.member_key, n)
+    )
+    leader_raw = (
+        np.arange(m, dtype=np.int64)
+        if problem.leader_key is None
+        else _ints("leader_key", problem.leader_key, m)
+    )
     rank = np.empty(m, dtype=np.int64)
     rank[np.argsort(leader_raw, kind="stable")] = np.arange(m, dtype=np.int64)
     return _Data(
@@ -290,16 +313,6 @@ def _tiebreak(key: np.ndarray, n_groups: int, ranks: int) -> np.ndarray:
     return (mixed % np.uint64(ranks)).astype(np.int64) + 1
 
 
-def _weights(points: np.ndarray, key: np.ndarray, people: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """Integer weights ``points * T`` and tie-breaks in [1, R] with T = people * R + 1 <= COEF_CAP."""
-    n_groups = points.shape[1] if points.ndim == 2 else 0
-    top = int(points.max(initial=0))
-    ranks = (COEF_CAP - top) // (top * max(people, 1) + 1)
-    if ranks < 2:
-        return points, np.zeros((key.size, n_groups), dtype=np.int64), 1
-    return points * (people * ranks + 1), _tiebreak(key, n_groups, ranks), ranks
-
-
 def _min_cap(codes: np.ndarray, chosen: int, n_groups: int, floor: int) -> int:
     """Smallest cap >= floor such that ``chosen`` people can be picked with at most n_groups * cap per code."""
     unknown = int(np.count_nonzero(codes < 0))
@@ -325,15 +338,27 @@ def _capped_codes(codes: np.ndarray, cap: int) -> list[np.ndarray]:
 
 @dataclass(frozen=True)
 class _LeaderPlan:
-    """Stage 1's answer: each leader's canonical group (-1 unused)."""
+    """Stage 1's answer: each leader's canonical group (-1 unused), and how it was found."""
 
     group: np.ndarray
     optimal: bool
     timed_out: bool
+    method: str  # how the grouping was found, in words
     org_cap: int
     prof_cap: int
-    per_group: tuple[int, int]
+    sizes: tuple[int, int]
     notes: list[str]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What every stage 1 method must produce: G teams, n_hi of size hi and the rest of size lo."""
+
+    n_groups: int
+    used: int
+    lo: int
+    hi: int
+    n_hi: int
 
 
 def _goal_weights(data: _Data) -> np.ndarray:
@@ -347,102 +372,286 @@ def _goal_weights(data: _Data) -> np.ndarray:
 
 
 def _assign_leaders(data: _Data, n_groups: int, solver: str, deadline: float | None) -> _LeaderPlan:
-    """Solve stage 1, raising a mix cap while the solver reports the model infeasible."""
+    """Share the leaders out: local search, proven when it meets the bound, else exact when small enough."""
     used = min(data.n_leaders, n_groups * data.leaders_max)
-    per_group = (used // n_groups, -(-used // n_groups))
-    org_cap = _min_cap(data.leader_org, used, n_groups, 1)
-    prof_cap = _min_cap(data.leader_prof, used, n_groups, 1)
+    lo = used // n_groups
+    shape = _Shape(n_groups, used, lo, -(-used // n_groups), used - n_groups * lo)
+    least_org = org_cap = _min_cap(data.leader_org, used, n_groups, 1)
+    least_prof = prof_cap = _min_cap(data.leader_prof, used, n_groups, 1)
     weights = _goal_weights(data)
-    relaxed = False
+    teams = sum(math.comb(data.n_leaders, s) for s in {shape.lo, shape.hi})
+    labelled = _search_teams(data, shape, org_cap, prof_cap, weights)
+    within = (
+        _max_per_group(data.leader_org, labelled, n_groups) <= org_cap
+        and _max_per_group(data.leader_prof, labelled, n_groups) <= prof_cap
+    )
+    bound = int((weights * np.minimum(data.offers.sum(axis=0), n_groups)).sum())
+    notes: list[str] = []
+    timed_out = False
+    if within and _coverage(data, labelled, n_groups, weights) == bound:
+        method, optimal = "search, meeting the upper bound", True
+    elif teams <= TEAM_LIMIT:
+        labelled, run, org_cap, prof_cap = _exact_teams(
+            data, shape, org_cap, prof_cap, weights, solver, deadline
+        )
+        method, optimal, timed_out = (
+            f"comparing all {teams:,} possible teams",
+            run.state == "optimal",
+            run.timed_out,
+        )
+    else:
+        org_cap = max(org_cap, _max_per_group(data.leader_org, labelled, n_groups))
+        prof_cap = max(prof_cap, _max_per_group(data.leader_prof, labelled, n_groups))
+        method, optimal = "local search", False
+        notes.append(
+            f"leaders grouped by local search: {teams:,} possible leader teams are too many to compare"
+        )
+    if org_cap > least_org or prof_cap > least_prof:
+        notes.append(
+            f"leader mix relaxed to at most {org_cap} per organisation and {prof_cap} per profession"
+        )
+    return _LeaderPlan(
+        group=_canonical(labelled, data.leader_rank, n_groups),
+        optimal=optimal,
+        timed_out=timed_out,
+        method=method,
+        org_cap=org_cap,
+        prof_cap=prof_cap,
+        sizes=(shape.lo, shape.hi),
+        notes=notes,
+    )
+
+
+def _coverage(data: _Data, labelled: np.ndarray, n_groups: int, weights: np.ndarray) -> int:
+    """Stage 1's objective: the goal weights covered, summed over groups."""
+    return int((_group_cover(data, labelled, n_groups) * weights).sum())
+
+
+def _max_per_group(codes: np.ndarray, labelled: np.ndarray, n_groups: int) -> int:
+    """The most people sharing one known code in any group."""
+    keep = (labelled >= 0) & (codes >= 0)
+    if not keep.any():
+        return 0
+    _, code = np.unique(codes[keep], return_inverse=True)
+    return int(np.bincount(labelled[keep] * (code.max() + 1) + code).max())
+
+
+def _exact_teams(
+    data: _Data,
+    shape: _Shape,
+    org_cap: int,
+    prof_cap: int,
+    weights: np.ndarray,
+    solver: str,
+    deadline: float | None,
+) -> tuple[np.ndarray, _Run, int, int]:
+    """Solve the set-partitioning MIP, raising a mix cap while the solver reports it infeasible."""
     while True:
-        run = _leader_model(data, n_groups, used, per_group, org_cap, prof_cap, weights, solver, deadline)
+        teams = [_teams(data, s, org_cap, prof_cap) for s in sorted({shape.lo, shape.hi})]
+        run, chosen = _team_model(data, shape, teams, weights, solver, deadline)
         if run.state != "infeasible":
             break
-        relaxed = True
         if _capped_codes(data.leader_prof, prof_cap):
             prof_cap += 1
         elif _capped_codes(data.leader_org, org_cap):
             org_cap += 1
         else:
             raise SolverError("The solver found no way to share out the leaders, which should not happen.")
-    values = _usable(run, "leaders to groups")
+    if chosen is None:
+        raise _no_answer(run, "leaders to groups")
     labelled = np.full(data.n_leaders, -1, dtype=np.int64)
-    rows, cols = np.nonzero(values > 0.5)
-    labelled[rows] = cols
-    notes = [f"leader mix relaxed to at most {org_cap} per organisation and {prof_cap} per profession"] if relaxed else []
-    return _LeaderPlan(
-        group=_canonical(labelled, data.leader_rank, n_groups),
-        optimal=run.state == "optimal",
-        timed_out=run.timed_out,
-        org_cap=org_cap,
-        prof_cap=prof_cap,
-        per_group=per_group,
-        notes=notes,
-    )
+    for label, team in enumerate(chosen):
+        labelled[team] = label
+    return labelled, run, org_cap, prof_cap
 
 
-def _leader_model(
+def _teams(data: _Data, size: int, org_cap: int, prof_cap: int) -> np.ndarray:
+    """(teams, size) leader indices: every team of ``size`` leaders within both mix caps."""
+    teams = np.array(list(itertools.combinations(range(data.n_leaders), size)), dtype=np.int64)
+    teams = teams.reshape(-1, size)
+    for codes, cap in ((data.leader_org, org_cap), (data.leader_prof, prof_cap)):
+        c = codes[teams]
+        same = (c[:, :, None] == c[:, None, :]) & (c[:, :, None] >= 0)
+        teams = teams[same.sum(axis=2).max(axis=1, initial=0) <= cap]
+    return teams
+
+
+def _team_model(
     data: _Data,
-    n_groups: int,
-    used: int,
-    per_group: tuple[int, int],
-    org_cap: int,
-    prof_cap: int,
+    shape: _Shape,
+    teams: list[np.ndarray],
     weights: np.ndarray,
     solver: str,
     deadline: float | None,
-) -> _Run:
-    """Build and solve the stage 1 MIP; values are (n_leaders, n_groups)."""
+) -> tuple[_Run, list[np.ndarray] | None]:
+    """Choose G teams covering each used leader once: most weighted coverage, then a fixed tie-break."""
+    top = int(weights.sum())
+    ranks = min(TIE_RANKS, (MIP_COEF_CAP // max(top, 1) - 1) // shape.n_groups)
+    scale = shape.n_groups * ranks + 1
     prob = pulp.LpProblem("leaders", pulp.LpMaximize)
-    m, g_count = data.n_leaders, n_groups
-    top = int(weights.max(initial=0))
-    ranks = max((COEF_CAP // max(top, 1) - 1) // max(used, 1), 0)
-    scale = used * ranks + 1 if ranks >= 2 else 1
-    tie = _tiebreak(data.leader_key, g_count, ranks) if ranks >= 2 else np.zeros((m, g_count), dtype=np.int64)
-    allowed = np.arange(g_count)[None, :] <= data.leader_rank[:, None]
-    width = len(str(max(m, g_count)))
-    y: dict[tuple[int, int], Any] = {}
-    for leader, group in zip(*np.nonzero(allowed), strict=True):
-        y[leader, group] = prob.add_variable(f"y{leader:0{width}d}_{group:0{width}d}", 0, 1, pulp.LpInteger)
-    by_leader: list[list[Any]] = [[] for _ in range(m)]
-    by_group: list[list[Any]] = [[] for _ in range(g_count)]
-    for (leader, group), var in y.items():
-        by_leader[leader].append(var)
-        by_group[group].append(var)
-    sense = pulp.LpConstraintEQ if used == m else pulp.LpConstraintLE
+    width = len(str(sum(t.shape[0] for t in teams)))
+    by_leader: list[list[Any]] = [[] for _ in range(data.n_leaders)]
+    objective: list[tuple[Any, int]] = []
+    columns: list[tuple[np.ndarray, list[Any]]] = []
+    for block in teams:
+        cover = np.zeros((block.shape[0], data.offers.shape[1]), dtype=bool)
+        key = np.zeros(block.shape[0], dtype=np.uint64)
+        for j in range(block.shape[1]):
+            cover |= data.offers[block[:, j]]
+            key ^= data.leader_key[block[:, j]]
+        coef = (
+            (cover.astype(np.int64) @ weights) * scale + (_mix64(key) % np.uint64(ranks)).astype(np.int64) + 1
+        )
+        made = []
+        for team, c in zip(block.tolist(), coef.tolist(), strict=True):
+            var = prob.add_variable(f"t{len(objective):0{width}d}", 0, 1, pulp.LpInteger)
+            made.append(var)
+            objective.append((var, c))
+            for leader in team:
+                by_leader[leader].append(var)
+        columns.append((block, made))
+    sense = pulp.LpConstraintEQ if shape.used == data.n_leaders else pulp.LpConstraintLE
     for leader, row in enumerate(by_leader):
         _add_row(prob, f"L{leader}", row, sense, 1)
-    _add_row(prob, "used", list(y.values()), pulp.LpConstraintEQ, used)
-    for group, row in enumerate(by_group):
-        _add_row(prob, f"Gmin{group}", row, pulp.LpConstraintGE, per_group[0])
-        _add_row(prob, f"Gmax{group}", row, pulp.LpConstraintLE, per_group[1])
-    for tag, codes, cap in (("O", data.leader_org, org_cap), ("P", data.leader_prof, prof_cap)):
-        for c, people in enumerate(_capped_codes(codes, cap)):
-            for group in range(g_count):
-                row = [y[p, group] for p in people.tolist() if (p, group) in y]
-                if len(row) > cap:
-                    _add_row(prob, f"{tag}{c}_{group}", row, pulp.LpConstraintLE, cap)
-    objective: list[tuple[Any, int]] = [(var, int(tie[key])) for key, var in y.items()]
-    for k in np.flatnonzero(weights > 0).tolist():
-        offering = np.flatnonzero(data.offers[:, k]).tolist()
-        if not offering:
-            continue
-        for group in range(g_count):
-            row = [y[p, group] for p in offering if (p, group) in y]
-            if not row:
-                continue
-            c = prob.add_variable(f"c{k:0{width}d}_{group:0{width}d}", 0, 1)
-            objective.append((c, int(weights[k]) * scale))
-            expr = pulp.LpAffineExpression([(c, 1), *((v, -1) for v in row)])
-            prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintLE, f"C{k}_{group}", 0))
+    wanted = (
+        {shape.lo: shape.n_groups - shape.n_hi, shape.hi: shape.n_hi}
+        if shape.n_hi
+        else {shape.lo: shape.n_groups}
+    )
+    for block, made in columns:
+        _add_row(prob, f"S{block.shape[1]}", made, pulp.LpConstraintEQ, wanted[block.shape[1]])
     prob.setObjective(pulp.LpAffineExpression(objective))
     run = _solve(prob, solver, mip=True, deadline=deadline)
-    if run.state in ("optimal", "stopped") and run.values_ok:
-        values = np.zeros((m, g_count))
-        for (leader, group), var in y.items():
-            values[leader, group] = var.varValue or 0.0
-        return _Run(run.state, values, run.timed_out, run.detail)
-    return run
+    if not run.values_ok:
+        return run, None
+    chosen = [
+        np.array(team)
+        for block, made in columns
+        for team, var in zip(block.tolist(), made, strict=True)
+        if (var.varValue or 0.0) > 0.5
+    ]
+    return run, chosen
+
+
+def _search_teams(data: _Data, shape: _Shape, org_cap: int, prof_cap: int, weights: np.ndarray) -> np.ndarray:
+    """Deterministic local search: greedy start, then best swap or move per leader until none improves."""
+    search = _TeamSearch(data, shape, weights, [(data.leader_org, org_cap), (data.leader_prof, prof_cap)])
+    value = (data.offers * weights / np.maximum(data.offers.sum(axis=0), 1)).sum(axis=1)
+    for leader in np.lexsort((data.leader_rank, -value)).tolist():
+        if not search.place_greedily(leader):
+            break
+    by_rank = np.argsort(data.leader_rank).tolist()
+    for _ in range(MAX_PASSES):
+        if not any([search.improve(leader) for leader in by_rank if search.group[leader] >= 0]):
+            break
+    return search.group.copy()
+
+
+class _TeamSearch:
+    """Leaders in groups with running goal and code counts; objective coverage - PENALTY * excess."""
+
+    def __init__(
+        self, data: _Data, shape: _Shape, weights: np.ndarray, caps: list[tuple[np.ndarray, int]]
+    ) -> None:
+        g_count = shape.n_groups
+        self.offers = data.offers.astype(np.int64)
+        self.weights = weights
+        self.weighted = self.offers * weights
+        self.penalty = 2 * int(weights.sum()) + 1  # more than any one swap can change coverage by
+        self.target = np.where(np.arange(g_count) < shape.n_hi, shape.hi, shape.lo)
+        self.lo, self.hi = shape.lo, shape.hi
+        self.group = np.full(data.n_leaders, -1, dtype=np.int64)
+        self.size = np.zeros(g_count, dtype=np.int64)
+        self.goals = np.zeros((g_count, self.offers.shape[1]), dtype=np.int64)
+        self.codes: list[tuple[np.ndarray, np.ndarray, int]] = []
+        for raw, cap in caps:
+            code = np.full(raw.size, -1, dtype=np.int64)
+            known = raw >= 0
+            _, code[known] = np.unique(raw[known], return_inverse=True)
+            self.codes.append((code, np.zeros((g_count, int(code.max(initial=-1)) + 2), dtype=np.int64), cap))
+
+    def _add(self, leader: int, group: int, sign: int) -> None:
+        """Put ``leader`` into (sign 1) or take them out of (sign -1) ``group``."""
+        self.size[group] += sign
+        self.goals[group] += sign * self.offers[leader]
+        for code, count, _ in self.codes:
+            if code[leader] >= 0:
+                count[group, code[leader]] += sign
+        self.group[leader] = group if sign > 0 else -1
+
+    def place_greedily(self, leader: int) -> bool:
+        """Put ``leader`` where it adds the most (fewest cap breaches first); False when all groups are full."""
+        room = self.size < self.target
+        if not room.any():
+            return False
+        excess = np.zeros(self.size.size, dtype=np.int64)
+        for code, count, cap in self.codes:
+            if code[leader] >= 0:
+                excess += count[:, code[leader]] >= cap
+        gain = (self.goals == 0) @ self.weighted[leader] - self.penalty * excess
+        self._add(leader, int(np.argmax(np.where(room, gain, np.iinfo(np.int64).min))), 1)
+        return True
+
+    def improve(self, leader: int) -> bool:
+        """Apply the best improving swap with another leader (or unused leader) or move; True if one was."""
+        g1 = int(self.group[leader])
+        own = self.offers[leader]
+        other = self.group
+        placed = other >= 0
+        rows = self.goals[np.maximum(other, 0)]
+        left = self.goals[g1] - own
+        swap = (
+            -(self.weighted[leader] @ (self.goals[g1] == 1))
+            + self.offers @ (self.weights * (left == 0))
+            - placed * ((rows == 1) * self.weighted).sum(axis=1)
+            + placed * (((rows - self.offers) == 0) @ self.weighted[leader])
+        )
+        move = -(self.weighted[leader] @ (self.goals[g1] == 1)) + (self.goals == 0) @ self.weighted[leader]
+        for code, count, cap in self.codes:
+            swap -= self.penalty * _swap_excess(code, count, cap, leader, g1, other)
+            move -= self.penalty * _move_excess(code, count, cap, leader, g1)
+        swap[other == g1] = 0
+        if self.size[g1] == self.hi and self.lo < self.hi:
+            move[self.size != self.lo] = 0
+        else:
+            move[:] = 0
+        best_swap, best_move = int(np.argmax(swap)), int(np.argmax(move))
+        if max(swap[best_swap], move[best_move]) <= 0:
+            return False
+        self._add(leader, g1, -1)
+        if swap[best_swap] >= move[best_move]:
+            g2 = int(other[best_swap])
+            if g2 >= 0:
+                self._add(best_swap, g2, -1)
+                self._add(leader, g2, 1)
+            self._add(best_swap, g1, 1)
+        else:
+            self._add(leader, best_move, 1)
+        return True
+
+
+def _swap_excess(
+    code: np.ndarray, count: np.ndarray, cap: int, leader: int, g1: int, other: np.ndarray
+) -> np.ndarray:
+    """Change in cap breaches if ``leader`` (in g1) swapped groups with each other leader."""
+    o1 = int(code[leader])
+    placed = other >= 0
+    g2 = np.maximum(other, 0)
+    known = code >= 0
+    o2 = np.maximum(code, 0)
+    change = known * (count[g1, o2] >= cap).astype(np.int64) - (known & placed) * (count[g2, o2] > cap)
+    if o1 >= 0:
+        change += placed * (count[g2, o1] >= cap).astype(np.int64) - int(count[g1, o1] > cap)
+        change[code == o1] = 0
+    return change
+
+
+def _move_excess(code: np.ndarray, count: np.ndarray, cap: int, leader: int, g1: int) -> np.ndarray:
+    """Change in cap breaches if ``leader`` moved from g1 to each group."""
+    o1 = int(code[leader])
+    if o1 < 0:
+        return np.zeros(count.shape[0], dtype=np.int64)
+    return (count[:, o1] >= cap).astype(np.int64) - int(count[g1, o1] > cap)
 
 
 def _canonical(labelled: np.ndarray, rank: np.ndarray, n_groups: int) -> np.ndarray:
@@ -481,7 +690,6 @@ class _MemberPlan:
     org_cap: int
     prof_cap: int
     bonus_used: bool
-    tie: bool
     notes: list[str]
 
 
@@ -507,9 +715,8 @@ def _place_members(
     bonus_used = placed < data.n_members
     if bonus_used:
         points = points + np.rint(BONUS_WEIGHT * GOAL_POINTS * data.bonus).astype(np.int64)[:, None]
-    weight, tie, ranks = _weights(points, data.member_key, placed)
     while True:
-        run = _member_model(data, n_groups, placed, org_cap, prof_cap, weight + tie, solver, deadline)
+        run = _member_model(data, n_groups, placed, (org_cap, prof_cap), points, solver, deadline)
         if run.state != "infeasible":
             break
         if _capped_codes(data.member_prof, prof_cap):
@@ -518,7 +725,9 @@ def _place_members(
             org_cap += 1
         else:
             raise SolverError("The solver found no way to place the members, which should not happen.")
-    values = _usable(run, "members to groups")
+    values = run.values
+    if values is None or not _integral(values):
+        raise _no_answer(run, "members to groups")
     group = np.full(data.n_members, -1, dtype=np.int64)
     rows, cols = np.nonzero(values > 0.5)
     group[rows] = cols
@@ -535,7 +744,6 @@ def _place_members(
         org_cap=org_cap,
         prof_cap=prof_cap,
         bonus_used=bonus_used,
-        tie=ranks >= 2,
         notes=notes,
     )
 
@@ -544,48 +752,275 @@ def _member_model(
     data: _Data,
     n_groups: int,
     placed: int,
-    org_cap: int,
-    prof_cap: int,
-    weight: np.ndarray,
+    caps: tuple[int, int],
+    points: np.ndarray,
     solver: str,
     deadline: float | None,
 ) -> _Run:
-    """Build and solve stage 2 as an LP, then as a MIP if the LP answer is fractional."""
-    n, g_count = data.n_members, n_groups
-    prob = pulp.LpProblem("members", pulp.LpMaximize)
-    width = len(str(max(n, g_count)))
-    x = [
-        [prob.add_variable(f"x{i:0{width}d}_{g:0{width}d}", 0, 1, pulp.LpInteger) for g in range(g_count)]
-        for i in range(n)
-    ]
-    sense = pulp.LpConstraintEQ if placed == n else pulp.LpConstraintLE
-    for i, row in enumerate(x):
-        _add_row(prob, f"M{i}", row, sense, 1)
-    if placed < n:
-        _add_row(prob, "placed", [v for row in x for v in row], pulp.LpConstraintEQ, placed)
-    for g in range(g_count):
-        column = [row[g] for row in x]
-        _add_row(prob, f"Smin{g}", column, pulp.LpConstraintGE, data.size_min)
-        _add_row(prob, f"Smax{g}", column, pulp.LpConstraintLE, data.size_max)
-    for tag, codes, cap in (("O", data.member_org, org_cap), ("P", data.member_prof, prof_cap)):
-        for c, people in enumerate(_capped_codes(codes, cap)):
-            for g in range(g_count):
-                _add_row(prob, f"{tag}{c}_{g}", [x[i][g] for i in people.tolist()], pulp.LpConstraintLE, cap)
-    flat = [v for row in x for v in row]
-    prob.setObjective(pulp.LpAffineExpression(zip(flat, weight.ravel().tolist(), strict=True)))
-    run = _solve(prob, solver, mip=False, deadline=deadline)
-    values = _values(x, n, g_count) if run.values_ok else None
-    if run.state == "optimal" and values is not None and _integral(values):
-        return _Run("optimal", values, False, run.detail)
-    if run.state == "optimal":
-        run = _solve(prob, solver, mip=True, deadline=deadline)
-        values = _values(x, n, g_count) if run.values_ok else None
-    return _Run(run.state, values, run.timed_out, run.detail)
+    """Stage 2 in two LP phases over priced columns: the most points, then the best tie-break.
+
+    Phase 1 maximises the points. Its LP starts from each member's best groups (and each group's
+    best members, and a few groups spread evenly); the duals price every left-out column, those
+    with a positive reduced cost join, and the LP is solved again until none has one: then it is
+    optimal over all columns. Phase 2 keeps only that LP's optimal face (columns with reduced cost
+    0, rows with a non-zero dual held tight: complementary slackness) and maximises the tie-break,
+    priced the same way. An integral phase 2 answer with the phase 1 LP's points is therefore the
+    lexicographic MIP optimum. The rows are the stage's own, so this is the usual case; otherwise
+    ``_two_mips`` decides.
+    """
+    g_count = points.shape[1]
+    everything = np.ones(points.shape, dtype=bool)
+    start = _best_columns(points, START_COLUMNS, 3 * data.size_max) | _spread_columns(
+        data.member_key, g_count
+    )
+    first = _price(data, placed, caps, points, start, everything, None, solver, deadline)
+    if first.run.state != "optimal":
+        return first.run
+    tie = _tiebreak(data.member_key, g_count, TIE_RANKS_MEMBERS)
+    if first.duals is not None:
+        face = first.duals.reduced >= -first.duals.noise
+        start = (first.values > INTEGRALITY_TOL) | (
+            face & _top_per_row(np.where(face, tie, 0), START_COLUMNS)
+        )
+        second = _price(data, placed, caps, tie, start, face, first.duals.tight, solver, deadline)
+        if second.run.state != "optimal":
+            return second.run
+        bound = float((points * first.values).sum())
+        if _integral(second.values) and abs(float((points * second.values).sum()) - bound) < 0.5:
+            return second.run
+    return _two_mips(data, placed, caps, points, tie, first, solver, deadline)
 
 
-def _values(x: list[list[Any]], n: int, g_count: int) -> np.ndarray:
-    """The variable values as an (n, g_count) array."""
-    return np.array([[v.varValue or 0.0 for v in row] for row in x], dtype=np.float64).reshape(n, g_count)
+def _two_mips(
+    data: _Data,
+    placed: int,
+    caps: tuple[int, int],
+    points: np.ndarray,
+    tie: np.ndarray,
+    first: _Priced,
+    solver: str,
+    deadline: float | None,
+) -> _Run:
+    """The fallback: the most points as a MIP, then the best tie-break among those, both exact.
+
+    A MIP over phase 1's own columns gives points V0. Any solution x has points <= z_LP + sum of
+    rc_j x_j with every rc_j <= 0, so one reaching V0 only uses columns with rc_j >= V0 - z_LP:
+    the two MIPs over those columns are exact.
+    """
+    low = _MemberLP(data, placed, caps, points, first.active, None).solve(solver, mip=True, deadline=deadline)
+    if low.values is None or first.duals is None:
+        keep = np.ones(points.shape, dtype=bool)
+    else:
+        floor = float((points * low.values).sum()) - float((points * first.values).sum())
+        keep = first.active | (first.duals.reduced >= floor - first.duals.noise)
+    best = _MemberLP(data, placed, caps, points, keep, None).solve(solver, mip=True, deadline=deadline)
+    if best.state != "optimal" or best.values is None:
+        return best
+    target = round(float((points * best.values).sum()))
+    final = _MemberLP(data, placed, caps, tie, keep, None, (points, target)).solve(
+        solver, mip=True, deadline=deadline
+    )
+    return final if final.values is not None else _Run("stopped", best.values, final.timed_out, final.detail)
+
+
+@dataclass(frozen=True)
+class _Duals:
+    """What one LP's duals say: every column's reduced cost, and which rows must stay tight."""
+
+    reduced: np.ndarray  # (members, groups)
+    noise: float  # |reduced cost| up to this counts as 0: RC_TOL plus four times the error seen
+    tight: dict[str, np.ndarray]  # row family -> bool per row: non-zero dual
+
+
+@dataclass(frozen=True)
+class _Priced:
+    """The last LP of a pricing loop, with its values and (when they checked out) duals."""
+
+    run: _Run
+    values: np.ndarray
+    duals: _Duals | None
+    active: np.ndarray  # the columns the LP had
+
+
+def _price(
+    data: _Data,
+    placed: int,
+    caps: tuple[int, int],
+    weight: np.ndarray,
+    active: np.ndarray,
+    allowed: np.ndarray,
+    tight: dict[str, np.ndarray] | None,
+    solver: str,
+    deadline: float | None,
+) -> _Priced:
+    """Maximise ``weight`` over the ``allowed`` columns, solving LPs over ``active`` ones and pricing the rest."""
+    active = active & allowed
+    take = START_COLUMNS
+    for _ in range(MAX_PRICING_ROUNDS):
+        model = _MemberLP(data, placed, caps, weight, active, tight)
+        run = model.solve(solver, mip=False, deadline=deadline)
+        complete = bool((active | ~allowed).all())
+        if run.state == "infeasible" and not complete:
+            take *= 4
+            active |= allowed & _best_columns(np.where(allowed, weight, -np.inf), take, take * data.size_max)
+            continue
+        if run.state != "optimal" or run.values is None:
+            return _Priced(run, np.zeros(weight.shape), None, active)
+        duals = model.duals(weight)
+        if duals is None:
+            if complete:
+                return _Priced(run, run.values, None, active)
+            active = allowed.copy()
+            continue
+        entering = allowed & ~active & (duals.reduced > duals.noise)
+        if not entering.any():
+            return _Priced(run, run.values, duals, active)
+        active |= _top_per_row(np.where(entering, duals.reduced, -np.inf), ENTER_COLUMNS)
+    model = _MemberLP(data, placed, caps, weight, allowed, tight)
+    run = model.solve(solver, mip=False, deadline=deadline)
+    values = run.values if run.values is not None else np.zeros(weight.shape)
+    return _Priced(run, values, model.duals(weight) if run.state == "optimal" else None, allowed)
+
+
+def _best_columns(weight: np.ndarray, per_member: int, per_group: int) -> np.ndarray:
+    """(members, groups) mask: each member's ``per_member`` best groups and each group's best members."""
+    return _top_per_row(weight, per_member) | _top_per_row(weight.T, per_group).T
+
+
+def _spread_columns(key: np.ndarray, g_count: int) -> np.ndarray:
+    """(members, groups) mask: SPREAD_COLUMNS groups per member, evenly spaced from a key-chosen start.
+
+    Every group gets about members * SPREAD_COLUMNS / groups of these columns, from all
+    organisations, so the first LP can usually meet the group sizes and mix caps.
+    """
+    mask = np.zeros((key.size, g_count), dtype=bool)
+    step = -(-g_count // SPREAD_COLUMNS)
+    start = (key % np.uint64(g_count)).astype(np.int64)
+    for j in range(min(SPREAD_COLUMNS, g_count)):
+        mask[np.arange(key.size), (start + j * step) % g_count] = True
+    return mask
+
+
+def _top_per_row(score: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the k largest finite entries in each row (ties to the lower column)."""
+    mask = np.zeros(score.shape, dtype=bool)
+    k = min(k, score.shape[1])
+    if k <= 0 or score.size == 0:
+        return mask
+    order = np.argsort(-score, axis=1, kind="stable")[:, :k]
+    np.put_along_axis(mask, order, True, axis=1)
+    return mask & np.isfinite(score)
+
+
+class _MemberLP:
+    """Stage 2 over the (member, group) columns in ``active``, as a PuLP model with its row families."""
+
+    def __init__(
+        self,
+        data: _Data,
+        placed: int,
+        caps: tuple[int, int],
+        weight: np.ndarray,
+        active: np.ndarray,
+        tight: dict[str, np.ndarray] | None,
+        at_least: tuple[np.ndarray, int] | None = None,
+    ) -> None:
+        n, g_count = active.shape
+        self.shape = active.shape
+        self.member, self.group = np.nonzero(active)
+        self.tight = tight or {}
+        self.prob = pulp.LpProblem("members", pulp.LpMaximize)
+        width = len(str(max(n, g_count)))
+        self.x = [
+            self.prob.add_variable(f"x{i:0{width}d}_{g:0{width}d}", 0, None, pulp.LpInteger)
+            for i, g in zip(self.member.tolist(), self.group.tolist(), strict=True)
+        ]
+        le, ge, eq = pulp.LpConstraintLE, pulp.LpConstraintGE, pulp.LpConstraintEQ
+        self.families: dict[str, list[Any]] = {
+            "M": self._rows("M", self.member, n, eq if placed == n else le, 1),
+            "Smin": self._rows("Smin", self.group, g_count, ge, data.size_min),
+            "Smax": self._rows("Smax", self.group, g_count, le, data.size_max),
+        }
+        if placed < n:
+            self.families["N"] = self._rows("N", np.zeros(self.member.size, dtype=np.int64), 1, eq, placed)
+        self.code_of: dict[str, np.ndarray] = {}
+        for tag, codes, cap in (("O", data.member_org, caps[0]), ("P", data.member_prof, caps[1])):
+            capped = _capped_codes(codes, cap)
+            code_of = np.full(n, -1, dtype=np.int64)
+            for c, people in enumerate(capped):
+                code_of[people] = c
+            own = code_of[self.member]
+            keys = np.where(own >= 0, own * g_count + self.group, -1)
+            self.families[tag] = self._rows(tag, keys, len(capped) * g_count, le, cap, skip_up_to=cap)
+            self.code_of[tag] = code_of
+        if at_least is not None:  # sum of at_least[0] over the chosen columns >= at_least[1]
+            terms = zip(self.x, at_least[0][self.member, self.group].tolist(), strict=True)
+            self.prob.addConstraint(
+                pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintGE, "V", at_least[1])
+            )
+        costs = weight[self.member, self.group].tolist()
+        self.prob.setObjective(pulp.LpAffineExpression(zip(self.x, costs, strict=True)))
+
+    def _rows(
+        self, name: str, keys: np.ndarray, count: int, sense: int, rhs: int, skip_up_to: int = 0
+    ) -> list[Any]:
+        """One row per key in [0, count) over the columns holding that key (held tight if asked).
+
+        None where there are at most ``skip_up_to`` columns and the row need not be tight: a cap
+        row with no more columns than its cap cannot bind, and its dual 0 keeps the pricing exact.
+        """
+        order = np.argsort(keys, kind="stable")
+        bounds = np.searchsorted(keys[order], np.arange(count + 1))
+        tight = self.tight.get(name, np.zeros(count, dtype=bool))
+        rows: list[Any] = []
+        for key in range(count):
+            cols = order[bounds[key] : bounds[key + 1]].tolist()
+            if len(cols) <= skip_up_to and not tight[key]:
+                rows.append(None)
+                continue
+            expr = pulp.LpAffineExpression([(self.x[c], 1) for c in cols])
+            rows.append(
+                pulp.LpConstraint(expr, pulp.LpConstraintEQ if tight[key] else sense, f"{name}{key}", rhs)
+            )
+            self.prob.addConstraint(rows[-1])
+        return rows
+
+    def solve(self, solver: str, *, mip: bool, deadline: float | None) -> _Run:
+        """Solve; the values come back as a (members, groups) array."""
+        run = _solve(self.prob, solver, mip=mip, deadline=deadline)
+        if not run.values_ok:
+            return run
+        values = np.zeros(self.shape)
+        values[self.member, self.group] = [v.varValue or 0.0 for v in self.x]
+        return _Run(run.state, values, run.timed_out, run.detail)
+
+    def duals(self, weight: np.ndarray) -> _Duals | None:
+        """Every column's reduced cost and the rows with non-zero duals; None unless they check out.
+
+        PuLP passes each solver's sign convention through (HiGHS's duals of a maximisation come out
+        negated), so both signs are tried against the reduced costs the solver reports for the
+        model's own columns. CBC writes duals with 8 significant digits: the error seen there sets
+        how small a reduced cost or dual counts as zero.
+        """
+        g_count = self.shape[1]
+        pi = {
+            name: np.array([0.0 if r is None else (r.pi or 0.0) for r in rows])
+            for name, rows in self.families.items()
+        }
+        price = pi["M"][:, None] + pi["Smin"][None, :] + pi["Smax"][None, :] + pi.get("N", np.zeros(1)).sum()
+        for tag, code_of in self.code_of.items():
+            if pi[tag].size:
+                inside = code_of >= 0
+                price[inside] += pi[tag].reshape(-1, g_count)[code_of[inside]]
+        own = np.array([v.dj or 0.0 for v in self.x])
+        allowed = DUAL_PRECISION * float(np.abs(weight).max(initial=1))
+        for sign in (1.0, -1.0):
+            reduced = weight - sign * price
+            error = float(np.abs(reduced[self.member, self.group] - sign * own).max(initial=0.0))
+            if error <= allowed:
+                noise = RC_TOL + 4 * error
+                return _Duals(reduced, noise, {name: np.abs(values) > noise for name, values in pi.items()})
+        return None
 
 
 def _integral(values: np.ndarray) -> bool:
@@ -611,21 +1046,20 @@ def _goal_share(data: _Data, member_group: np.ndarray, cover: np.ndarray, n_grou
 
 def _objective_text(data: _Data, n_groups: int, leaders: _LeaderPlan, members: _MemberPlan) -> str:
     """The objective in words."""
-    low, high = leaders.per_group
-    share = f"{low}" if low == high else f"{low}-{high}"
-    ties = "ties broken by a fixed key" if members.tie else "ties left to the solver"
+    low, high = leaders.sizes
+    per_group = f"{low}" if low == high else f"{low}-{high}"
     bonus = (
-        f", plus {BONUS_WEIGHT:g} of a full share per placed member times their programme-fit bonus"
+        f", plus {BONUS_WEIGHT:g} of a full share times the programme-fit bonus for each member placed"
         if members.bonus_used
         else ""
     )
     return (
-        f"{n_groups} groups. Leaders: {share} per group, at most {leaders.org_cap} per organisation and "
-        f"{leaders.prof_cap} per profession in a group, covering the most goals weighted by how many "
-        f"members want them. Members: {members.placed} of {data.n_members} placed, "
-        f"{data.size_min}-{data.size_max} per group, at most {members.org_cap} of one organisation and "
-        f"{members.prof_cap} of one profession per group, with the highest total share of each member's "
-        f"goals covered by their group's leaders{bonus}; {ties}."
+        f"{n_groups} groups. Leaders: {per_group} per group, at most {leaders.org_cap} of one organisation "
+        f"and {leaders.prof_cap} of one profession in a group, covering the most goals weighted by how "
+        f"many members want them (found by {leaders.method}). Members: {members.placed} of "
+        f"{data.n_members} placed, {data.size_min}-{data.size_max} per group, at most {members.org_cap} "
+        f"of one organisation and {members.prof_cap} of one profession in a group, with the highest total "
+        f"share of each member's goals offered by their group's leaders{bonus}. Ties broken by a fixed key."
     )
 
 
@@ -648,13 +1082,13 @@ class _Run:
         return self.state in ("optimal", "stopped") and self.detail != "no solution"
 
 
-def _usable(run: _Run, stage: str) -> np.ndarray:
-    """The run's values, or a SolverError that says what to do."""
-    if run.values is not None and _integral(run.values):
-        return run.values
+def _no_answer(run: _Run, stage: str) -> SolverError:
+    """The error for a solve that left no usable answer."""
     if run.timed_out:
-        raise SolverError(f"The solver found no way to assign {stage} within the time limit.", hint=TIME_LIMIT_HINT)
-    raise SolverError(f"The solver stopped without assigning {stage} ({run.detail}).", hint=TIME_LIMIT_HINT)
+        return SolverError(
+            f"The solver found no way to assign {stage} within the time limit.", hint=TIME_LIMIT_HINT
+        )
+    return SolverError(f"The solver stopped without assigning {stage} ({run.detail}).", hint=TIME_LIMIT_HINT)
 
 
 def _add_row(prob: pulp.LpProblem, name: str, row: list[Any], sense: int, rhs: int) -> None:
@@ -726,7 +1160,7 @@ def _solve(prob: pulp.LpProblem, solver: str, *, mip: bool, deadline: float | No
         _silence_highs_banner()
         options: dict[str, Any] = {"msg": False, "mip": mip, "timeLimit": left}
         if mip:
-            options.update(gapRel=0.0, presolve="off")
+            options.update(gapRel=0.0)
         engine = pulp.HiGHS(**options)
     else:
         engine = _cbc(mip=mip, time_limit=left)
