@@ -13,7 +13,21 @@ from mentormatch.normalise import BANDS, band_label, key
 from mentormatch.review import Adjustments
 from mentormatch.rulefile import Rules
 from mentormatch.scoring import SCORE_SCALE, Candidates, Scorer, km_text, part_label
-from mentormatch.solve import PairingInfeasibleError, PairProblem, PairSolution, solve_pairs
+from mentormatch.solve import (
+    EdgeWeights,
+    Objective,
+    PairBounds,
+    PairingInfeasibleError,
+    PairProblem,
+    PairSolution,
+    PairWeights,
+    available_solvers,
+    solve_pairs,
+    solve_pairs_certified,
+)
+
+CERTIFY_MIN_PAIRS = 2_000_000  # above this many receiver x giver pairs: best candidates + pricing
+CERTIFY_TOP_K = 30  # each person's best partners kept as candidates on that path
 
 
 @dataclass(frozen=True)
@@ -88,21 +102,32 @@ def match_pairs(
     scorer = Scorer(rules, receivers, givers, forbidden=adjust.forbidden)
     must = _must_pairs(rules, scorer) + _kept_pairs(scorer, adjust)
     minimum = spec.minimum_score if spec.objective == "best-pairs" else None
-    candidates = scorer.candidates(sorted(set(must)), minimum)
-    problem = PairProblem(
-        n_left=len(receivers),
-        n_right=len(givers),
-        left=candidates.left,
-        right=candidates.right,
-        score=_with_bonuses(scorer, candidates, adjust),
-        right_capacity=scorer.givers.capacity,
-        must=candidates.must,
-        tiebreak=candidates.tiebreak,
-        objective="score" if spec.objective == "best-pairs" else "coverage-then-score",
+    objective: Objective = "score" if spec.objective == "best-pairs" else "coverage-then-score"
+    certify = (
+        len(receivers) * len(givers) > CERTIFY_MIN_PAIRS
+        and solver.lower() != "cbc"
+        and "highs" in available_solvers()
     )
-    say(f"Solving ({len(candidates.left):,} allowed pairs)")
     try:
-        solution = solve_pairs(problem, solver=solver, time_limit=time_limit)
+        if certify:
+            candidates, solution = _solve_certified(
+                scorer, sorted(set(must)), minimum, adjust, objective, solver, time_limit, say
+            )
+        else:
+            candidates = scorer.candidates(sorted(set(must)), minimum)
+            problem = PairProblem(
+                n_left=len(receivers),
+                n_right=len(givers),
+                left=candidates.left,
+                right=candidates.right,
+                score=_with_bonuses(scorer, candidates, adjust),
+                right_capacity=scorer.givers.capacity,
+                must=candidates.must,
+                tiebreak=candidates.tiebreak,
+                objective=objective,
+            )
+            say(f"Solving ({len(candidates.left):,} allowed pairs)")
+            solution = solve_pairs(problem, solver=solver, time_limit=time_limit)
     except PairingInfeasibleError as exc:
         raise InfeasibleError(_name_conflicts(exc, receivers, givers, rules), exc.hint) from None
     say("Explaining the pairs")
@@ -125,6 +150,125 @@ def match_pairs(
         candidate_pairs=len(candidates.left),
         changes=_changes(pairs, adjust),
     )
+
+
+def _solve_certified(
+    scorer: Scorer,
+    must: list[tuple[int, int]],
+    minimum: float | None,
+    adjust: Adjustments,
+    objective: Objective,
+    solver: str,
+    time_limit: float | None,
+    say: Callable[[str], None],
+) -> tuple[Candidates, PairSolution]:
+    """Large cohorts: each person's best CERTIFY_TOP_K partners as candidates, then column
+    generation prices every other allowed pair in as needed (solve.solve_pairs_certified).
+
+    Returns the final edge set (the candidates and every pair added) and the solution over it.
+    """
+    # Best partners by the solver's weights (tie-break included), from bounds known before the
+    # pass; the exact bounds below can differ, which changes nothing but the choice of candidates.
+    places = min(len(scorer.receivers.people), int(scorer.givers.capacity.sum()))
+    guess = PairWeights(objective, 0, round(scorer.max_score() * SCORE_SCALE), places)
+    found = scorer.candidates(must, minimum, top_k=CERTIFY_TOP_K, order=guess)
+    summary = found.allowed
+    assert summary is not None
+    bonus, bonus_max = _review_bonus(scorer, found, adjust)
+    problem = PairProblem(
+        n_left=len(scorer.receivers.people),
+        n_right=len(scorer.givers.people),
+        left=found.left,
+        right=found.right,
+        score=_with_bonuses(scorer, found, adjust),
+        right_capacity=scorer.givers.capacity,
+        must=found.must,
+        tiebreak=found.tiebreak,
+        objective=objective,
+    )
+    # The same bounds a dense solve of every allowed pair would take from its edges (so the
+    # same weights and the same pairs), widened by the review's bonus points when there are any.
+    givers_room = int(np.minimum(summary.right_degree, scorer.givers.capacity).sum())
+    bounds = PairBounds(
+        allowed=summary.count,
+        max_pairs=min(int(np.count_nonzero(summary.left_degree)), givers_room),
+        low=summary.low,
+        high=summary.high + bonus_max,
+    )
+
+    def price(
+        weight: EdgeWeights,
+        dual_left: np.ndarray,
+        dual_right: np.ndarray,
+        offset: float,
+        present: np.ndarray,
+        tolerance: float,
+        limit: int,
+    ) -> Candidates:
+        a, b = weight.linear_bound
+        new = scorer.price(
+            weight,
+            dual_left,
+            dual_right,
+            offset,
+            present,
+            tolerance,
+            limit,
+            allowed=summary,
+            bound=(a, b + a * bonus_max),
+            extra=bonus,
+        )
+        if bonus is None:
+            return new
+        return Candidates(new.left, new.right, new.score + bonus(new.left, new.right), new.tiebreak, new.must)
+
+    say(f"Solving ({len(found.left):,} candidate pairs; the other allowed pairs are priced)")
+    solution, final = solve_pairs_certified(problem, price, bounds, solver=solver, time_limit=time_limit)
+    edges = Candidates(
+        final.left,
+        final.right,
+        np.asarray(final.score),
+        np.asarray(final.tiebreak),
+        np.asarray(final.must, dtype=bool),
+    )
+    return edges, solution
+
+
+def _review_bonus(
+    scorer: Scorer, found: Candidates, adjust: Adjustments
+) -> tuple[Callable[[np.ndarray, np.ndarray], np.ndarray] | None, int]:
+    """The review's bonus points for any (receiver, giver) pairs, and an upper bound on them.
+
+    Exactly what _with_bonuses adds: it scales its steps by the highest candidate score, which
+    the best candidates share with all allowed pairs (everyone's best partner is a candidate),
+    so it is applied to pairs given that score. None when the review favours nothing.
+    """
+    if not (adjust.prefer or adjust.favoured) or found.score.size == 0:
+        return None, 0
+    top = int(found.score.max())
+
+    def bonus(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        size = np.asarray(left).size
+        probe = Candidates(
+            np.asarray(left),
+            np.asarray(right),
+            np.full(size, top, dtype=np.int64),
+            np.zeros(size, dtype=np.int64),
+            np.zeros(size, dtype=bool),
+        )
+        return _with_bonuses(scorer, probe, adjust) - top
+
+    # Each bonus is a favoured step plus a preferred step; a probe of each kind is at least its
+    # step, so twice the larger probe bounds every bonus.
+    probes = scorer.index_of(adjust.prefer)
+    fav_r = [n for n, a in enumerate(scorer.receivers.people) if a.email in adjust.favoured][:1]
+    fav_g = [n for n, a in enumerate(scorer.givers.people) if a.email in adjust.favoured][:1]
+    probes += [(i, 0) for i in fav_r if len(scorer.givers.people)]
+    probes += [(0, j) for j in fav_g if len(scorer.receivers.people)]
+    if not probes:
+        return None, 0
+    values = bonus(np.array([i for i, _ in probes]), np.array([j for _, j in probes]))
+    return bonus, 2 * int(values.max(initial=0))
 
 
 def _order(applicant: Applicant) -> tuple[str, int]:

@@ -17,6 +17,7 @@ from mentormatch.schema import MatchingSpec, ScorePart
 
 SCORE_SCALE = 100  # integer score points per score unit: the solver sees round(score * 100)
 CHUNK_CELLS = 4_000_000  # pairs scored at a time, to bound memory on large cohorts
+TABLE_BYTES = 1_000_000_000  # largest points table kept from candidates() for price()
 EARTH_KM = 6371.0
 
 
@@ -54,6 +55,27 @@ class Candidates:
     score: np.ndarray  # int64 score points
     tiebreak: np.ndarray  # int64 stable key per pair
     must: np.ndarray  # bool
+    allowed: AllowedPairs | None = None  # with top_k: what the pass over every pair found
+
+
+@dataclass(frozen=True)
+class AllowedPairs:
+    """What one pass over every receiver x giver found: bounds for the solver and for pricing.
+
+    Counts and points cover every pair the hard rules allow (and that reaches ``minimum``),
+    plus the 'must' pairs. ``points`` is the whole table (score points, -1 where a pair is not
+    allowed) when it fits in TABLE_BYTES, so pricing reads it instead of scoring again.
+    """
+
+    count: int  # allowed pairs
+    minimum: float | None
+    left_degree: np.ndarray  # int64 allowed partners per receiver
+    right_degree: np.ndarray  # int64 allowed partners per giver
+    left_best: np.ndarray  # int64 best points per receiver (-1: no allowed partner)
+    right_best: np.ndarray  # int64 best points per giver (-1: no allowed partner)
+    low: int  # lowest points of an allowed pair (0 when there is none)
+    high: int  # highest points of an allowed pair (0 when there is none)
+    points: np.ndarray | None = None  # (receivers, givers) int16/int32 points, -1 = not allowed
 
 
 class Scorer:
@@ -224,44 +246,143 @@ class Scorer:
         must: Sequence[tuple[int, int]] = (),
         minimum: float | None = None,
         top_k: int | None = None,
+        order: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     ) -> Candidates:
         """Allowed pairs with their integer scores, built block by block of receivers.
 
         With ``top_k``, only each person's best ``top_k`` allowed partners (on either side) are
         kept, plus every ``must`` pair: a sparse set for the solver, whose answer is then
-        certified for all pairs with :meth:`price`.
+        certified for all pairs with :meth:`price`. The result then carries ``allowed``: counts
+        and bounds over every allowed pair (and, when it fits, every pair's points). "Best" is
+        by points, or by ``order(points, tiebreak)`` (non-negative integers) when given: the
+        solver's weights pick, among equal scores, the partners its tie-break prefers.
         """
+        if top_k is not None:
+            return self._best_candidates(must, minimum, top_k, order)
         m = len(self.givers.people)
         lefts, rights = [], []
-        col_best = _ColumnTopK(m, top_k) if top_k is not None else None
         for block in self._blocks():
             i = block[:, None]
             j = np.arange(m)[None, :]
             ok = self.allowed(i, j)
             if minimum is not None:
                 ok &= self.scores(i, j) >= minimum - 1e-9
-            if top_k is None:
-                bi, bj = np.nonzero(ok)
-            else:
-                assert col_best is not None
-                score = np.where(ok, self.scores(i, j), -np.inf)
-                bi, bj = _row_top_k(score, top_k)
-                col_best.add(score, block)
+            bi, bj = np.nonzero(ok)
             lefts.append(block[bi])
             rights.append(bj)
-        if col_best is not None:
-            extra_left, extra_right = col_best.pairs()
-            lefts.append(extra_left)
-            rights.append(extra_right)
         if must:
             lefts.append(np.array([a for a, _b in must], dtype=np.int64))
             rights.append(np.array([b for _a, b in must], dtype=np.int64))
         left = np.concatenate(lefts).astype(np.int64) if lefts else np.zeros(0, np.int64)
         right = np.concatenate(rights).astype(np.int64) if rights else np.zeros(0, np.int64)
-        if top_k is not None or must:
+        if must:
             codes = np.unique(left * max(m, 1) + right)
             left, right = codes // max(m, 1), codes % max(m, 1)
         return self.edges(left, right, must)
+
+    def _best_candidates(
+        self,
+        must: Sequence[tuple[int, int]],
+        minimum: float | None,
+        top_k: int,
+        order: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
+    ) -> Candidates:
+        """Each person's best ``top_k`` allowed partners and the 'must' pairs, with AllowedPairs."""
+        n, m = len(self.receivers.people), len(self.givers.people)
+        small = self.max_score() * SCORE_SCALE < np.iinfo(np.int16).max - 1
+        dtype = np.dtype(np.int16 if small else np.int32)
+        table = np.empty((n, m), dtype=dtype) if n * m * dtype.itemsize <= TABLE_BYTES else None
+        left_degree = np.zeros(n, dtype=np.int64)
+        right_degree = np.zeros(m, dtype=np.int64)
+        left_best = np.full(n, -1, dtype=np.int64)
+        right_best = np.full(m, -1, dtype=np.int64)
+        low = -1
+        lefts, rights = [], []
+        col_best = _ColumnTopK(m, top_k, dtype if order is None else np.dtype(np.int64))
+        columns = np.arange(m)
+        for block in self._blocks():
+            points = self._points(block, columns, minimum, dtype)
+            if table is not None:
+                table[block] = points
+            ok = points >= 0
+            left_degree[block] = ok.sum(axis=1)
+            right_degree += ok.sum(axis=0)
+            left_best[block] = points.max(axis=1, initial=-1)
+            right_best = np.maximum(right_best, points.max(axis=0, initial=-1))
+            if ok.any():
+                least = int(points[ok].min())
+                low = least if low < 0 else min(low, least)
+            rank = points
+            if order is not None:
+                keys = _mix(self.receivers.hashes[block][:, None], self.givers.hashes[None, :])
+                rank = np.where(ok, order(points, keys), -1)
+            bi, bj = _row_top_k(rank, top_k)
+            lefts.append(block[bi])
+            rights.append(bj)
+            col_best.add(rank, block)
+        extra_left, extra_right = col_best.pairs()
+        lefts.append(extra_left)
+        rights.append(extra_right)
+        if must:
+            must_left = np.array([a for a, _b in must], dtype=np.int64)
+            must_right = np.array([b for _a, b in must], dtype=np.int64)
+            lefts.append(must_left)
+            rights.append(must_right)
+            low = self._count_must(must_left, must_right, minimum, left_degree, right_degree, left_best, low)
+            right_best = np.maximum(
+                right_best, _best_of(must_right, self._pair_points(must_left, must_right), m)
+            )
+        codes = np.unique(np.concatenate(lefts).astype(np.int64) * max(m, 1) + np.concatenate(rights))
+        left, right = codes // max(m, 1), codes % max(m, 1)
+        found = self.edges(left, right, must)
+        summary = AllowedPairs(
+            count=int(left_degree.sum()),
+            minimum=minimum,
+            left_degree=left_degree,
+            right_degree=right_degree,
+            left_best=left_best,
+            right_best=right_best,
+            low=max(low, 0),
+            high=max(int(left_best.max(initial=-1)), 0),
+            points=table,
+        )
+        return Candidates(found.left, found.right, found.score, found.tiebreak, found.must, summary)
+
+    def _count_must(
+        self,
+        left: np.ndarray,
+        right: np.ndarray,
+        minimum: float | None,
+        left_degree: np.ndarray,
+        right_degree: np.ndarray,
+        left_best: np.ndarray,
+        low: int,
+    ) -> int:
+        """Count the 'must' pairs below ``minimum`` (the pass skipped them) as allowed too."""
+        points = self._pair_points(left, right)
+        _codes, first = np.unique(left * max(len(self.givers.people), 1) + right, return_index=True)
+        left, right, points = left[first], right[first], points[first]
+        if minimum is not None:
+            below = self.scores(left, right) < minimum - 1e-9
+            np.add.at(left_degree, left[below], 1)
+            np.add.at(right_degree, right[below], 1)
+        np.maximum.at(left_best, left, points)
+        return int(points.min()) if low < 0 else min(low, int(points.min(initial=low)))
+
+    def _pair_points(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        return np.rint(self.scores(left, right) * SCORE_SCALE).astype(np.int64)
+
+    def _points(
+        self, rows: np.ndarray, columns: np.ndarray, minimum: float | None, dtype: np.dtype | type = np.int64
+    ) -> np.ndarray:
+        """Score points of every pair rows x columns, -1 where a hard rule (or ``minimum``) rules
+        it out."""
+        i, j = rows[:, None], columns[None, :]
+        ok = self.allowed(i, j)
+        score = self.scores(i, j)
+        if minimum is not None:
+            ok &= score >= minimum - 1e-9
+        return np.where(ok, np.rint(score * SCORE_SCALE), -1).astype(dtype)
 
     def edges(self, left: np.ndarray, right: np.ndarray, must: Sequence[tuple[int, int]] = ()) -> Candidates:
         """Candidates for given (receiver, giver) index pairs: scores, tie-break keys, must flags."""
@@ -285,30 +406,73 @@ class Scorer:
         offset: float,
         present: np.ndarray,
         tolerance: float = 1e-6,
+        limit: int | None = None,
+        *,
+        minimum: float | None = None,
+        allowed: AllowedPairs | None = None,
+        bound: tuple[float, float] | None = None,
+        extra: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     ) -> Candidates:
         """Allowed pairs outside ``present`` whose reduced cost is positive.
 
         ``weight(points, tiebreak)`` is the solver's objective coefficient for a pair; a pair
-        could improve the LP optimum iff weight - dual_left[i] - dual_right[j] - offset > 0.
-        ``present`` holds the codes (i * givers + j) already in the model, sorted.
+        could improve the LP optimum iff weight - dual_left[i] - dual_right[j] - offset > 0
+        (here: > ``tolerance``). ``present`` holds the codes (i * givers + j) already in the
+        model, sorted. Pairs below ``minimum`` are not allowed. With ``limit``, only each
+        receiver's ``limit`` pairs with the highest reduced costs come back. Returned scores are
+        the pairs' own points (without ``extra``).
+
+        Faster with what :meth:`candidates` (``top_k``) found: ``allowed`` (its minimum applies;
+        its points table, if kept, replaces scoring again) and ``bound`` = (a, b) with
+        weight(p, key) <= a * p + b for every key: a pair is weighed exactly only if
+        a * p + b - dual_left[i] - dual_right[j] - offset > tolerance, and with ``allowed``'s
+        best points per person, whole rows and columns that cannot pass are skipped.
+        ``extra(i, j)``: points added to aligned pairs before weighing (``bound`` must allow
+        for them).
         """
-        m = max(len(self.givers.people), 1)
-        lefts, rights = [], []
-        for block in self._blocks():
-            i = block[:, None]
-            j = np.arange(len(self.givers.people))[None, :]
-            ok = self.allowed(i, j)
-            points = np.rint(self.scores(i, j) * SCORE_SCALE).astype(np.int64)
+        n, m = len(self.receivers.people), len(self.givers.people)
+        y_left = np.asarray(dual_left, dtype=np.float64)
+        y_right = np.asarray(dual_right, dtype=np.float64)
+        rows, columns = np.arange(n), np.arange(m)
+        if allowed is not None:
+            minimum = allowed.minimum
+            if bound is not None:
+                rows, columns = _live_people(allowed, bound, y_left, y_right, offset, tolerance)
+        table = allowed.points if allowed is not None else None
+        whole_rows = columns.size == m
+        lefts, rights, points_out, keys_out = [], [], [], []
+        step = max(1, CHUNK_CELLS // max(columns.size, 1))
+        for start in range(0, rows.size, step):
+            block = rows[start : start + step]
+            if table is None:
+                points = self._points(block, columns, minimum)
+            elif whole_rows:
+                points = table[block]
+            else:
+                points = table[np.ix_(block, columns)]
+            live = points >= 0
+            if bound is not None:
+                live &= _may_price(points, bound, y_left[block], y_right[columns], offset, tolerance)
+            bi, bj = np.nonzero(live)
+            i, j = block[bi], columns[bj]
+            own = points[bi, bj].astype(np.int64)
+            weighed = own + extra(i, j) if extra is not None else own
             keys = _mix(self.receivers.hashes[i], self.givers.hashes[j])
-            reduced = weight(points, keys) - dual_left[block][:, None] - dual_right[None, :] - offset
-            bi, bj = np.nonzero(ok & (reduced > tolerance))
-            codes = block[bi] * m + bj
-            fresh = ~_sorted_contains(present, codes)
-            lefts.append(block[bi][fresh])
-            rights.append(bj[fresh])
+            reduced = weight(weighed, keys) - y_left[i] - y_right[j] - offset
+            gains = reduced > tolerance
+            gains[gains] = ~_sorted_contains(present, i[gains] * max(m, 1) + j[gains])
+            keep = np.flatnonzero(gains)
+            if limit is not None:
+                keep = keep[_best_per_group(i[keep], reduced[keep], keys[keep], limit)]
+            lefts.append(i[keep])
+            rights.append(j[keep])
+            points_out.append(own[keep])
+            keys_out.append(keys[keep])
         left = np.concatenate(lefts).astype(np.int64) if lefts else np.zeros(0, np.int64)
         right = np.concatenate(rights).astype(np.int64) if rights else np.zeros(0, np.int64)
-        return self.edges(left, right)
+        score = np.concatenate(points_out) if points_out else np.zeros(0, np.int64)
+        tiebreak = np.concatenate(keys_out) if keys_out else np.zeros(0, np.int64)
+        return Candidates(left, right, score, tiebreak, np.zeros(left.size, dtype=bool))
 
     def _blocks(self) -> Iterator[np.ndarray]:
         n, m = len(self.receivers.people), max(1, len(self.givers.people))
@@ -439,38 +603,105 @@ def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (x >> np.uint64(1)).astype(np.int64)
 
 
-def _row_top_k(score: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(row, column) of each row's best k finite scores."""
-    if score.shape[1] > k:
-        cols = np.argpartition(-score, k - 1, axis=1)[:, :k]
+def _row_top_k(points: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of each row's best k allowed pairs (points >= 0)."""
+    if points.shape[1] > k:
+        cols = np.argpartition(-points, k - 1, axis=1)[:, :k]
     else:
-        cols = np.broadcast_to(np.arange(score.shape[1]), score.shape)
-    rows = np.broadcast_to(np.arange(score.shape[0])[:, None], cols.shape)
-    keep = np.isfinite(np.take_along_axis(score, cols, axis=1))
+        cols = np.broadcast_to(np.arange(points.shape[1]), points.shape)
+    rows = np.broadcast_to(np.arange(points.shape[0])[:, None], cols.shape)
+    keep = np.take_along_axis(points, cols, axis=1) >= 0
     return rows[keep], cols[keep]
 
 
 class _ColumnTopK:
-    """Each column's best k finite scores seen so far across blocks of rows."""
+    """Each column's best k allowed pairs (points >= 0) seen so far across blocks of rows."""
 
-    def __init__(self, columns: int, k: int) -> None:
+    def __init__(self, columns: int, k: int, dtype: np.dtype) -> None:
         self.k = k
-        self.score = np.full((0, columns), -np.inf)
+        self.points = np.full((0, columns), -1, dtype=dtype)
         self.row = np.zeros((0, columns), dtype=np.int64)
 
-    def add(self, score: np.ndarray, rows: np.ndarray) -> None:
-        both = np.concatenate([self.score, score], axis=0)
-        who = np.concatenate([self.row, np.broadcast_to(rows[:, None], score.shape)], axis=0)
+    def add(self, points: np.ndarray, rows: np.ndarray) -> None:
+        if points.shape[0] > self.k:  # the block's own best k first: less to merge
+            pick = np.argpartition(-points, self.k - 1, axis=0)[: self.k]
+            points, rows = np.take_along_axis(points, pick, axis=0), rows[pick]
+        else:
+            rows = np.broadcast_to(rows[:, None], points.shape)
+        both = np.concatenate([self.points, points], axis=0)
+        who = np.concatenate([self.row, rows], axis=0)
         if both.shape[0] > self.k:
             pick = np.argpartition(-both, self.k - 1, axis=0)[: self.k]
             both = np.take_along_axis(both, pick, axis=0)
             who = np.take_along_axis(who, pick, axis=0)
-        self.score, self.row = both, who
+        self.points, self.row = both, who
 
     def pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        keep = np.isfinite(self.score)
-        cols = np.broadcast_to(np.arange(self.score.shape[1]), self.score.shape)
+        keep = self.points >= 0
+        cols = np.broadcast_to(np.arange(self.points.shape[1]), self.points.shape)
         return self.row[keep], cols[keep]
+
+
+def _best_per_group(group: np.ndarray, value: np.ndarray, key: np.ndarray, limit: int) -> np.ndarray:
+    """Positions of the ``limit`` highest values in each group; ties go by ``key`` (a pair hash,
+    so receivers with many equal choices spread over different givers)."""
+    order = np.lexsort((key, -value, group))
+    ordered = group[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if ordered.size else ordered
+    first = np.repeat(starts, np.diff(np.r_[starts, ordered.size]))
+    return np.sort(order[np.arange(ordered.size) - first < limit])
+
+
+def _best_of(index: np.ndarray, points: np.ndarray, size: int) -> np.ndarray:
+    """The highest points per index value (-1 where none)."""
+    best = np.full(size, -1, dtype=np.int64)
+    np.maximum.at(best, index, points)
+    return best
+
+
+def _live_people(
+    allowed: AllowedPairs,
+    bound: tuple[float, float],
+    y_left: np.ndarray,
+    y_right: np.ndarray,
+    offset: float,
+    tolerance: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Receivers and givers with a pair that may still price in.
+
+    A pair (i, j) weighs at most a * min(best_i, best_j) + b, so it can price in only if
+    a * best_i + b - y_i - offset exceeds tolerance + y_j for some live j (and the same for j).
+    """
+    a, b = bound
+    room_left = a * allowed.left_best + b - y_left - offset
+    room_right = a * allowed.right_best + b - y_right - offset
+    rows = np.flatnonzero(allowed.left_best >= 0)
+    columns = np.flatnonzero(allowed.right_best >= 0)
+    for _ in range(2):
+        if rows.size == 0 or columns.size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        rows = rows[room_left[rows] - y_right[columns].min() > tolerance]
+        if rows.size == 0:
+            break
+        columns = columns[room_right[columns] - y_left[rows].min() > tolerance]
+    return rows, columns
+
+
+def _may_price(
+    points: np.ndarray,
+    bound: tuple[float, float],
+    y_left: np.ndarray,
+    y_right: np.ndarray,
+    offset: float,
+    tolerance: float,
+) -> np.ndarray:
+    """Where a * points + b - y_left - y_right - offset > tolerance could hold (a superset)."""
+    a, b = bound
+    if a > 0:  # points > (y_left + y_right + offset + tolerance - b) / a, with a little slack
+        row = (y_left + offset + tolerance - b) / a - 1e-6
+        threshold = row[:, None] + (y_right / a)[None, :]
+        return points > threshold
+    return (b - y_left - offset)[:, None] - y_right[None, :] > tolerance
 
 
 def _sorted_contains(sorted_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:

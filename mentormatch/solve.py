@@ -40,14 +40,15 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pulp
@@ -68,6 +69,8 @@ SOLVER_NAMES = ("highs", "cbc")
 LABELS = {"highs": "HiGHS", "cbc": "CBC"}
 DIRECT_MIN_EDGES = 20_000  # from this many edges HiGHS gets numpy arrays, not PuLP objects
 TIME_LIMIT_HINT = "Raise --time-limit, or leave it out to let the solver finish."
+PRICE_PER_PERSON = 5  # certified solve: at most this many pairs added per left person per pass
+WARM_COLUMNS = 2_000  # certified solve: up to this many added columns, primal simplex goes on
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,8 @@ class PairSolution:
     method: str
     seconds: float
     objective_text: str
+    pricing_rounds: int = 0  # certified solve: pricing passes over all allowed pairs
+    edges_added: int = 0  # certified solve: edges pricing added to the candidates
 
 
 class PairingInfeasibleError(InfeasibleError):
@@ -229,6 +234,113 @@ def solve_assignment_costs(costs: np.ndarray, *, solver: str = "auto") -> tuple[
     return assigned, int(cost[solution.chosen].sum())
 
 
+@dataclass(frozen=True)
+class PairBounds:
+    """What is known of the whole problem (every allowed pair, not only the candidates).
+
+    The certified solve fixes its weights from these, so they must hold for every allowed pair;
+    with the exact values (as a dense solve would see them) it picks the same pairs as a dense
+    solve of all allowed pairs.
+    """
+
+    allowed: int  # allowed pairs in all, for the status text
+    max_pairs: int  # >= the pairs of any pairing
+    low: int  # <= the score of every allowed pair
+    high: int  # >= the score of every allowed pair
+
+
+class EdgeWeights(Protocol):
+    """A pair's objective coefficient from its score points and (unmixed) tie-break key."""
+
+    def __call__(self, points: np.ndarray, keys: np.ndarray) -> np.ndarray: ...
+
+    @property
+    def linear_bound(self) -> tuple[float, float]:
+        """(a, b) with weight(points, key) <= a * points + b for every key."""
+        ...
+
+
+class NewEdges(Protocol):
+    """Edges a pricing pass found, as parallel arrays (a scoring.Candidates fits)."""
+
+    @property
+    def left(self) -> np.ndarray: ...
+
+    @property
+    def right(self) -> np.ndarray: ...
+
+    @property
+    def score(self) -> np.ndarray: ...
+
+    @property
+    def tiebreak(self) -> np.ndarray: ...
+
+
+# price(weight, dual_left, dual_right, offset, present, tolerance, limit): allowed pairs (i, j)
+# whose code i * n_right + j is not in ``present`` (sorted) and whose reduced cost
+# weight(points, key) - dual_left[i] - dual_right[j] - offset exceeds ``tolerance``: all of them,
+# or for each left person the ``limit`` with the highest reduced costs. Nothing returned is the
+# proof, so it must never miss one.
+Pricer = Callable[[EdgeWeights, np.ndarray, np.ndarray, float, np.ndarray, float, int], NewEdges]
+
+
+def solve_pairs_certified(
+    problem: PairProblem,
+    price: Pricer,
+    bounds: PairBounds,
+    *,
+    solver: str = "auto",
+    time_limit: float | None = None,
+) -> tuple[PairSolution, PairProblem]:
+    """Solve over every allowed pair while holding only a few of them: column generation.
+
+    ``problem`` holds the candidate edges (each person's best few, every 'must' edge, with
+    tie-break keys); ``price`` finds allowed pairs outside them that could improve the LP (see
+    ``Pricer``); ``bounds`` describe all allowed pairs. Returns the solution and the final edge
+    set (the candidates, then every edge pricing added), which ``solution.chosen`` indexes.
+    ``optimal`` is True only when the last pricing pass found nothing: see the module comment,
+    point 6. HiGHS only (CBC has no interface here to add columns and read duals).
+    """
+    start = time.perf_counter()
+    if time_limit is not None and not time_limit > 0:
+        raise ValueError(f"time_limit must be positive seconds, got {time_limit!r}")
+    if problem.objective not in ("coverage-then-score", "score"):
+        raise ValueError(f"unknown objective {problem.objective!r}")
+    if problem.tiebreak is None:
+        raise ValueError("the certified solve needs tie-break keys on the candidate edges")
+    edges, active = _normalise(problem)
+    wanted = solver.lower()
+    if wanted not in ("auto", *SOLVER_NAMES):
+        raise ValueError(f"solver must be 'auto', 'highs' or 'cbc', got {solver!r}")
+    if "highs" not in available_solvers():
+        raise SolverError(
+            "Pricing pairs in needs HiGHS (highspy), which is not available.",
+            hint="Install highspy (pip install highspy).",
+        )
+    note = "CBC cannot add pairs while solving; used HiGHS" if wanted == "cbc" else ""
+    deadline = None if time_limit is None else start + time_limit
+    run = _ColumnGeneration(problem, edges, active, price, bounds, deadline)
+    outcome = run.solve(note)
+    origin = run.columns.origin[outcome.chosen]
+    final = run.final_problem()
+    picked = np.sort(origin).astype(np.int64)
+    solution = PairSolution(
+        chosen=picked,
+        coverage=int(picked.size),
+        total_score=int(np.asarray(final.score, dtype=np.int64)[picked].sum()),
+        optimal=outcome.optimal,
+        status=outcome.status,
+        gap=outcome.gap,
+        solver="HiGHS",
+        method=outcome.method,
+        seconds=time.perf_counter() - start,
+        objective_text=_objective_text(problem.objective, outcome.tie),
+        pricing_rounds=run.rounds,
+        edges_added=run.added,
+    )
+    return solution, final
+
+
 # ---------------------------------------------------------------------------------------------
 # Validation and preparation
 
@@ -326,24 +438,63 @@ def _mix64(keys: np.ndarray) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
-def _weights(shifted_score: np.ndarray, key: np.ndarray, max_pairs: int) -> tuple[np.ndarray, bool]:
-    """Integer weights s*T + t with t in [1, R], T = P*R + 1 and max weight <= COEF_CAP.
+class PairWeights:
+    """The solver's integer weight of a pair, fixed for a whole run (module comment, points 2-4).
 
-    Returns (weights, True), or (the scores alone, False) when no R >= 2 fits.
+    w = s' * T + t with s' = s for "score" and s' = s - low + c, c = COVERAGE_BONUS *
+    max(high - low, 1), for "coverage-then-score"; t = mix64(key) % R + 1 and T = P * R + 1, R the
+    largest value with max(w) <= COEF_CAP. ``low`` <= every score <= ``high`` and P >= the pairs of
+    any pairing compared: the dense solve takes them from its edges, the certified solve from the
+    whole problem, so the weights never change while edges are added. Below R = 2 there is no
+    tie-break (``tie`` False) and w = s'.
     """
-    top = int(shifted_score.max())
-    pairs = max(max_pairs, 1)
-    ranks = (COEF_CAP - top) // (top * pairs + 1)
-    if ranks < 2:
-        if top * pairs >= 2**53:
+
+    def __init__(self, objective: Objective, low: int, high: int, max_pairs: int) -> None:
+        if objective == "score":
+            self.shift = 0
+        else:
+            self.shift = int(low) - COVERAGE_BONUS * max(int(high) - int(low), 1)
+        top = int(high) - self.shift
+        pairs = max(int(max_pairs), 1)
+        self.ranks = (COEF_CAP - top) // (top * pairs + 1)
+        self.tie = self.ranks >= 2
+        if not self.tie and top * pairs >= 2**53:
             raise SolverError(
                 "The scores are too large to add up exactly.",
                 hint="Use smaller whole-number score points.",
             )
-        return shifted_score.copy(), False
-    scale = pairs * ranks + 1
-    tie = (key % np.uint64(ranks)).astype(np.int64) + 1
-    return shifted_score * scale + tie, True
+        self.scale = pairs * self.ranks + 1 if self.tie else 1
+
+    def __call__(self, points: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        """Weights of pairs with these score points and (unmixed) tie-break keys."""
+        return self.of_mixed(np.asarray(points), _mix64(np.asarray(keys)))
+
+    def of_mixed(self, points: np.ndarray, mixed: np.ndarray) -> np.ndarray:
+        """Weights from score points and keys already passed through ``_mix64``."""
+        shifted = points.astype(np.int64) - self.shift
+        if not self.tie:
+            return shifted
+        return shifted * self.scale + (mixed % np.uint64(self.ranks)).astype(np.int64) + 1
+
+    @property
+    def linear_bound(self) -> tuple[float, float]:
+        """(a, b) with weight(points, key) <= a * points + b for every key."""
+        if not self.tie:
+            return 1.0, float(-self.shift)
+        return float(self.scale), float(self.ranks - self.shift * self.scale)
+
+
+class _UnitWeights:
+    """Weight 1 for every pair: pricing with it finds edges that a set of duals leaves uncovered."""
+
+    tie = False
+
+    def __call__(self, points: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        return np.ones(np.shape(points), dtype=np.int64)
+
+    @property
+    def linear_bound(self) -> tuple[float, float]:
+        return 0.0, 1.0
 
 
 def _max_pairs_bound(edges: _Edges) -> int:
@@ -409,13 +560,10 @@ def _solve_stages(
     See the module comment (point 3).
     """
     bound = _max_pairs_bound(edges)
-    if objective == "score":
-        weights, tie = _weights(edges.score, edges.key, bound)
-        return _final_stage(model, edges, weights, None, tie, [], objective, deadline, note)
-    shifted = edges.score - edges.score.min()
-    weights, tie = _weights(shifted + COVERAGE_BONUS * max(int(shifted.max()), 1), edges.key, bound)
+    weigh = PairWeights(objective, int(edges.score.min()), int(edges.score.max()), bound)
+    weights, tie = weigh.of_mixed(edges.score, edges.key), weigh.tie
     first = _final_stage(model, edges, weights, None, tie, [], objective, deadline, note)
-    if not first.optimal or first.chosen.size == bound:
+    if objective == "score" or not first.optimal or first.chosen.size == bound:
         return first
     most = _most_pairs(edges, first.chosen)
     if most.size == first.chosen.size:
@@ -425,13 +573,19 @@ def _solve_stages(
 
 
 def _most_pairs(edges: _Edges, chosen: np.ndarray) -> np.ndarray:
-    """Grow a pairing along augmenting paths until none is left: then it has the most pairs.
+    """Grow a pairing along augmenting paths until none is left: then it has the most pairs."""
+    return _grow_pairing(edges, chosen)[0]
+
+
+def _grow_pairing(edges: _Edges, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A pairing with the most pairs, and the people the last (fruitless) search reached.
 
     Hopcroft-Karp in numpy: each round is a breadth-first search in the residual graph, from
     unpaired left people along unchosen edges to right people; a right person with spare
     capacity ends a path, otherwise the search steps back along a chosen, non-'must' edge to
     its left person. Node-disjoint shortest paths found in one round are flipped together.
-    No path left means no pairing has more pairs (Berge; max-flow min-cut).
+    No path left means no pairing has more pairs (Berge; max-flow min-cut). Returns the chosen
+    edge indices and the reached left and right people (boolean masks) of the last search.
     """
     by_left = np.argsort(edges.left, kind="stable")
     left_start = np.searchsorted(edges.left[by_left], np.arange(edges.n_left + 1))
@@ -440,9 +594,11 @@ def _most_pairs(edges: _Edges, chosen: np.ndarray) -> np.ndarray:
     in_pairing = np.zeros(edges.left.size, dtype=bool)
     in_pairing[chosen] = True
     while True:
-        paths = _augmenting_paths(edges, in_pairing, by_left, left_start, by_right, right_start)
+        paths, seen_left, seen_right = _augmenting_paths(
+            edges, in_pairing, by_left, left_start, by_right, right_start
+        )
         if not paths:
-            return np.flatnonzero(in_pairing)
+            return np.flatnonzero(in_pairing), seen_left, seen_right
         for path in paths:
             in_pairing[path] = ~in_pairing[path]
 
@@ -454,8 +610,9 @@ def _augmenting_paths(
     left_start: np.ndarray,
     by_right: np.ndarray,
     right_start: np.ndarray,
-) -> list[list[int]]:
-    """Node-disjoint shortest augmenting paths (edge lists: add, remove, add, ...), or []."""
+) -> tuple[list[list[int]], np.ndarray, np.ndarray]:
+    """Node-disjoint shortest augmenting paths (edge lists: add, remove, add, ...), or [] with
+    everyone the search reached."""
     spare = np.bincount(edges.right[in_pairing], minlength=edges.n_right) < edges.capacity
     reached_by = np.full(edges.n_right, -1, dtype=np.int64)  # edge that reached each right
     stepped_by = np.full(edges.n_left, -1, dtype=np.int64)  # chosen edge back to each left
@@ -470,14 +627,14 @@ def _augmenting_paths(
         reached_by[rights] = step[first]
         ends = rights[spare[rights]]
         if ends.size:
-            return _disjoint_paths(edges, ends, reached_by, stepped_by)
+            return _disjoint_paths(edges, ends, reached_by, stepped_by), seen_left, seen_right
         back = by_right[_ranges(right_start, rights)]
         back = back[in_pairing[back] & ~edges.must[back]]
         back = back[~seen_left[edges.left[back]]]
         frontier, first = np.unique(edges.left[back], return_index=True)
         seen_left[frontier] = True
         stepped_by[frontier] = back[first]
-    return []
+    return [], seen_left, seen_right
 
 
 def _disjoint_paths(
@@ -797,32 +954,587 @@ class _HighsModel:
 
     def _run(self, mip: bool, deadline: float | None) -> _Run:
         """Run HiGHS within the time left and translate its model status."""
+        return _run_highs(self.highs, mip, deadline)
+
+
+def _run_highs(highs: Any, mip: bool, deadline: float | None) -> _Run:
+    """Run a highspy model within the time left and translate its model status."""
+    assert _highspy is not None
+    left = _remaining(deadline)
+    if left is not None and left <= 0:
+        return _Run("stopped", None, timed_out=True, detail="no time left")
+    highs.setOptionValue("time_limit", _highspy.kHighsInf if left is None else left)
+    highs.run()
+    status = highs.getModelStatus()
+    detail = highs.modelStatusToString(status)
+    kinds = _highspy.HighsModelStatus
+    if status == kinds.kOptimal:
+        return _Run("optimal", np.asarray(highs.getSolution().col_value), detail=detail)
+    if status in (kinds.kInfeasible, kinds.kUnboundedOrInfeasible):
+        return _Run("infeasible", None, detail=detail)
+    if status in (
+        kinds.kTimeLimit,
+        kinds.kIterationLimit,
+        kinds.kInterrupt,
+        kinds.kSolutionLimit,
+        kinds.kObjectiveBound,
+        kinds.kObjectiveTarget,
+    ):
+        solution = highs.getSolution()
+        values = np.asarray(solution.col_value) if solution.value_valid else None
+        gap = highs.getInfo().mip_gap if mip else None
+        gap = float(gap) if gap is not None and np.isfinite(gap) else None
+        timed_out = status == kinds.kTimeLimit
+        return _Run("stopped", values, timed_out=timed_out, gap=gap, detail=detail)
+    return _Run("failed", None, detail=detail)
+
+
+# ---------------------------------------------------------------------------------------------
+# Column generation: solve_pairs_certified
+
+
+class _Columns:
+    """The edges in the model so far: the candidates, then every edge pricing added."""
+
+    def __init__(self, problem: PairProblem, edges: _Edges, active: np.ndarray) -> None:
+        self.n_left, self.n_right, self.capacity = edges.n_left, edges.n_right, edges.capacity
+        self.left, self.right, self.score = edges.left, edges.right, edges.score
+        self.must, self.key = edges.must, edges.key
+        self.origin = active.astype(np.int64)  # index in the final problem
+        self.candidates = int(edges.left.size)
+        self.given = int(np.asarray(problem.left).size)
+        self.added: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._codes: np.ndarray | None = None
+
+    def codes(self) -> np.ndarray:
+        """Sorted codes left * n_right + right of the edges present."""
+        if self._codes is None:
+            self._codes = np.sort(self.left * max(self.n_right, 1) + self.right)
+        return self._codes
+
+    def fresh(self, new: NewEdges) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The priced edges that are new, to a right person with capacity, once each."""
+        left = np.asarray(new.left, dtype=np.int64)
+        right = np.asarray(new.right, dtype=np.int64)
+        score = np.asarray(new.score, dtype=np.int64)
+        key = np.asarray(new.tiebreak)
+        if left.size and (left.min() < 0 or left.max() >= self.n_left or right.min() < 0):
+            raise SolverError("The pricing pass returned a pair outside the problem.")
+        if right.size and right.max() >= self.n_right:
+            raise SolverError("The pricing pass returned a pair outside the problem.")
+        if score.size and score.min() < 0:
+            raise SolverError("The pricing pass returned a negative score.")
+        codes = left * max(self.n_right, 1) + right
+        present = self.codes()
+        _, first = np.unique(codes, return_index=True)
+        keep = np.zeros(codes.size, dtype=bool)
+        keep[first] = True
+        keep &= self.capacity[right] > 0
+        if present.size and codes.size:
+            pos = np.clip(np.searchsorted(present, codes), 0, present.size - 1)
+            keep &= present[pos] != codes
+        return left[keep], right[keep], score[keep], key[keep]
+
+    def add(self, left: np.ndarray, right: np.ndarray, score: np.ndarray, key: np.ndarray) -> np.ndarray:
+        """Append edges; returns their mixed tie-break keys."""
+        mixed = _mix64(key.astype(np.uint64))
+        start = self.given + sum(part[0].size for part in self.added)
+        self.added.append((left, right, score, key.astype(np.int64)))
+        self.left = np.concatenate([self.left, left])
+        self.right = np.concatenate([self.right, right])
+        self.score = np.concatenate([self.score, score])
+        self.must = np.concatenate([self.must, np.zeros(left.size, dtype=bool)])
+        self.key = np.concatenate([self.key, mixed])
+        self.origin = np.concatenate([self.origin, start + np.arange(left.size, dtype=np.int64)])
+        self._codes = None
+        return mixed
+
+    def edges(self) -> _Edges:
+        return _Edges(
+            self.n_left, self.n_right, self.left, self.right, self.score, self.must, self.key, self.capacity
+        )
+
+
+class _ColumnModel:
+    """A HiGHS model with a row for every person that grows by columns, keeping its basis.
+
+    Every person has a row from the start (a row that cannot bind is harmless), so added edges
+    never need new rows; columns added after a solve enter at zero and the next solve
+    continues from the last basis.
+    """
+
+    def __init__(self, n_left: int, n_right: int, capacity: np.ndarray) -> None:
         assert _highspy is not None
-        highs = self.highs
-        left = _remaining(deadline)
-        if left is not None and left <= 0:
-            return _Run("stopped", None, timed_out=True, detail="no time left")
-        highs.setOptionValue("time_limit", _highspy.kHighsInf if left is None else left)
-        highs.run()
-        status = highs.getModelStatus()
-        detail = highs.modelStatusToString(status)
-        kinds = _highspy.HighsModelStatus
-        if status == kinds.kOptimal:
-            return _Run("optimal", np.asarray(highs.getSolution().col_value), detail=detail)
-        if status in (kinds.kInfeasible, kinds.kUnboundedOrInfeasible):
-            return _Run("infeasible", None, detail=detail)
-        if status in (
-            kinds.kTimeLimit,
-            kinds.kIterationLimit,
-            kinds.kInterrupt,
-            kinds.kSolutionLimit,
-            kinds.kObjectiveBound,
-            kinds.kObjectiveTarget,
-        ):
-            solution = highs.getSolution()
-            values = np.asarray(solution.col_value) if solution.value_valid else None
-            gap = highs.getInfo().mip_gap if mip else None
-            gap = float(gap) if gap is not None and np.isfinite(gap) else None
-            timed_out = status == kinds.kTimeLimit
-            return _Run("stopped", values, timed_out=timed_out, gap=gap, detail=detail)
-        return _Run("failed", None, detail=detail)
+        _silence_highs_banner()
+        self.n_left, self.n_right = n_left, n_right
+        self.size = 0
+        self.cardinality_row: int | None = None
+        self.integer = False
+        lp = _highspy.HighsLp()
+        lp.num_col_ = 0
+        lp.num_row_ = n_left + n_right
+        lp.sense_ = _highspy.ObjSense.kMaximize
+        lp.row_lower_ = np.full(lp.num_row_, -_highspy.kHighsInf)
+        lp.row_upper_ = np.concatenate([np.ones(n_left), capacity.astype(np.float64)])
+        lp.a_matrix_.format_ = _highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.zeros(1, dtype=np.int32)
+        self.highs: Any = _highspy.Highs()  # (changeRowsBounds is missing from its type stubs)
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.setOptionValue("presolve", "off")  # presolve would drop the basis every time
+        self.warm_limit = WARM_COLUMNS  # added columns up to which primal simplex goes on
+        self.fresh_columns = 0  # columns added since the last solve
+        if self.highs.passModel(lp) != _highspy.HighsStatus.kOk:
+            raise SolverError("HiGHS rejected the pairing model.")
+
+    def add(self, left: np.ndarray, right: np.ndarray, must: np.ndarray, weights: np.ndarray) -> None:
+        """Columns for edges (left, right), with lower bound 1 for 'must' edges."""
+        k = int(left.size)
+        if k == 0:
+            return
+        rows = [left, self.n_left + right]
+        if self.cardinality_row is not None:
+            rows.append(np.full(k, self.cardinality_row, dtype=np.int64))
+        index = np.stack(rows, axis=1).ravel().astype(np.int32)
+        starts = (np.arange(k, dtype=np.int64) * len(rows)).astype(np.int32)
+        status = self.highs.addCols(
+            k,
+            weights.astype(np.float64),
+            must.astype(np.float64),
+            np.ones(k),
+            index.size,
+            starts,
+            index,
+            np.ones(index.size),
+        )
+        if status == _highspy.HighsStatus.kError:
+            raise SolverError("HiGHS rejected the added pairs.")
+        self.size += k
+        self.fresh_columns += k
+
+    def add_cardinality(self, count: int) -> None:
+        """The row sum x = count over every column, present and future."""
+        everything = np.arange(self.size, dtype=np.int32)
+        self.highs.addRow(count, count, self.size, everything, np.ones(self.size))
+        self.cardinality_row = self.n_left + self.n_right
+
+    def solve(self, mip: bool, deadline: float | None) -> _Run:
+        assert _highspy is not None
+        if mip or self.integer:
+            kind = _highspy.HighsVarType.kInteger if mip else _highspy.HighsVarType.kContinuous
+            columns = np.arange(self.size, dtype=np.int32)
+            self.highs.changeColsIntegrality(
+                self.size, columns, np.full(self.size, int(kind), dtype=np.uint8)
+            )
+            self.integer = mip
+            if mip:
+                self.highs.setOptionValue("mip_rel_gap", 0.0)
+        # Dual simplex from scratch was fastest on these LPs, except after a few added columns,
+        # where primal simplex goes on from the last basis (it stays primal feasible).
+        warm = 0 < self.fresh_columns <= self.warm_limit
+        if not warm and not mip:
+            self.highs.clearSolver()
+        self.highs.setOptionValue("simplex_strategy", 4 if warm else 1)
+        self.fresh_columns = 0
+        return _run_highs(self.highs, mip, deadline)
+
+    def duals(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """Row duals of the last LP solve: left people, right people, the cardinality row."""
+        row = np.asarray(self.highs.getSolution().row_dual, dtype=np.float64)
+        sigma = float(row[self.cardinality_row]) if self.cardinality_row is not None else 0.0
+        return row[: self.n_left], row[self.n_left : self.n_left + self.n_right], sigma
+
+    def set_costs(self, costs: np.ndarray) -> None:
+        self.highs.changeColsCost(self.size, np.arange(self.size, dtype=np.int32), costs.astype(np.float64))
+
+    def set_bounds(self, lower: np.ndarray, upper: np.ndarray) -> None:
+        columns = np.arange(self.size, dtype=np.int32)
+        self.highs.changeColsBounds(self.size, columns, lower.astype(np.float64), upper.astype(np.float64))
+
+    def set_people_rows(self, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Bounds of the left then right people's rows."""
+        rows = np.arange(self.n_left + self.n_right, dtype=np.int32)
+        self.highs.changeRowsBounds(rows.size, rows, lower, upper)
+
+
+class _ScoreWeights:
+    """s' = points - shift alone: the first, score-only phase of a lexicographic solve."""
+
+    tie = False
+
+    def __init__(self, shift: int) -> None:
+        self.shift = shift
+
+    def __call__(self, points: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        return np.asarray(points).astype(np.int64) - self.shift
+
+    @property
+    def linear_bound(self) -> tuple[float, float]:
+        return 1.0, float(-self.shift)
+
+
+class _FaceWeights:
+    """M * s' + t with M above every tie-break reduced cost: priced with duals M * y1 + y2, a
+    pair's reduced cost is M * rc1 + rc2, positive exactly when rc1 = 0 (the pair can join a
+    best-score pairing) and rc2 > 0 (the tie-break gains), as rc1 <= 0 after the first phase."""
+
+    tie = True
+
+    def __init__(self, weigh: PairWeights, multiplier: int) -> None:
+        self.weigh, self.multiplier = weigh, multiplier
+
+    def __call__(self, points: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        shifted = np.asarray(points).astype(np.int64) - self.weigh.shift
+        tie = (_mix64(np.asarray(keys)) % np.uint64(self.weigh.ranks)).astype(np.int64) + 1
+        return shifted * self.multiplier + tie
+
+    @property
+    def linear_bound(self) -> tuple[float, float]:
+        return float(self.multiplier), float(self.weigh.ranks - self.weigh.shift * self.multiplier)
+
+
+@dataclass(frozen=True)
+class _Phase:
+    """How one LP phase is priced and certified."""
+
+    costs: np.ndarray  # objective per column
+    fixed_one: np.ndarray  # columns held at 1 (their reduced cost counts in full)
+    fixed_zero: np.ndarray  # columns held at 0 (left out of the bound)
+
+
+class _ColumnGeneration:
+    """State of one certified solve: the growing edge set, its model and the pricing counts."""
+
+    def __init__(
+        self,
+        problem: PairProblem,
+        edges: _Edges,
+        active: np.ndarray,
+        price: Pricer,
+        bounds: PairBounds,
+        deadline: float | None,
+    ) -> None:
+        self.problem, self.price_fn, self.bounds, self.deadline = problem, price, bounds, deadline
+        self.objective: Objective = problem.objective
+        self.columns = _Columns(problem, edges, active)
+        self.weigh = PairWeights(problem.objective, bounds.low, bounds.high, bounds.max_pairs)
+        self.model = _ColumnModel(edges.n_left, edges.n_right, edges.capacity)
+        self.shifted = edges.score - self.weigh.shift  # s' per column
+        self.weights = self.weigh.of_mixed(edges.score, edges.key)
+        self.model.add(edges.left, edges.right, edges.must, self.weights)
+        self.row_upper = np.concatenate([np.ones(edges.n_left), edges.capacity.astype(np.float64)])
+        self.cardinality: int | None = None
+        self.rounds = 0  # pricing passes for the objective
+        self.cover_rounds = 0  # pricing passes that check the most pairs
+        self.added = 0
+        self.lexicographic = self.weigh.tie  # else the weights at once (module comment, point 6)
+        self.face: tuple[np.ndarray, np.ndarray, float] | None = None  # y1 while in phase two
+        self.cost_kind: Literal["weights", "shifted", "ties"] = "weights"
+        self.note = ""
+
+    # --- the stages ---------------------------------------------------------------------------
+
+    def solve(self, note: str) -> _Outcome:
+        self.note = note
+        first = self._stage([])
+        if not first.optimal:
+            return first
+        if self.objective == "score" or first.chosen.size >= self.bounds.max_pairs:
+            return self._finish(first)
+        most, closed = self._most_pairs(first.chosen)
+        if not closed:
+            return self._stopped(_Run("stopped", None, timed_out=True), [first.chosen, most], "LP")
+        if most.size == first.chosen.size:
+            return self._finish(first)
+        self.cardinality = int(most.size)
+        self.model.add_cardinality(self.cardinality)
+        return self._finish(self._stage([first.chosen, most]))
+
+    def _stage(self, found: list[np.ndarray | None]) -> _Outcome:
+        """The best pairing over all allowed pairs for the current rows, by column generation."""
+        if self.lexicographic:
+            outcome = self._two_phases(found)
+            if outcome is not None:
+                return outcome
+            self.lexicographic = False  # a certificate failed: the weights at once instead
+        return self._one_phase(found)
+
+    def _two_phases(self, found: list[np.ndarray | None]) -> _Outcome | None:
+        """Score first, then the tie-break among best-score pairings (module comment, point 6).
+
+        None when a certificate fails (numerically; then the caller solves the weights at once).
+        """
+        self._use_costs("shifted")
+        run, duals = self._price_out(_ScoreWeights(self.weigh.shift), rounded=True)
+        if duals is None:
+            return self._stopped(run, found, "LP")
+        if not self._bound_holds(self._phase(self.shifted), run, *duals, 0.5):
+            return None
+        # Phase two: the face of best-score pairings. Columns with a negative reduced cost stay
+        # at 0, positive at 1, rows with a positive dual stay full; maximise t there.
+        self.face = duals
+        self._enter_face()
+        self._use_costs("ties")
+        try:
+            run, duals = self._price_out(None, rounded=True)
+            if duals is None:
+                return self._stopped(run, found, "LP")
+            if not self._bound_holds(self._face_phase(), run, *duals, 0.5):
+                return None
+            return self._settle(run, found)
+        finally:
+            self.face = None
+            self._leave_face()
+            self._use_costs("shifted")
+
+    def _one_phase(self, found: list[np.ndarray | None]) -> _Outcome:
+        """The weights at once, duals as HiGHS gives them, a tolerance below 1 / (4 P)."""
+        self._use_costs("weights")
+        tolerance = 0.25 / max(self.bounds.max_pairs, 1)
+        run, duals = self._price_out(self.weigh, False, tolerance)
+        if duals is None:
+            return self._stopped(run, found, "LP")
+        outcome = self._settle(run, found)
+        if outcome.optimal and not self._bound_holds(self._phase(self.weights), run, *duals, tolerance):
+            status = "not proven optimal (the duals fell short of certifying the pairing)"
+            return _Outcome(outcome.chosen, False, status, None, outcome.method, outcome.tie)
+        return outcome
+
+    def _price_out(
+        self, weigh: EdgeWeights | None, rounded: bool, tolerance: float = 0.5
+    ) -> tuple[_Run, tuple[np.ndarray, np.ndarray, float] | None]:
+        """Solve and price until a pass over every allowed pair adds nothing.
+
+        Returns the last run and its duals (None when the solve stopped or time ran out).
+        ``weigh`` None: phase two, priced with _FaceWeights.
+        """
+        while True:
+            run = self.model.solve(False, self.deadline)
+            if run.state != "optimal" or run.values is None:
+                return run, None
+            if _out_of_time(self.deadline):
+                return _Run("stopped", run.values, timed_out=True), None
+            duals = self._duals(rounded, clip=self.face is None)
+            if weigh is None:
+                assert self.face is not None
+                y1_left, y1_right, sigma1 = self.face
+                y2_left, y2_right, sigma2 = duals
+                reach = float(max(np.abs(y2_left).max(initial=0), np.abs(y2_right).max(initial=0)))
+                multiplier = int(2 * (self.weigh.ranks + 2 * reach + abs(sigma2)) + 2)
+                added = self._price(
+                    _FaceWeights(self.weigh, multiplier),
+                    multiplier * y1_left + y2_left,
+                    multiplier * y1_right + y2_right,
+                    multiplier * sigma1 + sigma2,
+                    tolerance,
+                )
+            else:
+                added = self._price(weigh, *duals, tolerance)
+            if not added:
+                return run, duals
+
+    def _settle(self, run: _Run, found: list[np.ndarray | None]) -> _Outcome:
+        """The pairing from a certified LP point (re-solved as a MIP if it is fractional)."""
+        assert run.values is not None
+        values, method = run.values, "LP (integral)"
+        if not _is_integral(values):
+            mip = self.model.solve(True, self.deadline)
+            if mip.state != "optimal" or mip.values is None:
+                return self._stopped(mip, found, "MIP")
+            values, method = mip.values, "MIP"
+        chosen = _pairing(self.columns.edges(), values)
+        if chosen is None:
+            raise SolverError("HiGHS returned values that are not a valid pairing.")
+        return _Outcome(chosen, True, "", None, method + ", column generation", self.weigh.tie)
+
+    def _use_costs(self, kind: Literal["weights", "shifted", "ties"]) -> None:
+        """Give the model the costs of a phase; columns added later get the same kind."""
+        self.cost_kind = kind
+        self.model.set_costs(self._costs_of(self.weights, self.shifted))
+
+    def _costs_of(self, weights: np.ndarray, shifted: np.ndarray) -> np.ndarray:
+        if self.cost_kind == "weights":
+            return weights
+        if self.cost_kind == "shifted":
+            return shifted
+        return weights - shifted * self.weigh.scale
+
+    def _enter_face(self) -> None:
+        phase = self._face_phase()
+        lower = phase.fixed_one.astype(np.float64)
+        upper = np.where(phase.fixed_zero, 0.0, 1.0)
+        self.model.set_bounds(lower, upper)
+        assert self.face is not None
+        full = np.concatenate([self.face[0], self.face[1]]) > 0.5
+        self.model.set_people_rows(np.where(full, self.row_upper, -_highspy.kHighsInf), self.row_upper)
+
+    def _leave_face(self) -> None:
+        cols = self.columns
+        self.model.set_bounds(cols.must.astype(np.float64), np.ones(cols.left.size))
+        self.model.set_people_rows(np.full(self.row_upper.size, -_highspy.kHighsInf), self.row_upper)
+
+    def _phase(self, costs: np.ndarray) -> _Phase:
+        none = np.zeros(costs.size, dtype=bool)
+        return _Phase(costs, self.columns.must, none)
+
+    def _face_phase(self) -> _Phase:
+        assert self.face is not None
+        cols = self.columns
+        y_left, y_right, sigma = self.face
+        rc = self.shifted - y_left[cols.left] - y_right[cols.right] - sigma
+        fixed_one = cols.must | (rc > 0.5)
+        return _Phase(self.weights - self.shifted * self.weigh.scale, fixed_one, ~fixed_one & (rc < -0.5))
+
+    def _most_pairs(self, chosen: np.ndarray) -> tuple[np.ndarray, bool]:
+        """The most pairs over all allowed pairs; False when time ran out before that was shown.
+
+        The augmenting-path search runs on the edges present; when it finds no path, every
+        allowed pair from a left person it reached to a right person it did not reach is priced
+        in (unit weights; duals 0 on reached left people, 1 elsewhere, 1 on reached right
+        people), and the search runs again, until no such pair exists (module comment, point 6).
+        """
+        while True:
+            most, seen_left, seen_right = _grow_pairing(self.columns.edges(), chosen)
+            if _out_of_time(self.deadline):
+                return most, False
+            dual_left = np.where(seen_left, 0.0, 1.0)
+            unit = _UnitWeights()
+            if not self._price(unit, dual_left, seen_right.astype(np.float64), 0.0, 0.5, cover=True):
+                return most, True
+            chosen = most
+
+    # --- pricing and the certificate ------------------------------------------------------------
+
+    def _duals(self, rounded: bool, clip: bool) -> tuple[np.ndarray, np.ndarray, float]:
+        """The last LP's duals; <= rows' clipped at 0 (``clip``: every person row is <=),
+        rounded to integers if ``rounded``."""
+        dual_left, dual_right, sigma = self.model.duals()
+        if clip:
+            dual_left, dual_right = np.maximum(dual_left, 0.0), np.maximum(dual_right, 0.0)
+        else:  # in the face, rows of people with a positive first-phase dual are equalities
+            assert self.face is not None
+            dual_left = np.where(self.face[0] > 0.5, dual_left, np.maximum(dual_left, 0.0))
+            dual_right = np.where(self.face[1] > 0.5, dual_right, np.maximum(dual_right, 0.0))
+        if rounded:
+            return np.rint(dual_left), np.rint(dual_right), float(np.rint(sigma))
+        return dual_left, dual_right, sigma
+
+    def _price(
+        self,
+        weigh: EdgeWeights,
+        dual_left: np.ndarray,
+        dual_right: np.ndarray,
+        sigma: float,
+        tolerance: float,
+        cover: bool = False,
+    ) -> bool:
+        """One pricing pass over all allowed pairs; True when it added edges."""
+        codes = self.columns.codes()
+        found = self.price_fn(weigh, dual_left, dual_right, sigma, codes, tolerance, PRICE_PER_PERSON)
+        if cover:
+            self.cover_rounds += 1
+        else:
+            self.rounds += 1
+        left, right, score, key = self.columns.fresh(found)
+        if left.size == 0:
+            return False
+        mixed = self.columns.add(left, right, score, key)
+        weights = self.weigh.of_mixed(score, mixed)
+        shifted = score - self.weigh.shift
+        self.weights = np.concatenate([self.weights, weights])
+        self.shifted = np.concatenate([self.shifted, shifted])
+        costs = self._costs_of(weights, shifted)
+        self.model.add(left, right, np.zeros(left.size, dtype=bool), costs)
+        self.added += int(left.size)
+        return True
+
+    def _bound_holds(
+        self,
+        phase: _Phase,
+        run: _Run,
+        dual_left: np.ndarray,
+        dual_right: np.ndarray,
+        sigma: float,
+        tolerance: float,
+    ) -> bool:
+        """True when the duals bound every solution over all allowed pairs below the LP value + 1/2.
+
+        For duals y (>= 0 on <= rows, free on equalities), any solution x of the whole problem
+        (at most P pairs) has value sum_e x_e * rc_e + sum_i y_i x(i) + sum_j y_j x(j) + sigma *
+        sum x <= sum_i y_i + sum_j cap_j y_j + sigma * K + sum_{present, free} (rc_e)^+ +
+        sum_{held at 1} rc_e + P * tolerance, as every omitted pair has rc_e <= tolerance.
+        Every objective value is an integer, so the LP optimum is the optimum over all pairs.
+        """
+        assert run.values is not None
+        cols = self.columns
+        value = float(np.dot(phase.costs.astype(np.float64), run.values))
+        rc = phase.costs - dual_left[cols.left] - dual_right[cols.right] - sigma
+        free = ~phase.fixed_one & ~phase.fixed_zero
+        bound = math.fsum(
+            [
+                math.fsum(dual_left.tolist()),
+                math.fsum((dual_right * cols.capacity).tolist()),
+                sigma * (self.cardinality or 0),
+                math.fsum(np.maximum(rc[free], 0.0).tolist()),
+                math.fsum(rc[phase.fixed_one].tolist()),
+                max(self.bounds.max_pairs, 1) * tolerance if tolerance < 0.5 else 0.0,
+            ]
+        )
+        return bound < value + 0.5
+
+    # --- results --------------------------------------------------------------------------------
+
+    def _finish(self, outcome: _Outcome) -> _Outcome:
+        """The outcome with the certificate (or why there is none) in its status."""
+        if not outcome.optimal:
+            return outcome
+        cols = self.columns
+        passes = "pass" if self.rounds == 1 else "passes"
+        status = (
+            f"optimal; certified over all {self.bounds.allowed:,} allowed pairs by column generation"
+            f" ({self.rounds} pricing {passes}, {self.added:,} pairs added to {cols.candidates:,}"
+            " candidates"
+        )
+        if self.cover_rounds:
+            status += f"; the most pairs shown over all allowed pairs in {self.cover_rounds} more"
+        status += ")" + (f" ({self.note})" if self.note else "")
+        return _Outcome(outcome.chosen, True, status, None, outcome.method, outcome.tie)
+
+    def _stopped(self, run: _Run, found: list[np.ndarray | None], method: str) -> _Outcome:
+        """The best valid pairing so far, not certified, with the pricing progress in its status."""
+        outcome = _best_found(
+            self.columns.edges(), run, found, self.objective, self.note, method, self.weigh.tie
+        )
+        status = outcome.status.replace(
+            "not proven optimal",
+            f"not proven optimal: stopped after {self.rounds} pricing passes, before one over all"
+            f" {self.bounds.allowed:,} allowed pairs found nothing to add",
+            1,
+        )
+        return _Outcome(outcome.chosen, False, status, outcome.gap, method, outcome.tie)
+
+    def final_problem(self) -> PairProblem:
+        """The given problem with every added edge appended (``solution.chosen`` indexes it)."""
+        p = self.problem
+        parts = self.columns.added
+        must = np.zeros(np.asarray(p.left).size, dtype=bool) if p.must is None else np.asarray(p.must)
+        assert p.tiebreak is not None
+
+        def joined(given: Any, k: int) -> np.ndarray:
+            return np.concatenate([np.asarray(given, dtype=np.int64), *(part[k] for part in parts)])
+
+        return PairProblem(
+            n_left=p.n_left,
+            n_right=p.n_right,
+            left=joined(p.left, 0),
+            right=joined(p.right, 1),
+            score=joined(p.score, 2),
+            right_capacity=p.right_capacity,
+            must=np.concatenate([must, np.zeros(self.added, dtype=bool)]),
+            tiebreak=joined(p.tiebreak, 3),
+            objective=p.objective,
+        )
+
+
+def _out_of_time(deadline: float | None) -> bool:
+    left = _remaining(deadline)
+    return left is not None and left <= 0
