@@ -56,7 +56,8 @@ def test_certified_equals_dense_on_random_cohorts(
             "band": rng.choice(["Band 7", "Band 8a", "Band 8b", "Band 8c", "Band 9"]),
             "years": "10 years",
             "offers": ";".join(rng.sample(goals, rng.randint(1, 4))), "capacity": str(rng.randint(1, 3)),
-            "gender": rng.choice(["Woman", "Man"]), "ethnicity": rng.choice(["White - British", "Asian - Indian"]),
+            "gender": rng.choice(["Woman", "Man"]),
+            "ethnicity": rng.choice(["White - British", "Asian - Indian"]),
         })  # fmt: skip
     export = mind_export(tmp_path / "cohort.xlsx", people)
     dense, pruned = both_ways(monkeypatch, export, top_k=rng.choice([1, 2]))
