@@ -92,7 +92,7 @@ def match_groups(
                 number=n + 1,
                 leaders=tuple(led_by),
                 members=tuple(in_group),
-                goal_share=float(solution.group_goal_share[n]) if n < len(solution.group_goal_share) else 0.0,
+                goal_share=_share_of(solution, n),
                 organisations=len({_value_key(p, g.organisation_field) for p in people} - {""}),
                 professions=len({_value_key(p, g.profession_field) for p in people} - {""}),
             )
@@ -107,6 +107,14 @@ def match_groups(
         len(members),
         len(leaders),
     )
+
+
+def _share_of(solution: GroupSolution, n: int) -> float:
+    """A group's goal share; 0 when its members ticked no goals (the solver reports NaN)."""
+    if n >= len(solution.group_goal_share):
+        return 0.0
+    share = float(solution.group_goal_share[n])
+    return share if math.isfinite(share) else 0.0
 
 
 def _goal_tables(

@@ -6,39 +6,46 @@
 # (G * size_min <= placed <= G * size_max, G * leaders_min <= leaders), then the one that uses
 # the most leaders, then the fewest groups.
 #
-# Stage 1, leaders to groups (a MIP). U = min(leaders, G * leaders_max) leaders are used and
-# every group gets floor(U / G) or ceil(U / G) of them (equal shares, always within the
-# leaders_min..leaders_max setting). Hard mix rules: at most ``org_cap`` leaders of one
-# organisation and ``prof_cap`` of one profession in a group, each the smallest cap that the
-# counts allow (every known organisation's leaders spread as evenly as possible); unknown (-1)
-# codes are never capped. Objective: the most goals covered, summed over groups, each goal
-# weighted by w_k = round(1000 * (the members' goal share that goal k carries) / members with
-# goals), where a member with m goals gives 1/m to each; c_gk <= 1 and c_gk <= (leaders in g
-# offering k). So stage 1 maximises the goal share an average member would find in a group.
-# Ties: + t_lg in [1, R] per (leader, group) from a mixed hash of the leader's key, under a
-# weight T = U * R + 1 on coverage, so the tie-break can never outweigh one coverage point.
-# Groups are interchangeable, so leader of key rank r may only join groups 0..r (every grouping
-# can be labelled that way: order the groups by their lowest-ranked leader); then the groups are
-# renumbered by their lowest-ranked leader, which makes the labels canonical.
+# Stage 1, leaders to groups. U = min(leaders, G * leaders_max) leaders are used; every group
+# gets floor(U / G) or ceil(U / G) of them. Mix rules: at most ``org_cap`` leaders of one
+# organisation and ``prof_cap`` of one profession in a group, each the smallest cap the counts
+# allow; unknown (-1) codes are never capped. Objective: the most goals covered, summed over
+# groups, goal k weighted by w_k = round(1000 * (goal share members put on k) / members with
+# goals), a member with m goals putting 1/m on each; so stage 1 maximises the goal share an
+# average member would find in a group. This is a clustering problem (NP-hard; a MIP over
+# leader-group variables failed to prove optimality at 60 leaders in 150 s), solved so:
+#   1. A deterministic local search (greedy start; then, leader by leader in key order, the best
+#      improving swap or move; cap breaches cost more than any coverage) runs first. When it
+#      meets the upper bound sum_k w_k min(G, leaders offering k) within the caps, it is proven.
+#   2. Else, when at most TEAM_LIMIT teams of the needed sizes exist, a set-partitioning MIP over
+#      every team (within the caps) picks the G teams: exact, and free of group-label symmetry.
+#      A tie-break in [1, TIE_RANKS] per team from its leaders' keys sits under a weight
+#      T = G * TIE_RANKS + 1 on coverage, so it never outweighs one coverage point.
+#   3. Else the local search's grouping is used and reported as not proven optimal.
+# Groups are then numbered by their lowest-keyed leader, so the labels are canonical.
 #
-# Stage 2, members to groups (an LP, then a MIP if the LP answer is fractional). P = min(members,
-# G * size_max) members are placed (everyone when the numbers allow); every group gets
-# size_min..size_max; at most ``max_same_org`` members of one organisation (default
-# ceil(size_max / 2)) and ceil(size_max / 2) of one profession per group. Objective: the total
-# over placed members of GOAL_POINTS * (share of the member's goals offered by some leader of the
-# group), plus, only when not everyone fits, BONUS_WEIGHT * GOAL_POINTS * member_bonus (so the
-# bonus decides who is left out only among near-equal goal shares, never as a hard rule). Points
-# are integers (GOAL_POINTS = 2520 makes shares with up to 10 goals exact). Ties: as in stage 1,
-# t_ig from the member's key and the group's canonical number, under T = P * R + 1. Without the
-# profession rows the constraint matrix is two laminar families (members; groups and
-# organisations within them), hence totally unimodular, so the LP is usually integral already.
+# Stage 2, members to groups. P = min(members, G * size_max) are placed (everyone when the
+# numbers allow); each group gets size_min..size_max; at most ``max_same_org`` members of one
+# organisation (default ceil(size_max / 2)) and ceil(size_max / 2) of one profession per group.
+# Points: for each placed member, GOAL_POINTS * (share of their goals some leader of the group
+# offers), plus, only when not everyone fits, BONUS_WEIGHT * GOAL_POINTS * member_bonus: a
+# quarter of a full share, so the bonus weighs in on who is left out but is never a hard rule.
+# GOAL_POINTS = 2520 = lcm(1..10) keeps shares of up to 10 goals exact integers. Lexicographic
+# objective: the most points, then the largest sum of a tie-break in [1, 1e6] per (member,
+# group) from the member's key and the group's canonical number. Solved as LPs over priced
+# columns (see ``_member_model``): without the profession rows the matrix is two laminar
+# families (members; groups with organisations inside them), hence totally unimodular, and the
+# LP answers are usually integral; when not, exact MIPs over the columns that can matter.
 #
-# Proven: each stage's own objective, exactly (HiGHS with mip_rel_gap = 0 and CBC's default gap
-# 0; integer objectives below 2**53). Not proven: that the two stages together give the best
-# possible joint grouping; stage 1 only sees the members' goal totals, not who sits with whom.
-# When a mix cap cannot be met (say 80% of members from one trust), it is raised to the smallest
-# value the counts allow, then by one while the solver reports infeasible, and ``status`` says so.
-# With a time limit, stage 1 gets half of it, stage 2 the rest.
+# Proven: stage 2 exactly, whenever it reports optimal; stage 1 exactly in cases 1 and 2
+# (HiGHS with mip_rel_gap = 0, CBC's gap 0, integer objectives). ``optimal`` needs both. Not
+# proven: that the two stages together give the best joint grouping; stage 1 sees only the
+# members' goal totals, not who will sit with whom. When a mix cap cannot be met (say 80% of
+# members from one trust) it is raised to the smallest value the counts allow, then by one
+# while the solver reports the model infeasible, and ``status`` says so. With a time limit,
+# stage 1 gets half of it, stage 2 the rest. Same input, same groups: every choice depends on
+# the keys (or positions) only; HiGHS and CBC agree whenever both prove optimality and the
+# tie-breaks leave no exact tie (likely: 1e6 ranks per member).
 
 from __future__ import annotations
 
@@ -85,19 +92,19 @@ TIME_LIMIT_HINT = "Raise --time-limit, or leave it out to let the solver finish.
 class GroupProblem:
     """Members and leaders to form into mentoring groups, with their goals, organisations and professions."""
 
-    member_goals: np.ndarray
-    leader_offers: np.ndarray
-    member_org: np.ndarray
+    member_goals: np.ndarray  # bool (members, K): the goals each member ticked
+    leader_offers: np.ndarray  # bool (leaders, K): the goals each leader can support
+    member_org: np.ndarray  # int codes, -1 unknown (never capped); same coding as leader_org
     leader_org: np.ndarray
-    member_prof: np.ndarray
+    member_prof: np.ndarray  # int profession codes, -1 unknown
     leader_prof: np.ndarray
-    member_bonus: np.ndarray
-    size_min: int = 5
+    member_bonus: np.ndarray  # float in [0, 1]: programme fit (counts only when not everyone fits)
+    size_min: int = 5  # members per group
     size_max: int = 7
-    leaders_min: int = 2
+    leaders_min: int = 2  # leaders per group
     leaders_max: int = 4
-    max_same_org: int | None = None
-    member_key: np.ndarray | None = None
+    max_same_org: int | None = None  # members of one organisation per group; None: ceil(size_max / 2)
+    member_key: np.ndarray | None = None  # int stable keys (hashed emails) for tie-breaks; None: position
     leader_key: np.ndarray | None = None
 
 
@@ -105,15 +112,15 @@ class GroupProblem:
 class GroupSolution:
     """The groups formed, and how sure the solver is that they are the best."""
 
-    member_group: np.ndarray
-    leader_group: np.ndarray
+    member_group: np.ndarray  # int64 group per member, -1 not placed
+    leader_group: np.ndarray  # int64 group per leader, -1 not used
     n_groups: int
-    optimal: bool
-    status: str
+    optimal: bool  # True only when both stages were proven optimal
+    status: str  # in words, with any mix cap that had to be relaxed
     solver: str
     seconds: float
-    objective_text: str
-    group_goal_share: np.ndarray
+    objective_text: str  # the objective in words
+    group_goal_share: np.ndarray  # per group: mean share of members' goals its leaders offer (NaN: none)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,7 +321,7 @@ def _tiebreak(key: np.ndarray, n_groups: int, ranks: int) -> np.ndarray:
 
 
 def _min_cap(codes: np.ndarray, chosen: int, n_groups: int, floor: int) -> int:
-    """Smallest cap >= floor such that ``chosen`` people can be picked with at most n_groups * cap per code."""
+    """Smallest cap >= floor letting ``chosen`` people be picked with at most n_groups * cap per code."""
     unknown = int(np.count_nonzero(codes < 0))
     _, counts = np.unique(codes[codes >= 0], return_counts=True)
     cap = floor
@@ -391,7 +398,7 @@ def _assign_leaders(data: _Data, n_groups: int, solver: str, deadline: float | N
     if within and _coverage(data, labelled, n_groups, weights) == bound:
         method, optimal = "search, meeting the upper bound", True
     elif teams <= TEAM_LIMIT:
-        labelled, run, org_cap, prof_cap = _exact_teams(
+        exact, run, org_cap, prof_cap = _exact_teams(
             data, shape, org_cap, prof_cap, weights, solver, deadline
         )
         method, optimal, timed_out = (
@@ -399,6 +406,10 @@ def _assign_leaders(data: _Data, n_groups: int, solver: str, deadline: float | N
             run.state == "optimal",
             run.timed_out,
         )
+        if exact is not None:
+            labelled = exact
+        else:  # stopped without a grouping: keep the local search's
+            method = "local search (the exact model found no grouping in time)"
     else:
         org_cap = max(org_cap, _max_per_group(data.leader_org, labelled, n_groups))
         prof_cap = max(prof_cap, _max_per_group(data.leader_prof, labelled, n_groups))
@@ -444,7 +455,7 @@ def _exact_teams(
     weights: np.ndarray,
     solver: str,
     deadline: float | None,
-) -> tuple[np.ndarray, _Run, int, int]:
+) -> tuple[np.ndarray | None, _Run, int, int]:
     """Solve the set-partitioning MIP, raising a mix cap while the solver reports it infeasible."""
     while True:
         teams = [_teams(data, s, org_cap, prof_cap) for s in sorted({shape.lo, shape.hi})]
@@ -458,7 +469,9 @@ def _exact_teams(
         else:
             raise SolverError("The solver found no way to share out the leaders, which should not happen.")
     if chosen is None:
-        raise _no_answer(run, "leaders to groups")
+        if run.state == "failed":
+            raise _no_answer(run, "leaders to groups")
+        return None, run, org_cap, prof_cap
     labelled = np.full(data.n_leaders, -1, dtype=np.int64)
     for label, team in enumerate(chosen):
         labelled[team] = label
@@ -580,7 +593,7 @@ class _TeamSearch:
         self.group[leader] = group if sign > 0 else -1
 
     def place_greedily(self, leader: int) -> bool:
-        """Put ``leader`` where it adds the most (fewest cap breaches first); False when all groups are full."""
+        """Put ``leader`` where it adds most (fewest cap breaches first); False when all groups are full."""
         room = self.size < self.target
         if not room.any():
             return False
@@ -695,11 +708,9 @@ class _MemberPlan:
 
 def _member_points(goals: np.ndarray, cover: np.ndarray) -> np.ndarray:
     """(members, groups) int64: GOAL_POINTS * share of each member's goals that each group covers."""
-    ticked = goals.sum(axis=1)
+    ticked = np.maximum(goals.sum(axis=1), 1)  # no goals: every share is 0
     covered = goals.astype(np.int64) @ cover.T.astype(np.int64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(ticked[:, None] > 0, covered / np.maximum(ticked, 1)[:, None], 0.0)
-    return np.rint(GOAL_POINTS * share).astype(np.int64)
+    return np.rint(GOAL_POINTS * covered / ticked[:, None]).astype(np.int64)
 
 
 def _place_members(
@@ -764,9 +775,10 @@ def _member_model(
     with a positive reduced cost join, and the LP is solved again until none has one: then it is
     optimal over all columns. Phase 2 keeps only that LP's optimal face (columns with reduced cost
     0, rows with a non-zero dual held tight: complementary slackness) and maximises the tie-break,
-    priced the same way. An integral phase 2 answer with the phase 1 LP's points is therefore the
-    lexicographic MIP optimum. The rows are the stage's own, so this is the usual case; otherwise
-    ``_two_mips`` decides.
+    priced the same way. If some integral point reaches the phase 1 LP bound, every points-optimal
+    grouping lies on that face, so the best integral point of the face (its LP answer when
+    integral, else a MIP) is the lexicographic optimum. Only when none reaches the bound do two
+    MIPs decide: the most points, then the best tie-break among groupings with those points.
     """
     g_count = points.shape[1]
     everything = np.ones(points.shape, dtype=bool)
@@ -776,51 +788,67 @@ def _member_model(
     first = _price(data, placed, caps, points, start, everything, None, solver, deadline)
     if first.run.state != "optimal":
         return first.run
+    fallback = _Run("stopped", first.values, True, "time limit") if _integral(first.values) else None
     tie = _tiebreak(data.member_key, g_count, TIE_RANKS_MEMBERS)
+    bound = float((points * first.values).sum())
     if first.duals is not None:
         face = first.duals.reduced >= -first.duals.noise
         start = (first.values > INTEGRALITY_TOL) | (
             face & _top_per_row(np.where(face, tie, 0), START_COLUMNS)
         )
         second = _price(data, placed, caps, tie, start, face, first.duals.tight, solver, deadline)
-        if second.run.state != "optimal":
-            return second.run
-        bound = float((points * first.values).sum())
-        if _integral(second.values) and abs(float((points * second.values).sum()) - bound) < 0.5:
-            return second.run
-    return _two_mips(data, placed, caps, points, tie, first, solver, deadline)
-
-
-def _two_mips(
-    data: _Data,
-    placed: int,
-    caps: tuple[int, int],
-    points: np.ndarray,
-    tie: np.ndarray,
-    first: _Priced,
-    solver: str,
-    deadline: float | None,
-) -> _Run:
-    """The fallback: the most points as a MIP, then the best tie-break among those, both exact.
-
-    A MIP over phase 1's own columns gives points V0. Any solution x has points <= z_LP + sum of
-    rc_j x_j with every rc_j <= 0, so one reaching V0 only uses columns with rc_j >= V0 - z_LP:
-    the two MIPs over those columns are exact.
-    """
-    low = _MemberLP(data, placed, caps, points, first.active, None).solve(solver, mip=True, deadline=deadline)
-    if low.values is None or first.duals is None:
-        keep = np.ones(points.shape, dtype=bool)
-    else:
-        floor = float((points * low.values).sum()) - float((points * first.values).sum())
-        keep = first.active | (first.duals.reduced >= floor - first.duals.noise)
-    best = _MemberLP(data, placed, caps, points, keep, None).solve(solver, mip=True, deadline=deadline)
+        run = second.run
+        if run.state == "optimal" and not _integral(second.values):
+            run = _exact_mip(data, placed, caps, tie, second, solver, deadline)
+        if run.state == "optimal" and run.values is not None:
+            if abs(float((points * run.values).sum()) - bound) < 0.5:
+                return run
+        elif run.state != "infeasible":  # stopped by the time limit, or failed
+            return run if run.values is not None or fallback is None else fallback
+    best = _exact_mip(data, placed, caps, points, first, solver, deadline)
     if best.state != "optimal" or best.values is None:
-        return best
+        return best if best.values is not None or fallback is None else fallback
     target = round(float((points * best.values).sum()))
+    keep = everything
+    if first.duals is not None:  # as in _exact_mip: only these columns can reach ``target``
+        keep = first.active | (first.duals.reduced >= target - bound - first.duals.noise)
     final = _MemberLP(data, placed, caps, tie, keep, None, (points, target)).solve(
         solver, mip=True, deadline=deadline
     )
     return final if final.values is not None else _Run("stopped", best.values, final.timed_out, final.detail)
+
+
+def _exact_mip(
+    data: _Data,
+    placed: int,
+    caps: tuple[int, int],
+    weight: np.ndarray,
+    priced: _Priced,
+    solver: str,
+    deadline: float | None,
+) -> _Run:
+    """The MIP optimum over the priced LP's allowed columns, by reduced-cost fixing.
+
+    A MIP over the LP's own columns gives V0. Any feasible x has weight <= z_LP + sum rc_j x_j
+    with every rc_j <= 0, so one reaching V0 only uses columns with rc_j >= V0 - z_LP: the MIP
+    over those is the MIP over all allowed columns.
+    """
+    model = _MemberLP(data, placed, caps, weight, priced.active, priced.tight)
+    first = model.solve(solver, mip=True, deadline=deadline)
+    if first.state != "optimal" or first.values is None:
+        return first
+    if priced.duals is None:
+        if priced.allowed[~priced.active].any():
+            model = _MemberLP(data, placed, caps, weight, priced.allowed, priced.tight)
+            return model.solve(solver, mip=True, deadline=deadline)
+        return first
+    floor = float((weight * first.values).sum()) - float((weight * priced.values).sum())
+    keep = priced.allowed & (priced.active | (priced.duals.reduced >= floor - priced.duals.noise))
+    if not (keep & ~priced.active).any():
+        return first
+    return _MemberLP(data, placed, caps, weight, keep, priced.tight).solve(
+        solver, mip=True, deadline=deadline
+    )
 
 
 @dataclass(frozen=True)
@@ -840,6 +868,8 @@ class _Priced:
     values: np.ndarray
     duals: _Duals | None
     active: np.ndarray  # the columns the LP had
+    allowed: np.ndarray  # the columns it priced
+    tight: dict[str, np.ndarray] | None  # the rows it held tight
 
 
 def _price(
@@ -853,9 +883,10 @@ def _price(
     solver: str,
     deadline: float | None,
 ) -> _Priced:
-    """Maximise ``weight`` over the ``allowed`` columns, solving LPs over ``active`` ones and pricing the rest."""
+    """Maximise ``weight`` over the ``allowed`` columns: LPs over the ``active`` ones, pricing the rest."""
     active = active & allowed
     take = START_COLUMNS
+    grouping = None  # the last integral LP answer: a valid grouping to fall back on at a time limit
     for _ in range(MAX_PRICING_ROUNDS):
         model = _MemberLP(data, placed, caps, weight, active, tight)
         run = model.solve(solver, mip=False, deadline=deadline)
@@ -865,21 +896,25 @@ def _price(
             active |= allowed & _best_columns(np.where(allowed, weight, -np.inf), take, take * data.size_max)
             continue
         if run.state != "optimal" or run.values is None:
-            return _Priced(run, np.zeros(weight.shape), None, active)
+            run = _Run("stopped", grouping, run.timed_out, run.detail) if grouping is not None else run
+            return _Priced(run, np.zeros(weight.shape), None, active, allowed, tight)
+        if _integral(run.values):
+            grouping = run.values
         duals = model.duals(weight)
         if duals is None:
             if complete:
-                return _Priced(run, run.values, None, active)
+                return _Priced(run, run.values, None, active, allowed, tight)
             active = allowed.copy()
             continue
         entering = allowed & ~active & (duals.reduced > duals.noise)
         if not entering.any():
-            return _Priced(run, run.values, duals, active)
+            return _Priced(run, run.values, duals, active, allowed, tight)
         active |= _top_per_row(np.where(entering, duals.reduced, -np.inf), ENTER_COLUMNS)
     model = _MemberLP(data, placed, caps, weight, allowed, tight)
     run = model.solve(solver, mip=False, deadline=deadline)
     values = run.values if run.values is not None else np.zeros(weight.shape)
-    return _Priced(run, values, model.duals(weight) if run.state == "optimal" else None, allowed)
+    duals = model.duals(weight) if run.state == "optimal" else None
+    return _Priced(run, values, duals, allowed, allowed, tight)
 
 
 def _best_columns(weight: np.ndarray, per_member: int, per_group: int) -> np.ndarray:
@@ -988,8 +1023,8 @@ class _MemberLP:
     def solve(self, solver: str, *, mip: bool, deadline: float | None) -> _Run:
         """Solve; the values come back as a (members, groups) array."""
         run = _solve(self.prob, solver, mip=mip, deadline=deadline)
-        if not run.values_ok:
-            return run
+        if not run.values_ok or (not mip and run.state != "optimal"):  # a stopped LP's values mean nothing
+            return _Run(run.state, None, run.timed_out, run.detail)
         values = np.zeros(self.shape)
         values[self.member, self.group] = [v.varValue or 0.0 for v in self.x]
         return _Run(run.state, values, run.timed_out, run.detail)
@@ -1033,15 +1068,14 @@ def _integral(values: np.ndarray) -> bool:
 
 
 def _goal_share(data: _Data, member_group: np.ndarray, cover: np.ndarray, n_groups: int) -> np.ndarray:
-    """Per group: mean share of its members' goals its leaders cover (members with no goals left out; NaN if none)."""
+    """Per group: mean share of its members' goals its leaders offer (members without goals left out)."""
     ticked = data.goals.sum(axis=1)
     counted = (member_group >= 0) & (ticked > 0)
     idx = np.flatnonzero(counted)
     share = (data.goals[idx] & cover[member_group[idx]]).sum(axis=1) / ticked[idx]
     total = np.bincount(member_group[idx], weights=share, minlength=n_groups)
     people = np.bincount(member_group[idx], minlength=n_groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(people > 0, total / np.maximum(people, 1), np.nan)
+    return np.where(people > 0, total / np.maximum(people, 1), np.nan)
 
 
 def _objective_text(data: _Data, n_groups: int, leaders: _LeaderPlan, members: _MemberPlan) -> str:
@@ -1054,12 +1088,13 @@ def _objective_text(data: _Data, n_groups: int, leaders: _LeaderPlan, members: _
         else ""
     )
     return (
-        f"{n_groups} groups. Leaders: {per_group} per group, at most {leaders.org_cap} of one organisation "
-        f"and {leaders.prof_cap} of one profession in a group, covering the most goals weighted by how "
-        f"many members want them (found by {leaders.method}). Members: {members.placed} of "
-        f"{data.n_members} placed, {data.size_min}-{data.size_max} per group, at most {members.org_cap} "
-        f"of one organisation and {members.prof_cap} of one profession in a group, with the highest total "
-        f"share of each member's goals offered by their group's leaders{bonus}. Ties broken by a fixed key."
+        f"{_count(n_groups, 'group')}. Leaders: {per_group} per group, at most {leaders.org_cap} of one "
+        f"organisation and {leaders.prof_cap} of one profession in a group, covering the most goals "
+        f"weighted by how many members want them (found by {leaders.method}). Members: {members.placed} "
+        f"of {data.n_members} placed, {data.size_min}-{data.size_max} per group, at most "
+        f"{members.org_cap} of one organisation and {members.prof_cap} of one profession in a group, "
+        f"with the highest total share of each member's goals offered by their group's leaders{bonus}. "
+        "Ties broken by a fixed key."
     )
 
 
