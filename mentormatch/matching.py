@@ -20,7 +20,6 @@ from mentormatch.solve import (
     PairingInfeasibleError,
     PairProblem,
     PairSolution,
-    PairWeights,
     available_solvers,
     solve_pairs,
     solve_pairs_certified,
@@ -167,11 +166,7 @@ def _solve_certified(
 
     Returns the final edge set (the candidates and every pair added) and the solution over it.
     """
-    # Best partners by the solver's weights (tie-break included), from bounds known before the
-    # pass; the exact bounds below can differ, which changes nothing but the choice of candidates.
-    places = min(len(scorer.receivers.people), int(scorer.givers.capacity.sum()))
-    guess = PairWeights(objective, 0, round(scorer.max_score() * SCORE_SCALE), places)
-    found = scorer.candidates(must, minimum, top_k=CERTIFY_TOP_K, order=guess)
+    found = scorer.candidates(must, minimum, top_k=CERTIFY_TOP_K)
     summary = found.allowed
     assert summary is not None
     bonus, bonus_max = _review_bonus(scorer, found, adjust)
@@ -205,7 +200,7 @@ def _solve_certified(
         tolerance: float,
         limit: int,
     ) -> Candidates:
-        a, b = weight.linear_bound
+        a, b, spread = weight.linear_bound
         new = scorer.price(
             weight,
             dual_left,
@@ -215,7 +210,7 @@ def _solve_certified(
             tolerance,
             limit,
             allowed=summary,
-            bound=(a, b + a * bonus_max),
+            bound=(a, b + a * bonus_max, spread + a * bonus_max),
             extra=bonus,
         )
         if bonus is None:

@@ -246,19 +246,16 @@ class Scorer:
         must: Sequence[tuple[int, int]] = (),
         minimum: float | None = None,
         top_k: int | None = None,
-        order: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     ) -> Candidates:
         """Allowed pairs with their integer scores, built block by block of receivers.
 
         With ``top_k``, only each person's best ``top_k`` allowed partners (on either side) are
         kept, plus every ``must`` pair: a sparse set for the solver, whose answer is then
         certified for all pairs with :meth:`price`. The result then carries ``allowed``: counts
-        and bounds over every allowed pair (and, when it fits, every pair's points). "Best" is
-        by points, or by ``order(points, tiebreak)`` (non-negative integers) when given: the
-        solver's weights pick, among equal scores, the partners its tie-break prefers.
+        and bounds over every allowed pair (and, when it fits, every pair's points).
         """
         if top_k is not None:
-            return self._best_candidates(must, minimum, top_k, order)
+            return self._best_candidates(must, minimum, top_k)
         m = len(self.givers.people)
         lefts, rights = [], []
         for block in self._blocks():
@@ -285,7 +282,6 @@ class Scorer:
         must: Sequence[tuple[int, int]],
         minimum: float | None,
         top_k: int,
-        order: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
     ) -> Candidates:
         """Each person's best ``top_k`` allowed partners and the 'must' pairs, with AllowedPairs."""
         n, m = len(self.receivers.people), len(self.givers.people)
@@ -298,7 +294,7 @@ class Scorer:
         right_best = np.full(m, -1, dtype=np.int64)
         low = -1
         lefts, rights = [], []
-        col_best = _ColumnTopK(m, top_k, dtype if order is None else np.dtype(np.int64))
+        col_best = _ColumnTopK(m, top_k, dtype)
         columns = np.arange(m)
         for block in self._blocks():
             points = self._points(block, columns, minimum, dtype)
@@ -312,14 +308,10 @@ class Scorer:
             if ok.any():
                 least = int(points[ok].min())
                 low = least if low < 0 else min(low, least)
-            rank = points
-            if order is not None:
-                keys = _mix(self.receivers.hashes[block][:, None], self.givers.hashes[None, :])
-                rank = np.where(ok, order(points, keys), -1)
-            bi, bj = _row_top_k(rank, top_k)
+            bi, bj = _row_top_k(points, top_k)
             lefts.append(block[bi])
             rights.append(bj)
-            col_best.add(rank, block)
+            col_best.add(points, block)
         extra_left, extra_right = col_best.pairs()
         lefts.append(extra_left)
         rights.append(extra_right)
@@ -410,7 +402,7 @@ class Scorer:
         *,
         minimum: float | None = None,
         allowed: AllowedPairs | None = None,
-        bound: tuple[float, float] | None = None,
+        bound: tuple[float, float, float] | None = None,
         extra: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     ) -> Candidates:
         """Allowed pairs outside ``present`` whose reduced cost is positive.
@@ -423,12 +415,14 @@ class Scorer:
         the pairs' own points (without ``extra``).
 
         Faster with what :meth:`candidates` (``top_k``) found: ``allowed`` (its minimum applies;
-        its points table, if kept, replaces scoring again) and ``bound`` = (a, b) with
-        weight(p, key) <= a * p + b for every key: a pair is weighed exactly only if
-        a * p + b - dual_left[i] - dual_right[j] - offset > tolerance, and with ``allowed``'s
+        its points table, if kept, replaces scoring again) and ``bound`` = (a, b, spread) with
+        a * p + b - spread <= weight(p, key) <= a * p + b for every key: a pair is weighed
+        exactly only if a * p + b - dual_left[i] - dual_right[j] - offset > tolerance (and, with
+        ``limit``, if it is within ``spread`` of its row's best such bound); with ``allowed``'s
         best points per person, whole rows and columns that cannot pass are skipped.
         ``extra(i, j)``: points added to aligned pairs before weighing (``bound`` must allow
-        for them).
+        for them). A ``weight`` whose ``tie`` attribute is False ignores the keys: they are then
+        computed only for the pairs returned.
         """
         n, m = len(self.receivers.people), len(self.givers.people)
         y_left = np.asarray(dual_left, dtype=np.float64)
@@ -440,6 +434,7 @@ class Scorer:
                 rows, columns = _live_people(allowed, bound, y_left, y_right, offset, tolerance)
         table = allowed.points if allowed is not None else None
         whole_rows = columns.size == m
+        keyed = getattr(weight, "tie", True)  # False: the weight ignores the tie-break key
         lefts, rights, points_out, keys_out = [], [], [], []
         step = max(1, CHUNK_CELLS // max(columns.size, 1))
         for start in range(0, rows.size, step):
@@ -449,25 +444,28 @@ class Scorer:
             elif whole_rows:
                 points = table[block]
             else:
-                points = table[np.ix_(block, columns)]
+                points = table[block][:, columns]
             live = points >= 0
+            _drop_present(live, present, block, columns, max(m, 1))
             if bound is not None:
                 live &= _may_price(points, bound, y_left[block], y_right[columns], offset, tolerance)
+                if limit is not None:
+                    live &= _near_row_best(points, live, bound, y_right[columns])
             bi, bj = np.nonzero(live)
             i, j = block[bi], columns[bj]
             own = points[bi, bj].astype(np.int64)
             weighed = own + extra(i, j) if extra is not None else own
-            keys = _mix(self.receivers.hashes[i], self.givers.hashes[j])
+            keys = _mix(self.receivers.hashes[i], self.givers.hashes[j]) if keyed else weighed
             reduced = weight(weighed, keys) - y_left[i] - y_right[j] - offset
-            gains = reduced > tolerance
-            gains[gains] = ~_sorted_contains(present, i[gains] * max(m, 1) + j[gains])
-            keep = np.flatnonzero(gains)
+            keep = np.flatnonzero(reduced > tolerance)
             if limit is not None:
-                keep = keep[_best_per_group(i[keep], reduced[keep], keys[keep], limit)]
-            lefts.append(i[keep])
-            rights.append(j[keep])
+                turn = (self.receivers.hashes[i[keep]] % np.uint64(max(m, 1))).astype(np.int64)
+                keep = keep[_best_per_row(i[keep], j[keep], reduced[keep], turn, limit)]
+            i, j = i[keep], j[keep]
+            lefts.append(i)
+            rights.append(j)
             points_out.append(own[keep])
-            keys_out.append(keys[keep])
+            keys_out.append(keys[keep] if keyed else _mix(self.receivers.hashes[i], self.givers.hashes[j]))
         left = np.concatenate(lefts).astype(np.int64) if lefts else np.zeros(0, np.int64)
         right = np.concatenate(rights).astype(np.int64) if rights else np.zeros(0, np.int64)
         score = np.concatenate(points_out) if points_out else np.zeros(0, np.int64)
@@ -642,14 +640,43 @@ class _ColumnTopK:
         return self.row[keep], cols[keep]
 
 
-def _best_per_group(group: np.ndarray, value: np.ndarray, key: np.ndarray, limit: int) -> np.ndarray:
-    """Positions of the ``limit`` highest values in each group; ties go by ``key`` (a pair hash,
-    so receivers with many equal choices spread over different givers)."""
-    order = np.lexsort((key, -value, group))
-    ordered = group[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if ordered.size else ordered
-    first = np.repeat(starts, np.diff(np.r_[starts, ordered.size]))
-    return np.sort(order[np.arange(ordered.size) - first < limit])
+def _best_per_row(
+    row: np.ndarray, column: np.ndarray, value: np.ndarray, turn: np.ndarray, limit: int
+) -> np.ndarray:
+    """Positions of up to ``limit`` pairs per row among those with the row's highest value.
+
+    ``row`` ascending and ``column`` ascending within a row (np.nonzero's order). Equal values
+    are taken in column order starting at the row's ``turn`` (a column from the receiver's
+    hash), so receivers with many equal choices spread over different givers. No sorting.
+    """
+    if row.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    sizes = np.diff(np.r_[starts, row.size])
+    best = np.flatnonzero(value >= np.repeat(np.maximum.reduceat(value, starts), sizes))
+    row, column, turn = row[best], column[best], turn[best]
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    sizes = np.diff(np.r_[starts, row.size])
+    before = np.add.reduceat((column < turn).astype(np.int64), starts)
+    place = np.arange(row.size) - np.repeat(starts, sizes)
+    rotated = (place - np.repeat(before, sizes)) % np.repeat(sizes, sizes)
+    return best[rotated < limit]
+
+
+def _drop_present(
+    live: np.ndarray, present: np.ndarray, rows: np.ndarray, columns: np.ndarray, width: int
+) -> None:
+    """Clear ``live`` (rows x columns, both ascending) where the pair's code is in ``present``."""
+    if present.size == 0 or rows.size == 0:
+        return
+    low, high = np.searchsorted(present, [rows[0] * width, (rows[-1] + 1) * width])
+    codes = present[low:high]
+    at_row = np.searchsorted(rows, codes // width)
+    at_column = np.searchsorted(columns, codes % width)
+    at_row_ok = np.minimum(at_row, rows.size - 1)
+    at_column_ok = np.minimum(at_column, columns.size - 1)
+    hit = (rows[at_row_ok] == codes // width) & (columns[at_column_ok] == codes % width)
+    live[at_row_ok[hit], at_column_ok[hit]] = False
 
 
 def _best_of(index: np.ndarray, points: np.ndarray, size: int) -> np.ndarray:
@@ -661,7 +688,7 @@ def _best_of(index: np.ndarray, points: np.ndarray, size: int) -> np.ndarray:
 
 def _live_people(
     allowed: AllowedPairs,
-    bound: tuple[float, float],
+    bound: tuple[float, float, float],
     y_left: np.ndarray,
     y_right: np.ndarray,
     offset: float,
@@ -672,7 +699,7 @@ def _live_people(
     A pair (i, j) weighs at most a * min(best_i, best_j) + b, so it can price in only if
     a * best_i + b - y_i - offset exceeds tolerance + y_j for some live j (and the same for j).
     """
-    a, b = bound
+    a, b, _spread = bound
     room_left = a * allowed.left_best + b - y_left - offset
     room_right = a * allowed.right_best + b - y_right - offset
     rows = np.flatnonzero(allowed.left_best >= 0)
@@ -687,28 +714,35 @@ def _live_people(
     return rows, columns
 
 
+def _near_row_best(
+    points: np.ndarray, live: np.ndarray, bound: tuple[float, float, float], y_right: np.ndarray
+) -> np.ndarray:
+    """Where a pair's bound a * p + b - y_right is within ``spread`` of its row's best: only
+    those can have the row's highest reduced cost (rows differ only by their own dual)."""
+    a, _b, spread = bound
+    value = np.where(live, np.float32(a) * points - y_right.astype(np.float32)[None, :], -np.inf)
+    best = value.max(axis=1, initial=-np.inf)
+    slack = spread + 0.05 + np.abs(best) * 1e-6
+    return value >= (best - slack)[:, None]
+
+
 def _may_price(
     points: np.ndarray,
-    bound: tuple[float, float],
+    bound: tuple[float, float, float],
     y_left: np.ndarray,
     y_right: np.ndarray,
     offset: float,
     tolerance: float,
 ) -> np.ndarray:
     """Where a * points + b - y_left - y_right - offset > tolerance could hold (a superset)."""
-    a, b = bound
-    if a > 0:  # points > (y_left + y_right + offset + tolerance - b) / a, with a little slack
-        row = (y_left + offset + tolerance - b) / a - 1e-6
-        threshold = row[:, None] + (y_right / a)[None, :]
-        return points > threshold
+    a, b, _spread = bound
+    if a > 0:  # points > (y_left + y_right + offset + tolerance - b) / a, in float32 with slack
+        row = (y_left + offset + tolerance - b) / a
+        column = y_right / a
+        row = (row - 0.05 - np.abs(row) * 1e-6).astype(np.float32)
+        column = (column - np.abs(column) * 1e-6).astype(np.float32)
+        return points > row[:, None] + column[None, :]
     return (b - y_left - offset)[:, None] - y_right[None, :] > tolerance
-
-
-def _sorted_contains(sorted_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    if sorted_codes.size == 0:
-        return np.zeros(codes.shape, dtype=bool)
-    pos = np.clip(np.searchsorted(sorted_codes, codes), 0, sorted_codes.size - 1)
-    return sorted_codes[pos] == codes
 
 
 def _known(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -37,6 +37,39 @@
 #    solver and any edge order give the same pairs. R shrinks as scores and pairs grow (about
 #    1e9 / (max score * pairs)); below R = 2 the tie-break is dropped and the objective text
 #    says ties are left to the solver.
+# 6. Large problems (solve_pairs_certified): column generation. The model holds only candidate
+#    edges (each person's best few and the 'must' edges); a pricing callback scans every allowed
+#    pair. The weights come from bounds of the whole problem (PairBounds: P, lowest and highest
+#    score), never from the edges held, so they stay fixed while edges are added and equal the
+#    dense solve's when the bounds are exact.
+#    Certificate: for any duals y >= 0 on the <= rows (free on equalities, sigma on the
+#    cardinality row), every solution x over all allowed pairs has value
+#    sum_e x_e rc_e + sum_i y_i x(i) + sum_j y_j x(j) + sigma sum x
+#    <= D = sum_i y_i + sum_j cap_j y_j + sigma K + sum_{held} rc_e^+ (+ rc_e for edges held at
+#    1) + P * tau, where rc_e = w_e - y_i - y_j - sigma and tau bounds the reduced cost of every
+#    pair not held: that is what a pricing pass that returns nothing proves (at most P pairs of
+#    a pairing are not held). Objective values are integers, so D < value + 1 proves the LP
+#    optimum over the edges held is the optimum over all allowed pairs; D is computed and
+#    checked after the last pass, and "optimal" is claimed only then (a time limit before a
+#    clean pass gives the best pairing found, not proven).
+#    Lexicographic phases. Simplex on w = s' T + t at once was slow (30,000 iterations at
+#    2,000 x 2,000), so the LP is solved in two phases with the same optimum. Phase one
+#    maximises s' alone (priced with s'); with its optimal duals y1 (rounded: a TU basis has
+#    integral duals), a pairing is best in s' iff it keeps complementary slackness with y1
+#    (edges with rc1 < 0 at 0, rc1 > 0 at 1, rows with y1 > 0 full), over all allowed pairs as
+#    y1 is feasible for all of them. Phase two maximises t over exactly that face, priced with
+#    weights M s' + t and duals M y1 + y2 (M above every |rc2| here, so the reduced cost is
+#    positive exactly for pairs with rc1 = 0 and rc2 > 0, as rc1 <= 0 for every pair after phase
+#    one) and certified with the bound above on t. As T > P R, max w is max s' then max t. If a
+#    certificate ever failed numerically, the weights are solved at once with HiGHS's duals and
+#    a tolerance tau = 1 / (4 P) instead.
+#    Most pairs over all allowed pairs: after phase two, if the pairing has fewer than P pairs,
+#    the augmenting-path search of point 3 runs on the edges held; when it finds no path, every
+#    allowed pair from a left person it reached to a right person it did not reach is priced
+#    in (unit weights, duals 0/1), until none is left. Then the search's reachable set is closed
+#    in the whole graph, so the same search over all allowed pairs finds no augmenting path
+#    either (Berge), and its pairing has the most pairs K*; if K* is larger, point 3's second
+#    solve (sum x = K*) runs by column generation too.
 
 from __future__ import annotations
 
@@ -71,6 +104,8 @@ DIRECT_MIN_EDGES = 20_000  # from this many edges HiGHS gets numpy arrays, not P
 TIME_LIMIT_HINT = "Raise --time-limit, or leave it out to let the solver finish."
 PRICE_PER_PERSON = 5  # certified solve: at most this many pairs added per left person per pass
 WARM_COLUMNS = 2_000  # certified solve: up to this many added columns, primal simplex goes on
+FACE_SEED = 3  # certified solve: each left person's best tie-breaks added before phase two
+FACE_SOLVER = "simplex"
 
 
 @dataclass(frozen=True)
@@ -255,8 +290,8 @@ class EdgeWeights(Protocol):
     def __call__(self, points: np.ndarray, keys: np.ndarray) -> np.ndarray: ...
 
     @property
-    def linear_bound(self) -> tuple[float, float]:
-        """(a, b) with weight(points, key) <= a * points + b for every key."""
+    def linear_bound(self) -> tuple[float, float, float]:
+        """(a, b, spread): a * points + b - spread <= weight(points, key) <= a * points + b."""
         ...
 
 
@@ -477,11 +512,11 @@ class PairWeights:
         return shifted * self.scale + (mixed % np.uint64(self.ranks)).astype(np.int64) + 1
 
     @property
-    def linear_bound(self) -> tuple[float, float]:
-        """(a, b) with weight(points, key) <= a * points + b for every key."""
+    def linear_bound(self) -> tuple[float, float, float]:
+        """(a, b, spread): a * points + b - spread <= weight(points, key) <= a * points + b."""
         if not self.tie:
-            return 1.0, float(-self.shift)
-        return float(self.scale), float(self.ranks - self.shift * self.scale)
+            return 1.0, float(-self.shift), 0.0
+        return float(self.scale), float(self.ranks - self.shift * self.scale), float(self.ranks - 1)
 
 
 class _UnitWeights:
@@ -493,8 +528,8 @@ class _UnitWeights:
         return np.ones(np.shape(points), dtype=np.int64)
 
     @property
-    def linear_bound(self) -> tuple[float, float]:
-        return 0.0, 1.0
+    def linear_bound(self) -> tuple[float, float, float]:
+        return 0.0, 1.0, 0.0
 
 
 def _max_pairs_bound(edges: _Edges) -> int:
@@ -1081,6 +1116,7 @@ class _ColumnModel:
         self.highs: Any = _highspy.Highs()  # (changeRowsBounds is missing from its type stubs)
         self.highs.setOptionValue("output_flag", False)
         self.highs.setOptionValue("presolve", "off")  # presolve would drop the basis every time
+        self.highs.setOptionValue("simplex_dual_edge_weight_strategy", 1)  # Devex: 2x faster here
         self.warm_limit = WARM_COLUMNS  # added columns up to which primal simplex goes on
         self.fresh_columns = 0  # columns added since the last solve
         if self.highs.passModel(lp) != _highspy.HighsStatus.kOk:
@@ -1117,7 +1153,8 @@ class _ColumnModel:
         self.highs.addRow(count, count, self.size, everything, np.ones(self.size))
         self.cardinality_row = self.n_left + self.n_right
 
-    def solve(self, mip: bool, deadline: float | None) -> _Run:
+    def solve(self, mip: bool, deadline: float | None, cold: str = "simplex") -> _Run:
+        """Solve; ``cold`` is HiGHS's solver when not going on from the last basis."""
         assert _highspy is not None
         if mip or self.integer:
             kind = _highspy.HighsVarType.kInteger if mip else _highspy.HighsVarType.kContinuous
@@ -1134,6 +1171,7 @@ class _ColumnModel:
         if not warm and not mip:
             self.highs.clearSolver()
         self.highs.setOptionValue("simplex_strategy", 4 if warm else 1)
+        self.highs.setOptionValue("solver", "simplex" if warm or mip else cold)
         self.fresh_columns = 0
         return _run_highs(self.highs, mip, deadline)
 
@@ -1168,8 +1206,8 @@ class _ScoreWeights:
         return np.asarray(points).astype(np.int64) - self.shift
 
     @property
-    def linear_bound(self) -> tuple[float, float]:
-        return 1.0, float(-self.shift)
+    def linear_bound(self) -> tuple[float, float, float]:
+        return 1.0, float(-self.shift), 0.0
 
 
 class _FaceWeights:
@@ -1188,8 +1226,9 @@ class _FaceWeights:
         return shifted * self.multiplier + tie
 
     @property
-    def linear_bound(self) -> tuple[float, float]:
-        return float(self.multiplier), float(self.weigh.ranks - self.weigh.shift * self.multiplier)
+    def linear_bound(self) -> tuple[float, float, float]:
+        ranks, shift = self.weigh.ranks, self.weigh.shift
+        return float(self.multiplier), float(ranks - shift * self.multiplier), float(ranks - 1)
 
 
 @dataclass(frozen=True)
@@ -1275,6 +1314,7 @@ class _ColumnGeneration:
         self._enter_face()
         self._use_costs("ties")
         try:
+            self._seed_face()
             run, duals = self._price_out(None, rounded=True)
             if duals is None:
                 return self._stopped(run, found, "LP")
@@ -1307,12 +1347,18 @@ class _ColumnGeneration:
         Returns the last run and its duals (None when the solve stopped or time ran out).
         ``weigh`` None: phase two, priced with _FaceWeights.
         """
+        last: np.ndarray | None = None
         while True:
-            run = self.model.solve(False, self.deadline)
+            cold = FACE_SOLVER if self.face is not None else "simplex"
+            run = self.model.solve(False, self.deadline, cold)
             if run.state != "optimal" or run.values is None:
+                if run.values is None and last is not None:  # keep the last solve's pairing
+                    values = np.concatenate([last, np.zeros(self.model.size - last.size)])
+                    run = _Run(run.state, values, run.timed_out, run.gap, run.detail)
                 return run, None
             if _out_of_time(self.deadline):
                 return _Run("stopped", run.values, timed_out=True), None
+            last = run.values
             duals = self._duals(rounded, clip=self.face is None)
             if weigh is None:
                 assert self.face is not None
@@ -1331,6 +1377,22 @@ class _ColumnGeneration:
                 added = self._price(weigh, *duals, tolerance)
             if not added:
                 return run, duals
+
+    def _seed_face(self) -> None:
+        """Before the first tie-break solve, each left person's best tie-breaks on the face."""
+        if not FACE_SEED:
+            return
+        assert self.face is not None
+        y1_left, y1_right, sigma1 = self.face
+        multiplier = 2 * self.weigh.ranks + 2
+        self._price(
+            _FaceWeights(self.weigh, multiplier),
+            multiplier * y1_left,
+            multiplier * y1_right,
+            multiplier * sigma1,
+            0.5,
+            limit=FACE_SEED,
+        )
 
     def _settle(self, run: _Run, found: list[np.ndarray | None]) -> _Outcome:
         """The pairing from a certified LP point (re-solved as a MIP if it is fractional)."""
@@ -1426,10 +1488,12 @@ class _ColumnGeneration:
         sigma: float,
         tolerance: float,
         cover: bool = False,
+        limit: int | None = None,
     ) -> bool:
         """One pricing pass over all allowed pairs; True when it added edges."""
         codes = self.columns.codes()
-        found = self.price_fn(weigh, dual_left, dual_right, sigma, codes, tolerance, PRICE_PER_PERSON)
+        per_person = PRICE_PER_PERSON if limit is None else limit
+        found = self.price_fn(weigh, dual_left, dual_right, sigma, codes, tolerance, per_person)
         if cover:
             self.cover_rounds += 1
         else:
