@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mentormatch.applicants import Applicant
+from mentormatch.assignment import DensePairs, dense_bytes, solve_dense_pairs
 from mentormatch.errors import InfeasibleError, RulesError
 from mentormatch.normalise import BANDS, band_label, key
 from mentormatch.review import Adjustments
@@ -25,8 +26,10 @@ from mentormatch.solve import (
     solve_pairs_certified,
 )
 
-CERTIFY_MIN_PAIRS = 2_000_000  # above this many receiver x giver pairs: best candidates + pricing
-CERTIFY_TOP_K = 30  # each person's best partners kept as candidates on that path
+CERTIFY_MIN_PAIRS = 50_000  # above this many receiver x giver pairs: best candidates + pricing
+CERTIFY_TOP_K = 5  # each person's best partners kept as candidates on that path
+ASSIGN_MIN_PAIRS = 250_000  # from this many pairs, a plain pairing is solved as an assignment
+ASSIGN_MAX_BYTES = 1_536 * 2**20  # ... if its dense receivers x places matrix fits in this
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,13 @@ def match_pairs(
         and solver.lower() != "cbc"
         and "highs" in available_solvers()
     )
+    dense = None
     try:
-        if certify:
+        if _assignment_fits(scorer, adjust, solver):
+            dense = _solve_assignment(scorer, sorted(set(must)), minimum, objective, say)
+        if dense is not None:
+            candidates, solution, considered = dense
+        elif certify:
             candidates, solution = _solve_certified(
                 scorer, sorted(set(must)), minimum, adjust, objective, solver, time_limit, say
             )
@@ -127,6 +135,8 @@ def match_pairs(
             )
             say(f"Solving ({len(candidates.left):,} allowed pairs)")
             solution = solve_pairs(problem, solver=solver, time_limit=time_limit)
+        if dense is None:
+            considered = len(candidates.left)
     except PairingInfeasibleError as exc:
         raise InfeasibleError(_name_conflicts(exc, receivers, givers, rules), exc.hint) from None
     say("Explaining the pairs")
@@ -146,9 +156,51 @@ def match_pairs(
         receivers=len(receivers),
         givers=len(givers),
         places=int(scorer.givers.capacity.sum()),
-        candidate_pairs=len(candidates.left),
+        candidate_pairs=considered,
         changes=_changes(pairs, adjust),
     )
+
+
+def _assignment_fits(scorer: Scorer, adjust: Adjustments, solver: str) -> bool:
+    """A large pairing with nothing beyond the pairing rules and 'must' pairs (no review
+    bonuses), whose dense matrix fits ASSIGN_MAX_BYTES, and the solver left to us."""
+    n, m = len(scorer.receivers.people), len(scorer.givers.people)
+    return (
+        solver.lower() == "auto"
+        and n * m >= ASSIGN_MIN_PAIRS
+        and not (adjust.prefer or adjust.favoured)
+        and dense_bytes(n, scorer.givers.capacity) <= ASSIGN_MAX_BYTES
+    )
+
+
+def _solve_assignment(
+    scorer: Scorer,
+    must: list[tuple[int, int]],
+    minimum: float | None,
+    objective: Objective,
+    say: Callable[[str], None],
+) -> tuple[Candidates, PairSolution, int] | None:
+    """Large plain pairings: every pair at once, solved exactly as an assignment problem
+    (assignment.py). Returns the chosen pairs as candidates, the solution and the allowed pairs
+    considered; None when the weights are too large for it (then column generation runs)."""
+    n, m = len(scorer.receivers.people), len(scorer.givers.people)
+    columns = np.arange(m)
+    say(f"Solving ({n * m:,} receiver x giver pairs, as an assignment problem)")
+    problem = DensePairs(
+        n_left=n,
+        n_right=m,
+        capacity=scorer.givers.capacity,
+        points=lambda rows: scorer.points(rows, columns, minimum),
+        pair_points=lambda left, right: scorer.edges(left, right).score,
+        must_left=np.array([i for i, _j in must], dtype=np.int64),
+        must_right=np.array([j for _i, j in must], dtype=np.int64),
+        objective=objective,
+    )
+    found = solve_dense_pairs(problem)
+    if found is None:
+        return None
+    edges = scorer.edges(found.left, found.right, must)
+    return edges, found.solution, found.allowed
 
 
 def _solve_certified(

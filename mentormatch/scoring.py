@@ -297,7 +297,7 @@ class Scorer:
         col_best = _ColumnTopK(m, top_k, dtype)
         columns = np.arange(m)
         for block in self._blocks():
-            points = self._points(block, columns, minimum, dtype)
+            points = self.points(block, columns, minimum, dtype)
             if table is not None:
                 table[block] = points
             ok = points >= 0
@@ -364,7 +364,7 @@ class Scorer:
     def _pair_points(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         return np.rint(self.scores(left, right) * SCORE_SCALE).astype(np.int64)
 
-    def _points(
+    def points(
         self, rows: np.ndarray, columns: np.ndarray, minimum: float | None, dtype: np.dtype | type = np.int64
     ) -> np.ndarray:
         """Score points of every pair rows x columns, -1 where a hard rule (or ``minimum``) rules
@@ -440,7 +440,7 @@ class Scorer:
         for start in range(0, rows.size, step):
             block = rows[start : start + step]
             if table is None:
-                points = self._points(block, columns, minimum)
+                points = self.points(block, columns, minimum)
             elif whole_rows:
                 points = table[block]
             else:
