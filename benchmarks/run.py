@@ -7,7 +7,8 @@ the pipeline in a fresh subprocess (so peak memory is that size's own), with a t
 
     load   load_table + resolve_columns + build_applicants (what validate_exports does per file)
     check  check_applicants
-    match  match_pairs, split by its progress messages into score (Scorer + candidates),
+    match  match_pairs, split by its progress messages into score (Scorer + candidates; on the
+           assignment path, every pair's points into the dense matrix, and SciPy's import),
            solve (Matching.solution.seconds) and the rest (explaining pairs and the unmatched)
     write  the sheets `mentormatch match` writes (Matches, Unmatched, Rejected, Summary) and
            write_workbook
@@ -121,7 +122,7 @@ def _pipeline(args: argparse.Namespace, path: Path) -> None:
     # the times between those messages split its wall time into stages.
     marks: dict[str, float] = {}
 
-    def progress(message: str) -> None:
+    def progress(message: str, done: int | None = None, total: int | None = None) -> None:
         word = message.split()[0].lower() if message else ""
         marks.setdefault(word, time.perf_counter())
         if word == "solving":
@@ -466,7 +467,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=600, help="seconds per size before it is killed (600)")
     p.add_argument("--memory-limit-gb", type=float, default=12,
                    help="address-space limit per size subprocess, 0 for none (12)")  # fmt: skip
-    p.add_argument("--dense-limit-mb", type=float, default=800,
+    p.add_argument("--dense-limit-mb", type=float, default=1500,
                    help="largest dense SciPy matrix, in MB of float64 (800)")  # fmt: skip
     p.add_argument("--no-scipy", action="store_true", help="skip the exact SciPy check")
     p.add_argument("--cli-size", type=int, default=500, help="cohort size for the CLI timing (500)")

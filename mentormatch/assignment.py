@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mentormatch.progress import Progress
 from mentormatch.solve import Objective, PairSolution, check_must
 
 EXACT_LIMIT = 2**52  # the largest weight total linear_sum_assignment may add up exactly
@@ -75,15 +76,16 @@ def dense_bytes(n_left: int, capacity: np.ndarray) -> int:
     return 8 * int(n_left) * places
 
 
-def solve_dense_pairs(problem: DensePairs) -> DensePairing | None:
+def solve_dense_pairs(problem: DensePairs, progress: Progress | None = None) -> DensePairing | None:
     """The best pairing by the objective, exactly; None when the weights are too large to add up
     exactly in float64 (then the caller solves by column generation instead).
 
+    Scoring every pair into the matrix comes first; ``progress`` then hears "Solving ..." and the
+    solution's ``seconds`` count from there (weights, the assignment, reading the pairs off).
     Raises PairingInfeasibleError when the 'must' pairs alone break a limit.
     """
-    from scipy.optimize import linear_sum_assignment  # imported here: a second or so at start-up
+    from scipy.optimize import linear_sum_assignment  # imported here: 0.3-0.5 s, large runs only
 
-    start = time.perf_counter()
     n, m = int(problem.n_left), int(problem.n_right)
     capacity = np.asarray(problem.capacity, dtype=np.int64)
     must_left = np.asarray(problem.must_left, dtype=np.int64)
@@ -94,7 +96,11 @@ def solve_dense_pairs(problem: DensePairs) -> DensePairing | None:
     free = np.setdiff1d(np.arange(n), must_left)
     slots = np.repeat(np.arange(m), room.clip(min=0))
     pairs_bound = min(free.size, slots.size)
-    weights, allowed, top = _weights(problem, free, slots, pairs_bound)
+    matrix, allowed, top = _points_matrix(problem, free, slots)
+    if progress is not None:
+        progress(f"Solving ({allowed:,} allowed pairs, as an assignment problem)")
+    start = time.perf_counter()
+    weights = _to_weights(matrix, problem.objective, pairs_bound, top)
     if weights is None:
         return None
     rows_are_receivers = free.size <= slots.size
@@ -103,7 +109,7 @@ def solve_dense_pairs(problem: DensePairs) -> DensePairing | None:
         row, col = linear_sum_assignment(weights)
         keep = weights[row, col] < 0  # weight 0: not an allowed pair, so left unpaired
         row, col = row[keep], col[keep]
-    del weights
+    del weights, matrix
     receiver, slot = (row, col) if rows_are_receivers else (col, row)
     left = np.concatenate([must_left, free[receiver]]).astype(np.int64)
     right = np.concatenate([must_right, slots[slot]]).astype(np.int64)
@@ -133,15 +139,9 @@ def solve_dense_pairs(problem: DensePairs) -> DensePairing | None:
     return DensePairing(left, right, points, solution, allowed)
 
 
-def _weights(
-    problem: DensePairs, free: np.ndarray, slots: np.ndarray, pairs_bound: int
-) -> tuple[np.ndarray | None, int, int]:
-    """The negated weight matrix (rows <= columns), allowed pairs counted, highest points.
-
-    One pass over blocks of receivers writes each pair's points (-1: not allowed); a second,
-    in place, turns them into weights once the highest points (for B) are known. The matrix is
-    None when the sums would not be exact.
-    """
+def _points_matrix(problem: DensePairs, free: np.ndarray, slots: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """Every pair's points (-1: not allowed) as a float64 matrix with rows <= columns, the
+    allowed pairs counted, and the highest points; one pass over blocks of receivers."""
     rows_are_receivers = free.size <= slots.size
     shape = (free.size, slots.size) if rows_are_receivers else (slots.size, free.size)
     matrix = np.empty(shape, dtype=np.float64)
@@ -155,23 +155,28 @@ def _weights(
         else:
             matrix[:, done : done + block.size] = part.T
         done += block.size
-    top = max(top, 0)
-    if problem.objective == "score":
+    return matrix, allowed, max(top, 0)
+
+
+def _to_weights(matrix: np.ndarray, objective: Objective, pairs_bound: int, top: int) -> np.ndarray | None:
+    """The points matrix turned, in place, into negated weights (module comment); None when
+    their sums would not be exact in float64."""
+    if objective == "score":
         scale, base = pairs_bound + 1, 1
     else:
         scale, base = 1, pairs_bound * top + 1
     largest = top * scale + base
     if (pairs_bound + 1) * largest >= EXACT_LIMIT:
-        return None, allowed, top
+        return None
     # Stored negated: linear_sum_assignment minimises, and maximize=True would copy the matrix.
-    step = max(1, 4_000_000 // max(shape[1], 1))
-    for first in range(0, shape[0], step):
+    step = max(1, 4_000_000 // max(matrix.shape[1], 1))
+    for first in range(0, matrix.shape[0], step):
         part = matrix[first : first + step]
         ok = part >= 0
         np.multiply(part, -scale, out=part)
         part -= base
         part[~ok] = 0.0
-    return matrix, allowed, top
+    return matrix
 
 
 def _blocks(problem: DensePairs, free: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:

@@ -6,13 +6,21 @@ import functools
 import hashlib
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -77,6 +85,7 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except MentormatchError as exc:
+            _say.stop()
             if State.debug:
                 raise
             err.print(_labelled("Error:", "bold red", str(exc)), highlight=False, soft_wrap=True)
@@ -84,6 +93,7 @@ def reports_errors(command: F) -> F:
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:
+            _say.stop()
             if State.debug:
                 raise
             message = (
@@ -92,6 +102,8 @@ def reports_errors(command: F) -> F:
             )
             err.print(_labelled("Error:", "bold red", message), highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_FAILED) from None
+        finally:
+            _say.stop()
 
     return wrapper  # type: ignore[return-value]
 
@@ -123,20 +135,51 @@ def main_options(
     State.quiet = quiet
 
 
-@contextmanager
-def step(message: str) -> Iterator[None]:
-    """Show a spinner on stderr while a stage runs (hidden with --quiet or off a terminal)."""
-    if State.quiet or not err.is_terminal:
-        yield
-        return
-    with err.status(message):
-        yield
+class _Bars:
+    """The core's progress as bars on stderr, one line per stage, only when a person is watching
+    a terminal (not with --quiet). Stages that count their work get a bar and a percentage; the
+    others a spinner and the time taken."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.live: Progress | None = None
+        self.task: TaskID | None = None
+        self.message = ""
+
+    def __call__(self, message: str, done: int | None = None, total: int | None = None) -> None:
+        if State.quiet or not self.console.is_terminal:
+            return
+        if self.live is None:
+            self.live = Progress(
+                SpinnerColumn(finished_text="✓"),
+                TextColumn("{task.description}", markup=False),
+                TimeElapsedColumn(),
+                TaskProgressColumn(),
+                BarColumn(bar_width=None),
+                console=self.console,
+            )
+            self.live.start()
+        if self.task is None or message != self.message:
+            self._finish()
+            self.task = self.live.add_task(message, total=total)
+            self.message = message
+        if total is not None:
+            self.live.update(self.task, completed=done or 0, total=total)
+
+    def _finish(self) -> None:
+        if self.live is not None and self.task is not None:
+            total = self.live.tasks[-1].total or 1
+            self.live.update(self.task, total=total, completed=total)
+
+    def stop(self) -> None:
+        """Close the bars (before the counts are printed, and when a command ends)."""
+        self._finish()
+        if self.live is not None:
+            self.live.stop()
+        self.live, self.task, self.message = None, None, ""
 
 
-def _say(message: str) -> None:
-    """A progress line on stderr, only when a person is watching a terminal."""
-    if not State.quiet and err.is_terminal:
-        err.print(f"{message}…", style="dim", highlight=False)
+_say = _Bars(err)
 
 
 ExportArg = Annotated[
@@ -203,6 +246,7 @@ def _sha256(path: Path) -> str:
 
 
 def _print_counts(title: str, lines: list[tuple[str, Any]], as_json: bool) -> None:
+    _say.stop()
     if as_json:
         print(json.dumps({label.strip(): value for label, value in lines}, indent=2, default=str))
         return
@@ -262,7 +306,7 @@ def validate(
             eligible_sheet(result.checked, loaded),
             summary_sheet(lines),
         ]
-        write_workbook(output, sheets, force=force, inputs=inputs)
+        write_workbook(output, sheets, force=force, inputs=inputs, progress=_say)
     _print_counts(f"{loaded.spec.programme.name}: validation", list(counts), as_json)
     if output is not None and not State.quiet and not as_json:
         err.print(f"Wrote {output}", highlight=False)
@@ -371,61 +415,61 @@ def match(
     result = _validate(sources, loaded, sheet, members)
     checked = result.checked
     receivers, givers = checked.eligible_in(spec.receiver), checked.eligible_in(spec.giver)
-    with step("Solving"):
-        if spec.mode == "groups":
-            from mentormatch.grouping import (  # imported here: only group programmes need it
-                group_counts,
-                group_solve_lines,
-                group_unplaced_sheet,
-                groups_sheet,
-                match_groups,
-            )
+    if spec.mode == "groups":
+        from mentormatch.grouping import (  # imported here: only group programmes need it
+            group_counts,
+            group_solve_lines,
+            group_unplaced_sheet,
+            groups_sheet,
+            match_groups,
+        )
 
-            grouping = match_groups(loaded, receivers, givers, solver=solver.lower(), time_limit=time_limit)
-            counts = group_counts(checked, grouping, loaded)
-            solved = group_solve_lines(grouping)
-            first = [groups_sheet(grouping, loaded), group_unplaced_sheet(grouping, loaded)]
-            changes: tuple[str, ...] = ()
-            optimal, status = grouping.solution.optimal, grouping.solution.status
-            placed = {p.email or "" for g in grouping.groups for p in (*g.members, *g.leaders)}
-            waiting = {p.email or "" for p, _role, _reason in grouping.unplaced}
-        else:
-            adjust = adjustments(
-                loaded,
-                review=review,
-                withdraw=withdraw or [],
-                exclude_previous=exclude_previous or [],
-                favour_unmatched=favour_unmatched or [],
-            )
-            matching = match_pairs(
-                loaded,
-                receivers,
-                givers,
-                solver=solver.lower(),
-                time_limit=time_limit,
-                adjust=adjust,
-                progress=_say,
-            )
-            counts = match_counts(checked, matching, loaded)
-            solved = [
-                *solve_lines(matching),
-                *score_lines(matching, loaded),
-                *[("Re-run", n) for n in adjust.notes],
-            ]
-            changes = matching.changes
-            first = [matches_sheet(matching, loaded), unmatched_sheet(matching, loaded)]
-            optimal, status = matching.solution.optimal, matching.solution.status
-            placed = {p.receiver.email or "" for p in matching.pairs} | {
-                p.giver.email or "" for p in matching.pairs
-            }
-            waiting = {u.applicant.email or "" for u in matching.unmatched}
+        _say("Forming groups")
+        grouping = match_groups(loaded, receivers, givers, solver=solver.lower(), time_limit=time_limit)
+        counts = group_counts(checked, grouping, loaded)
+        solved = group_solve_lines(grouping)
+        first = [groups_sheet(grouping, loaded), group_unplaced_sheet(grouping, loaded)]
+        changes: tuple[str, ...] = ()
+        optimal, status = grouping.solution.optimal, grouping.solution.status
+        placed = {p.email or "" for g in grouping.groups for p in (*g.members, *g.leaders)}
+        waiting = {p.email or "" for p, _role, _reason in grouping.unplaced}
+    else:
+        adjust = adjustments(
+            loaded,
+            review=review,
+            withdraw=withdraw or [],
+            exclude_previous=exclude_previous or [],
+            favour_unmatched=favour_unmatched or [],
+        )
+        matching = match_pairs(
+            loaded,
+            receivers,
+            givers,
+            solver=solver.lower(),
+            time_limit=time_limit,
+            adjust=adjust,
+            progress=_say,
+        )
+        counts = match_counts(checked, matching, loaded)
+        solved = [
+            *solve_lines(matching),
+            *score_lines(matching, loaded),
+            *[("Re-run", n) for n in adjust.notes],
+        ]
+        changes = matching.changes
+        first = [matches_sheet(matching, loaded), unmatched_sheet(matching, loaded)]
+        optimal, status = matching.solution.optimal, matching.solution.status
+        placed = {p.receiver.email or "" for p in matching.pairs} | {
+            p.giver.email or "" for p in matching.pairs
+        }
+        waiting = {u.applicant.email or "" for u in matching.unmatched}
     lines = [*counts, *solved, *provenance(loaded, _digests(sources))]
     lines += [(f"Input path ({s.role or 'all roles'})", str(s.path)) for s in sources]
     _say(f"Writing {output.name}")
     sheets = [*first, rejected_sheet(checked, loaded), summary_sheet(lines)]
     if changes:
         sheets.append(Sheet("Changes", ["Change"], [[line] for line in changes]))
-    write_workbook(output, sheets, force=force, inputs=inputs)
+    write_workbook(output, sheets, force=force, inputs=inputs, progress=_say)
     if monitoring is not None:
         from mentormatch.monitoring import monitoring_sheets, write_monitoring
 

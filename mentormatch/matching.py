@@ -11,6 +11,7 @@ from mentormatch.applicants import Applicant
 from mentormatch.assignment import DensePairs, dense_bytes, solve_dense_pairs
 from mentormatch.errors import InfeasibleError, RulesError
 from mentormatch.normalise import BANDS, band_label, key
+from mentormatch.progress import Progress, counted, silent
 from mentormatch.review import Adjustments
 from mentormatch.rulefile import Rules
 from mentormatch.scoring import SCORE_SCALE, Candidates, Scorer, km_text, part_label
@@ -84,7 +85,7 @@ def match_pairs(
     solver: str = "auto",
     time_limit: float | None = None,
     adjust: Adjustments | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> Matching:
     """Solve the pairing for eligible receivers and givers under the rule file's matching rules.
 
@@ -92,7 +93,7 @@ def match_pairs(
     withdrawals and earlier cohorts; the objective then ranks, in order: most pairs, most
     earlier pairs kept, most favoured people paired, highest total score.
     """
-    say = progress or (lambda _message: None)
+    say = progress or silent
     spec = rules.spec.matching
     if spec is None:
         raise RulesError(f"{rules.path}: has no 'matching' section, so nobody can be paired")
@@ -139,13 +140,10 @@ def match_pairs(
             considered = len(candidates.left)
     except PairingInfeasibleError as exc:
         raise InfeasibleError(_name_conflicts(exc, receivers, givers, rules), exc.hint) from None
-    say("Explaining the pairs")
     chosen = solution.chosen
-    pairs = tuple(
-        explain_pair(scorer, int(i), int(j))
-        for i, j in zip(candidates.left[chosen], candidates.right[chosen], strict=True)
-    )
-    unmatched = _unmatched(scorer, candidates, chosen, rules)
+    found = list(zip(candidates.left[chosen].tolist(), candidates.right[chosen].tolist(), strict=True))
+    pairs = tuple(explain_pair(scorer, i, j) for i, j in counted(found, "Explaining the pairs", say))
+    unmatched = _unmatched(scorer, candidates, chosen, rules, say)
     unmatched += tuple(
         Unmatched(a, a.role or "", "Withdrew from the programme; not paired.") for a in withdrawn
     )
@@ -178,14 +176,13 @@ def _solve_assignment(
     must: list[tuple[int, int]],
     minimum: float | None,
     objective: Objective,
-    say: Callable[[str], None],
+    say: Progress,
 ) -> tuple[Candidates, PairSolution, int] | None:
     """Large plain pairings: every pair at once, solved exactly as an assignment problem
     (assignment.py). Returns the chosen pairs as candidates, the solution and the allowed pairs
     considered; None when the weights are too large for it (then column generation runs)."""
     n, m = len(scorer.receivers.people), len(scorer.givers.people)
     columns = np.arange(m)
-    say(f"Solving ({n * m:,} receiver x giver pairs, as an assignment problem)")
     problem = DensePairs(
         n_left=n,
         n_right=m,
@@ -196,7 +193,7 @@ def _solve_assignment(
         must_right=np.array([j for _i, j in must], dtype=np.int64),
         objective=objective,
     )
-    found = solve_dense_pairs(problem)
+    found = solve_dense_pairs(problem, say)
     if found is None:
         return None
     edges = scorer.edges(found.left, found.right, must)
@@ -211,7 +208,7 @@ def _solve_certified(
     objective: Objective,
     solver: str,
     time_limit: float | None,
-    say: Callable[[str], None],
+    say: Progress,
 ) -> tuple[Candidates, PairSolution]:
     """Large cohorts: each person's best CERTIFY_TOP_K partners as candidates, then column
     generation prices every other allowed pair in as needed (solve.solve_pairs_certified).
@@ -495,19 +492,21 @@ def _role_word(rules: Rules, role: str) -> str:
 
 
 def _unmatched(
-    scorer: Scorer, candidates: Candidates, chosen: np.ndarray, rules: Rules
+    scorer: Scorer, candidates: Candidates, chosen: np.ndarray, rules: Rules, say: Progress = silent
 ) -> tuple[Unmatched, ...]:
     spec = scorer.spec
     left, right = candidates.left[chosen], candidates.right[chosen]
     taken_r = set(left.tolist())
     used = np.bincount(right, minlength=len(scorer.givers.people))
+    waiting = [("r", i) for i in range(len(scorer.receivers.people)) if i not in taken_r]
+    waiting += [("g", j) for j in np.flatnonzero(used == 0).tolist()]
     out = []
-    for i, person in enumerate(scorer.receivers.people):
-        if i not in taken_r:
-            out.append(Unmatched(person, spec.receiver, diagnose_receiver(scorer, i, used)))
-    for j, person in enumerate(scorer.givers.people):
-        if used[j] == 0:
-            out.append(Unmatched(person, spec.giver, diagnose_giver(scorer, j, taken_r)))
+    for side, n in counted(waiting, "Explaining who is unmatched", say):
+        if side == "r":
+            reason = diagnose_receiver(scorer, n, used)
+            out.append(Unmatched(scorer.receivers.people[n], spec.receiver, reason))
+        else:
+            out.append(Unmatched(scorer.givers.people[n], spec.giver, diagnose_giver(scorer, n, taken_r)))
     return tuple(out)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,9 +12,8 @@ from mentormatch.columns import ColumnMap, resolve_columns
 from mentormatch.eligibility import Checked, check_applicants
 from mentormatch.errors import ExportError
 from mentormatch.load import load_table
+from mentormatch.progress import Progress, silent
 from mentormatch.rulefile import Rules
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ def validate_exports(
     progress: Progress | None = None,
 ) -> Validation:
     """Load every export and check every applicant against the rules."""
-    say = progress or (lambda _message: None)
+    say = progress or silent
     applicants: list[Applicant] = []
     maps: list[ColumnMap] = []
     for source in sources:

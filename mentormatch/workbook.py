@@ -32,6 +32,7 @@ from openpyxl.worksheet.properties import Outline, PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from mentormatch.errors import OutputError
+from mentormatch.progress import Progress, silent
 
 __all__ = [
     "EXCEL_CELL_LIMIT",
@@ -323,8 +324,12 @@ def write_workbook(
     *,
     force: bool = False,
     inputs: Sequence[Path] = (),
+    progress: Progress | None = None,
 ) -> None:
-    """Write ``sheets`` to an .xlsx file atomically, formatted for reading and printing."""
+    """Write ``sheets`` to an .xlsx file atomically, formatted for reading and printing.
+
+    ``progress`` hears "Writing <name>" with the rows written so far of all sheets.
+    """
     path = Path(path)
     if not sheets:
         raise ValueError("write_workbook needs at least one sheet")
@@ -343,8 +348,10 @@ def write_workbook(
     titles = [_unique_sheet_name(sheet.name, used) for sheet in sheets]
     lists = _ListSheet(_unique_sheet_name("Lists", used))
     try:
+        total = sum(len(sheet.rows) for sheet in sheets)
+        tell = _RowCounter(f"Writing {path.name}", total, progress or silent)
         for sheet, title in zip(sheets, titles, strict=True):
-            _write_sheet(workbook, sheet, title, write_only=write_only, lists=lists)
+            _write_sheet(workbook, sheet, title, write_only=write_only, lists=lists, tell=tell)
         lists.write(workbook, write_only=write_only)
         with _atomic_file(path) as handle:
             workbook.save(handle)
@@ -443,8 +450,21 @@ class _ListSheet:
             _emit_row(ws, row + 1, cells, (), write_only=write_only)
 
 
+class _RowCounter:
+    """Rows written across the sheets, passed on to a Progress every few hundred rows."""
+
+    def __init__(self, message: str, total: int, progress: Progress) -> None:
+        self.message, self.total, self.progress, self.done = message, total, progress, 0
+        progress(message, 0, total)
+
+    def row(self) -> None:
+        self.done += 1
+        if self.done % 500 == 0 or self.done == self.total:
+            self.progress(self.message, self.done, self.total)
+
+
 def _write_sheet(
-    workbook: Workbook, sheet: Sheet, title: str, *, write_only: bool, lists: _ListSheet
+    workbook: Workbook, sheet: Sheet, title: str, *, write_only: bool, lists: _ListSheet, tell: _RowCounter
 ) -> None:
     ws = workbook.create_sheet(title)
     columns = [_clean_text(str(name)) for name in sheet.columns]
@@ -509,6 +529,7 @@ def _write_sheet(
         values = [_xlsx_value(value) for value in row]
         values.extend([None] * (n_cols - len(values)))
         _emit_row(ws, number, values, styles, write_only=write_only)
+        tell.row()
 
 
 def _style_template(ws: Any, *, header: bool = False, alignment: Alignment | None = None) -> Any:
