@@ -468,7 +468,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--memory-limit-gb", type=float, default=12,
                    help="address-space limit per size subprocess, 0 for none (12)")  # fmt: skip
     p.add_argument("--dense-limit-mb", type=float, default=1500,
-                   help="largest dense SciPy matrix, in MB of float64 (800)")  # fmt: skip
+                   help="largest dense SciPy matrix, in MB of float64 (1500)")  # fmt: skip
     p.add_argument("--no-scipy", action="store_true", help="skip the exact SciPy check")
     p.add_argument("--cli-size", type=int, default=500, help="cohort size for the CLI timing (500)")
     p.add_argument("--cli-runs", type=int, default=3, help="CLI runs, best taken; 0 skips (3)")
