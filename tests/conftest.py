@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from mentormatch.pipeline import Source, validate_exports
+from mentormatch.rulefile import Rules, load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules"
@@ -56,3 +60,13 @@ def mind_export(path: Path, people: list[dict[str, object]]) -> Path:
         ws.append([n, when, when, "anonymous", "", *(answers.get(k, "") for k in MIND_HEADERS)])
     wb.save(path)
     return path
+
+
+@pytest.fixture(scope="module")
+def mind() -> tuple[Rules, list[Any], list[Any]]:
+    """The MIND example's rules and its eligible mentees and mentors."""
+    rules = load_rules(MIND_RULES)
+    validation = validate_exports([Source(MIND_EXPORT)], rules)
+    spec = rules.spec.matching
+    assert spec is not None
+    return rules, validation.checked.eligible_in(spec.receiver), validation.checked.eligible_in(spec.giver)

@@ -10,11 +10,10 @@ import pytest
 from mentormatch import matching as matching_module
 from mentormatch.assignment import ASSIGNMENT_LABEL, DensePairing, DensePairs, solve_dense_pairs
 from mentormatch.matching import Matching, match_pairs
-from mentormatch.pipeline import Source, validate_exports
 from mentormatch.review import Adjustments
 from mentormatch.rulefile import Rules, load_rules
 from mentormatch.solve import PairingInfeasibleError, PairProblem, available_solvers, solve_pairs
-from tests.conftest import MIND_EXPORT, MIND_RULES
+from tests.conftest import MIND_RULES
 
 
 class Instance:
@@ -153,15 +152,6 @@ def test_nobody_to_pair() -> None:
 
 
 # --- through match_pairs on the MIND example -------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def mind() -> tuple[Rules, list[Any], list[Any]]:
-    rules = load_rules(MIND_RULES)
-    validation = validate_exports([Source(MIND_EXPORT)], rules)
-    spec = rules.spec.matching
-    assert spec is not None
-    return rules, validation.checked.eligible_in(spec.receiver), validation.checked.eligible_in(spec.giver)
 
 
 def run(

@@ -32,7 +32,7 @@ from mentormatch.solve import (
     solve_pairs,
     solve_pairs_certified,
 )
-from tests.conftest import MIND_EXPORT, MIND_RULES, mind_export
+from tests.conftest import MIND_RULES, mind_export
 
 pytestmark = pytest.mark.skipif("highs" not in available_solvers(), reason="the certified solve needs HiGHS")
 
@@ -183,15 +183,6 @@ def test_running_out_of_time_is_never_called_optimal() -> None:
 
 
 # --- through match_pairs on the MIND example -----------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def mind() -> tuple[Rules, list[Any], list[Any]]:
-    rules = load_rules(MIND_RULES)
-    validation = validate_exports([Source(MIND_EXPORT)], rules)
-    spec = rules.spec.matching
-    assert spec is not None
-    return rules, validation.checked.eligible_in(spec.receiver), validation.checked.eligible_in(spec.giver)
 
 
 def run(
