@@ -96,7 +96,7 @@ def solve_dense_pairs(problem: DensePairs, progress: Progress | None = None) -> 
     free = np.setdiff1d(np.arange(n), must_left)
     slots = np.repeat(np.arange(m), room.clip(min=0))
     pairs_bound = min(free.size, slots.size)
-    matrix, allowed, top = _points_matrix(problem, free, slots)
+    matrix, allowed, top = _points_matrix(problem, free, slots, progress)
     if progress is not None:
         progress(f"Solving ({allowed:,} allowed pairs, as an assignment problem)")
     start = time.perf_counter()
@@ -139,9 +139,12 @@ def solve_dense_pairs(problem: DensePairs, progress: Progress | None = None) -> 
     return DensePairing(left, right, points, solution, allowed)
 
 
-def _points_matrix(problem: DensePairs, free: np.ndarray, slots: np.ndarray) -> tuple[np.ndarray, int, int]:
+def _points_matrix(
+    problem: DensePairs, free: np.ndarray, slots: np.ndarray, progress: Progress | None = None
+) -> tuple[np.ndarray, int, int]:
     """Every pair's points (-1: not allowed) as a float64 matrix with rows <= columns, the
-    allowed pairs counted, and the highest points; one pass over blocks of receivers."""
+    allowed pairs counted, and the highest points; one pass over blocks of receivers, each
+    reported to ``progress`` as "Scoring pairs" (receivers done of all)."""
     rows_are_receivers = free.size <= slots.size
     shape = (free.size, slots.size) if rows_are_receivers else (slots.size, free.size)
     matrix = np.empty(shape, dtype=np.float64)
@@ -155,6 +158,8 @@ def _points_matrix(problem: DensePairs, free: np.ndarray, slots: np.ndarray) -> 
         else:
             matrix[:, done : done + block.size] = part.T
         done += block.size
+        if progress is not None:
+            progress("Scoring pairs", done, free.size)
     return matrix, allowed, max(top, 0)
 
 
