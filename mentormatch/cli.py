@@ -8,43 +8,23 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
 from rich.text import Text
 
 from mentormatch import __version__
-from mentormatch.describe import describe_rules, list_rule_files, resolve_rule_file
 from mentormatch.errors import MentormatchError, RulesError
-from mentormatch.explain import explain_person
-from mentormatch.matching import match_pairs
-from mentormatch.pipeline import Source, Validation, load_members, validate_exports
-from mentormatch.report import (
-    eligible_sheet,
-    match_counts,
-    matches_sheet,
-    provenance,
-    rejected_sheet,
-    score_lines,
-    solve_lines,
-    summary_sheet,
-    unmatched_sheet,
-    validation_counts,
-)
-from mentormatch.review import adjustments
-from mentormatch.rulefile import Rules, load_rules
-from mentormatch.workbook import Sheet, check_output_path, write_workbook
+
+# Everything else is imported where a command needs it, so that `--version`, `--help` and the
+# light commands start in a few hundredths of a second (numpy, openpyxl and the solvers are not
+# loaded until a command reads an export or pairs people).
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from mentormatch.pipeline import Source, Validation
+    from mentormatch.rulefile import Rules
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -150,6 +130,15 @@ class _Bars:
         if State.quiet or not self.console.is_terminal:
             return
         if self.live is None:
+            from rich.progress import (
+                BarColumn,
+                Progress,
+                SpinnerColumn,
+                TaskProgressColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
             self.live = Progress(
                 SpinnerColumn(finished_text="✓"),
                 TextColumn("{task.description}", markup=False),
@@ -211,6 +200,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as JSON
 def _sources(
     exports: list[Path] | None, files: list[str] | None, mentors: Path | None, mentees: Path | None
 ) -> list[Source]:
+    from mentormatch.pipeline import Source
+
     sources = [Source(path) for path in exports or []]
     for given in files or []:
         role, sep, path = given.partition("=")
@@ -229,6 +220,8 @@ def _sources(
 
 
 def _validate(sources: list[Source], rules: Rules, sheet: str | None, members: Path | None) -> Validation:
+    from mentormatch.pipeline import load_members, validate_exports
+
     member_emails = load_members(members) if members is not None else None
     return validate_exports(sources, rules, sheet=sheet, members=member_emails, progress=_say)
 
@@ -246,6 +239,8 @@ def _sha256(path: Path) -> str:
 
 
 def _print_counts(title: str, lines: list[tuple[str, Any]], as_json: bool) -> None:
+    from rich.table import Table
+
     _say.stop()
     if as_json:
         print(json.dumps({label.strip(): value for label, value in lines}, indent=2, default=str))
@@ -291,6 +286,16 @@ def validate(
         mentormatch validate examples/kent-medway-mind-2022/applications.xlsx \\
             --rules rules/kent-medway-mind-2022.yaml -o report.xlsx
     """
+    from mentormatch.report import (
+        eligible_sheet,
+        provenance,
+        rejected_sheet,
+        summary_sheet,
+        validation_counts,
+    )
+    from mentormatch.rulefile import load_rules
+    from mentormatch.workbook import check_output_path, write_workbook
+
     sources = _sources(export, files, mentors, mentees)
     loaded = load_rules(rules)
     inputs = _inputs(sources, rules, members)
@@ -397,6 +402,21 @@ def match(
     """
     if solver.lower() not in {"auto", "highs", "cbc"}:
         raise typer.BadParameter("choose auto, highs or cbc", param_hint="--solver")
+    from mentormatch.matching import match_pairs
+    from mentormatch.report import (
+        match_counts,
+        matches_sheet,
+        provenance,
+        rejected_sheet,
+        score_lines,
+        solve_lines,
+        summary_sheet,
+        unmatched_sheet,
+    )
+    from mentormatch.review import adjustments
+    from mentormatch.rulefile import load_rules
+    from mentormatch.workbook import Sheet, check_output_path, write_workbook
+
     sources = _sources(export, files, mentors, mentees)
     loaded = load_rules(rules)
     inputs = _inputs(sources, rules, members)
@@ -498,6 +518,8 @@ def rules_check(rule_file: Annotated[Path, typer.Argument(help="A rule file to c
 
         mentormatch rules check rules/kent-medway-mind-2022.yaml
     """
+    from mentormatch.rulefile import load_rules
+
     loaded = load_rules(rule_file)
     spec = loaded.spec
     roles = ", ".join(spec.roles)
@@ -530,6 +552,9 @@ def explain(
 
         mentormatch explain pairs.xlsx --rules rules/kent-medway-mind-2022.yaml --person a.b@nhs.net
     """
+    from mentormatch.explain import explain_person
+    from mentormatch.rulefile import load_rules
+
     loaded = load_rules(rules)
     given = _sources(export, files, None, None) if export or files else None
     for line in explain_person(workbook, loaded, person, sources=given):
@@ -557,6 +582,7 @@ def init(
     """
     from mentormatch.init import draft_rules, write_draft
     from mentormatch.load import load_table
+    from mentormatch.rulefile import load_rules
 
     if output.suffix.lower() not in {".yaml", ".yml"}:
         raise typer.BadParameter("the rule file should end in .yaml", param_hint="--output")
@@ -599,6 +625,7 @@ def introduce(
             --template examples/introduction-template.txt -o outbox/ --coordinator "Sam Lee <sam.lee@nhs.net>"
     """
     from mentormatch.introduce import load_template, read_pairs, write_introductions
+    from mentormatch.rulefile import load_rules
 
     loaded = load_rules(rules)
     pairs = read_pairs(workbook, loaded)
@@ -621,6 +648,10 @@ def rules_list(folder: RulesDirOpt = Path("rules")) -> None:
 
         mentormatch rules list
     """
+    from rich.table import Table
+
+    from mentormatch.describe import list_rule_files
+
     rows = list_rule_files(folder)
     if not rows:
         raise RulesError(f"no rule files (*.yaml) in {folder}", "run from the project folder, or give --dir")
@@ -644,6 +675,9 @@ def rules_show(
 
         mentormatch rules show kent-medway-mind-2022
     """
+    from mentormatch.describe import describe_rules, resolve_rule_file
+    from mentormatch.rulefile import load_rules
+
     rules = load_rules(resolve_rule_file(name, folder))
     for line in describe_rules(rules):
         out.print(line, highlight=False, markup=False, soft_wrap=True)
