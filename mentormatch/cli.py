@@ -184,7 +184,15 @@ FileOpt = Annotated[
 ]
 MentorsOpt = Annotated[Path | None, typer.Option("--mentors", help="Short for --file mentor=PATH.")]
 MenteesOpt = Annotated[Path | None, typer.Option("--mentees", help="Short for --file mentee=PATH.")]
-RulesOpt = Annotated[Path, typer.Option("--rules", "-r", help="The programme's rule file (YAML).")]
+RulesOpt = Annotated[
+    Path,
+    typer.Option(
+        "--rules",
+        "-r",
+        metavar="PROGRAMME",
+        help="The programme: a bundled programme's name (`mentormatch rules list`) or a rule file (.yaml).",
+    ),
+]
 SheetOpt = Annotated[
     str | None,
     typer.Option("--sheet", help="Worksheet holding the answers (default: the one with most rows)."),
@@ -224,6 +232,14 @@ def _validate(sources: list[Source], rules: Rules, sheet: str | None, members: P
 
     member_emails = load_members(members) if members is not None else None
     return validate_exports(sources, rules, sheet=sheet, members=member_emails, progress=_say)
+
+
+def _load_rules(given: Path) -> Rules:
+    """The rule file named by --rules: a path, or a bundled programme's name."""
+    from mentormatch.programmes import find_rules
+    from mentormatch.rulefile import load_rules
+
+    return load_rules(find_rules(given))
 
 
 def _inputs(sources: list[Source], rules: Path, members: Path | None) -> list[Path]:
@@ -293,12 +309,11 @@ def validate(
         summary_sheet,
         validation_counts,
     )
-    from mentormatch.rulefile import load_rules
     from mentormatch.workbook import check_output_path, write_workbook
 
     sources = _sources(export, files, mentors, mentees)
-    loaded = load_rules(rules)
-    inputs = _inputs(sources, rules, members)
+    loaded = _load_rules(rules)
+    inputs = _inputs(sources, loaded.path, members)
     if output is not None:
         check_output_path(output, force=force, inputs=inputs, suffix=".xlsx")
     result = _validate(sources, loaded, sheet, members)
@@ -414,12 +429,11 @@ def match(
         unmatched_sheet,
     )
     from mentormatch.review import adjustments
-    from mentormatch.rulefile import load_rules
     from mentormatch.workbook import Sheet, check_output_path, write_workbook
 
     sources = _sources(export, files, mentors, mentees)
-    loaded = load_rules(rules)
-    inputs = _inputs(sources, rules, members)
+    loaded = _load_rules(rules)
+    inputs = _inputs(sources, loaded.path, members)
     earlier = [p for p in [review, *(exclude_previous or []), *(favour_unmatched or [])] if p is not None]
     inputs += earlier
     check_output_path(output, force=force, inputs=inputs, suffix=".xlsx")
@@ -511,16 +525,16 @@ def match(
 
 @rules_app.command("check")
 @reports_errors
-def rules_check(rule_file: Annotated[Path, typer.Argument(help="A rule file to check.")]) -> None:
+def rules_check(
+    rule_file: Annotated[Path, typer.Argument(help="A rule file, or a bundled programme's name.")],
+) -> None:
     """Check a rule file and say what it defines.
 
     Example:
 
         mentormatch rules check rules/kent-medway-mind-2022.yaml
     """
-    from mentormatch.rulefile import load_rules
-
-    loaded = load_rules(rule_file)
+    loaded = _load_rules(rule_file)
     spec = loaded.spec
     roles = ", ".join(spec.roles)
     out.print(
@@ -553,9 +567,8 @@ def explain(
         mentormatch explain pairs.xlsx --rules rules/kent-medway-mind-2022.yaml --person a.b@nhs.net
     """
     from mentormatch.explain import explain_person
-    from mentormatch.rulefile import load_rules
 
-    loaded = load_rules(rules)
+    loaded = _load_rules(rules)
     given = _sources(export, files, None, None) if export or files else None
     for line in explain_person(workbook, loaded, person, sources=given):
         out.print(line, highlight=False, markup=False, soft_wrap=True)
@@ -603,9 +616,6 @@ def init(
 def introduce(
     workbook: Annotated[Path, typer.Argument(help="A pairs workbook written by `mentormatch match`.")],
     rules: RulesOpt,
-    template: Annotated[
-        Path, typer.Option("--template", "-t", help="The email template (Subject: line, blank line, body).")
-    ],
     outbox: Annotated[Path, typer.Option("--output", "-o", help="The folder to write the .eml drafts into.")],
     coordinator: Annotated[
         str,
@@ -613,6 +623,15 @@ def introduce(
             "--coordinator", help="The coordinator, copied on every email: 'Name <email>' or an email."
         ),
     ],
+    template: Annotated[
+        Path | None,
+        typer.Option(
+            "--template",
+            "-t",
+            help="The email template (Subject: line, blank line, body); default: the bundled"
+            " programme's own.",
+        ),
+    ] = None,
     force: ForceOpt = False,
 ) -> None:
     """Write one introduction email draft (.eml) per pair, to both partners and copying the
@@ -621,13 +640,23 @@ def introduce(
 
     Example:
 
-        mentormatch introduce pairs.xlsx --rules rules/kent-medway-mind-2022.yaml \\
-            --template examples/introduction-template.txt -o outbox/ --coordinator "Sam Lee <sam.lee@nhs.net>"
+        mentormatch introduce pairs.xlsx --rules kent-medway-mind-2022 -o outbox/ \\
+            --coordinator "Sam Lee <sam.lee@nhs.net>"
+
+    With your own template:
+
+        mentormatch introduce pairs.xlsx --rules rules/x.yaml --template my-email.txt \\
+            -o outbox/ --coordinator sam.lee@nhs.net
     """
     from mentormatch.introduce import load_template, read_pairs, write_introductions
-    from mentormatch.rulefile import load_rules
+    from mentormatch.programmes import bundled_template
 
-    loaded = load_rules(rules)
+    loaded = _load_rules(rules)
+    template = template or bundled_template(loaded.path)
+    if template is None:
+        raise typer.BadParameter(
+            f"{loaded.path.name} has no bundled template: give one", param_hint="--template"
+        )
     pairs = read_pairs(workbook, loaded)
     written = write_introductions(
         pairs, load_template(template, loaded), outbox, rules=loaded, coordinator=coordinator, force=force
@@ -636,13 +665,15 @@ def introduce(
         out.print(f"Wrote {len(written)} email drafts and mail-merge.csv to {outbox}", highlight=False)
 
 
-RulesDirOpt = Annotated[Path, typer.Option("--dir", help="The folder of rule files.")]
+RulesDirOpt = Annotated[
+    Path | None, typer.Option("--dir", help="A folder of rule files (default: the bundled programmes).")
+]
 
 
 @rules_app.command("list")
 @reports_errors
-def rules_list(folder: RulesDirOpt = Path("rules")) -> None:
-    """List every rule file under rules/ with its programme name and source.
+def rules_list(folder: RulesDirOpt = None) -> None:
+    """List the bundled programmes (or the rule files in a folder) with their names and sources.
 
     Example:
 
@@ -651,23 +682,24 @@ def rules_list(folder: RulesDirOpt = Path("rules")) -> None:
     from rich.table import Table
 
     from mentormatch.describe import list_rule_files
+    from mentormatch.programmes import bundled_folder
 
-    rows = list_rule_files(folder)
+    rows = list_rule_files(folder or bundled_folder())
     if not rows:
-        raise RulesError(f"no rule files (*.yaml) in {folder}", "run from the project folder, or give --dir")
+        raise RulesError(f"no rule files (*.yaml) in {folder}", "give the folder that holds them")
     table = Table(show_header=True, header_style="bold")
-    for column in ("File", "Programme", "Source"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
+    for column in ("File" if folder else "Name", "Programme", "Source"):
+        table.add_column(column, overflow="fold", no_wrap=column in {"Name", "File"})
+    for file_name, programme, source in rows:
+        table.add_row(file_name if folder else Path(file_name).stem, programme, source)
     out.print(table)
 
 
 @rules_app.command("show")
 @reports_errors
 def rules_show(
-    name: Annotated[str, typer.Argument(help="A rule file: its path, or its name under rules/.")],
-    folder: RulesDirOpt = Path("rules"),
+    name: Annotated[str, typer.Argument(help="A bundled programme's name, or a rule file.")],
+    folder: RulesDirOpt = None,
 ) -> None:
     """Print a rule file in plain words: deadline, roles, eligibility, matching rules, scores.
 
@@ -675,10 +707,9 @@ def rules_show(
 
         mentormatch rules show kent-medway-mind-2022
     """
-    from mentormatch.describe import describe_rules, resolve_rule_file
-    from mentormatch.rulefile import load_rules
+    from mentormatch.describe import describe_rules
 
-    rules = load_rules(resolve_rule_file(name, folder))
+    rules = _load_rules(folder / name if folder else Path(name))
     for line in describe_rules(rules):
         out.print(line, highlight=False, markup=False, soft_wrap=True)
 

@@ -15,15 +15,6 @@ def find_rule_files(folder: Path) -> list[Path]:
     return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
 
 
-def resolve_rule_file(name: str, folder: Path) -> Path:
-    """A rule file given as a path, or by name under the rules folder (with or without .yaml)."""
-    for candidate in (Path(name), folder / name, folder / f"{name}.yaml", folder / f"{name}.yml"):
-        if candidate.is_file():
-            return candidate
-    known = ", ".join(p.stem for p in find_rule_files(folder)) or "none"
-    raise RulesError(f"no rule file called '{name}' (in {folder}: {known})")
-
-
 def list_rule_files(folder: Path) -> list[tuple[str, str, str]]:
     """(file name, programme name, source) for each rule file; a broken file says why."""
     rows = []
