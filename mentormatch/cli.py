@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -32,9 +34,9 @@ app = typer.Typer(
     name="mentormatch",
     help="Check NHS mentoring applications against a programme's rules and pair people optimally.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode="markdown",
+    # "rich" keeps examples and <angle brackets> as written; "markdown" ate `<email>` and backticks.
+    rich_markup_mode="rich",
 )
 rules_app = typer.Typer(help="Check, list and show rule files.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
@@ -43,6 +45,7 @@ app.add_typer(rules_app, name="rules")
 class State:
     debug = False
     quiet = False
+    json = False
 
 
 # Markup off everywhere: file names, headers and answers may contain [brackets].
@@ -94,13 +97,27 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _remember(ctx: typer.Context, param: typer.CallbackParam, value: bool) -> bool:
+    """A --quiet, --json or --debug given after the command's name counts as given before it."""
+    if value:
+        setattr(State, param.opts[0].removeprefix("--"), True)
+    return value
+
+
+DebugOpt = Annotated[
+    bool, typer.Option("--debug", help="Show a traceback on errors (no local variables).", callback=_remember)
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print only errors and the final counts.", callback=_remember)
+]
+
+
 @app.callback()
 def main_options(
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Show a traceback on errors (no local variables).")
-    ] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only errors and the final counts.")
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON on stdout (validate, match).")
     ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
@@ -111,8 +128,7 @@ def main_options(
     Exit codes: 0 it ran; 1 the export, rule file or programme could not be processed; 2 a usage
     error (unknown option, missing argument).
     """
-    State.debug = debug
-    State.quiet = quiet
+    State.debug, State.quiet, State.json = debug, quiet, as_json
 
 
 class _Bars:
@@ -184,12 +200,22 @@ FileOpt = Annotated[
 ]
 MentorsOpt = Annotated[Path | None, typer.Option("--mentors", help="Short for --file mentor=PATH.")]
 MenteesOpt = Annotated[Path | None, typer.Option("--mentees", help="Short for --file mentee=PATH.")]
+
+
+def _complete_programme(incomplete: str) -> list[str]:
+    """Shell completion for --rules: the bundled programmes' names."""
+    from mentormatch.programmes import bundled_names
+
+    return [name for name in bundled_names() if name.startswith(incomplete)]
+
+
 RulesOpt = Annotated[
     Path,
     typer.Option(
         "--rules",
         "-r",
         metavar="PROGRAMME",
+        autocompletion=_complete_programme,
         help="The programme: a bundled programme's name (`mentormatch rules list`) or a rule file (.yaml).",
     ),
 ]
@@ -202,7 +228,9 @@ MembersOpt = Annotated[
     Path | None,
     typer.Option("--members", help="A membership list (any export or CSV of emails); others are rejected."),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print the summary as JSON on stdout.", callback=_remember)
+]
 
 
 def _sources(
@@ -302,6 +330,7 @@ def validate(
         mentormatch validate examples/kent-medway-mind-2022/applications.xlsx \\
             --rules rules/kent-medway-mind-2022.yaml -o report.xlsx
     """
+    as_json = as_json or State.json
     from mentormatch.report import (
         eligible_sheet,
         provenance,
@@ -417,6 +446,7 @@ def match(
     """
     if solver.lower() not in {"auto", "highs", "cbc"}:
         raise typer.BadParameter("choose auto, highs or cbc", param_hint="--solver")
+    as_json = as_json or State.json
     from mentormatch.matching import match_pairs
     from mentormatch.report import (
         match_counts,
@@ -712,6 +742,60 @@ def rules_show(
     rules = _load_rules(folder / name if folder else Path(name))
     for line in describe_rules(rules):
         out.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def _options_after_the_command(*groups: typer.Typer) -> None:
+    """Every command also takes --quiet and --debug after its name (`mentormatch match ... -q`).
+
+    They are added to each command's signature here, once every command is defined, rather than
+    repeated in each; their callbacks set State, so no command body reads them.
+    """
+    common = {"quiet": QuietOpt, "debug": DebugOpt}
+    for group in groups:
+        for command in group.registered_commands:
+            if command.callback is None:  # pragma: no cover - every command has one
+                continue
+            signature = inspect.signature(command.callback, eval_str=True)
+            extra = [
+                inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=False, annotation=option)
+                for name, option in common.items()
+            ]
+            command.callback = _without(command.callback, set(common))
+            command.callback.__signature__ = signature.replace(  # type: ignore[attr-defined]
+                parameters=[*signature.parameters.values(), *extra]
+            )
+
+
+def _without(callback: Callable[..., Any], names: set[str]) -> Callable[..., Any]:
+    """The command, called without the options that only set State."""
+
+    @functools.wraps(callback)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        return callback(*args, **{k: v for k, v in kwargs.items() if k not in names})
+
+    return command
+
+
+def _show_flags_as_flags() -> None:
+    """In help, a flag shows no value (`--force`, not `--force <bool>`) and a repeatable option
+    its item type (`<path>...`, not `<list[Path]>`); Typer's own rendering shows both."""
+    from typer.core import TyperArgument, TyperOption
+
+    def shown(original: Callable[..., str | None]) -> Callable[..., str | None]:
+        def display(param: Any, ctx: Any) -> str | None:
+            if getattr(param, "is_flag", False) or getattr(param, "count", False):
+                return None
+            text = original(param, ctx)
+            return re.sub(r"<list\[(\w+)\]>", lambda m: f"<{m.group(1).lower()}>...", text or "") or None
+
+        return display
+
+    for kind in (TyperOption, TyperArgument):
+        kind.display_type_rich = shown(kind.display_type_rich)  # type: ignore[method-assign]
+
+
+_options_after_the_command(app, rules_app)
+_show_flags_as_flags()
 
 
 def main() -> None:

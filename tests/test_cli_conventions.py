@@ -1,0 +1,157 @@
+"""CLI conventions: help shows every example as it must be typed, flags as flags, common options
+anywhere on the line, and shell completion as Typer documents it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from mentormatch import cli
+from mentormatch.cli import app
+from tests.conftest import MIND_EXPORT, MIND_RULES
+
+runner = CliRunner()
+WIDE = {"COLUMNS": "250", "NO_COLOR": "1"}
+
+
+def commands() -> Iterator[tuple[list[str], Any]]:
+    """Every command of the app, found by walking it (a new command is checked without listing it)."""
+    root: Any = typer.main.get_command(app)
+    for name, command in root.commands.items():
+        if hasattr(command, "commands"):  # a group (Typer carries its own click)
+            for sub, leaf in command.commands.items():
+                yield [name, sub], leaf
+        else:
+            yield [name], command
+
+
+COMMANDS = list(commands())
+
+
+def examples(command: Any) -> list[str]:
+    """The example commands in a docstring: indented lines starting with mentormatch, joined
+    across trailing backslashes."""
+    found: list[str] = []
+    pending = ""
+    for line in (command.help or "").splitlines():
+        text = line.strip()
+        if pending or text.startswith("mentormatch "):
+            pending += text.removesuffix("\\").strip() + " " if text.endswith("\\") else text
+            if not text.endswith("\\"):
+                found.append(pending)
+                pending = ""
+    return found
+
+
+def example_lines(command: Any) -> list[str]:
+    """The physical lines of the docstring's examples, as written."""
+    lines, going = [], False
+    for line in (command.help or "").splitlines():
+        text = line.strip()
+        if going or text.startswith("mentormatch "):
+            lines.append(text)
+        going = text.endswith("\\")
+    return lines
+
+
+@pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
+def test_help_shows_each_example_exactly_as_written(path: list[str], command: Any) -> None:
+    shown = runner.invoke(app, [*path, "--help"], env=WIDE)
+    assert shown.exit_code == 0
+    written = example_lines(command)
+    assert written, f"{path}: no example"
+    rendered = [line.strip() for line in shown.output.splitlines()]
+    for line in written:
+        assert line in rendered, f"{path}: help does not show {line!r} as written"
+    assert "<bool>" not in shown.output and "<list[" not in shown.output
+
+
+@pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
+def test_each_example_parses_as_the_command_it_documents(path: list[str], command: Any) -> None:
+    found = examples(command)
+    assert found, f"{path}: no example"
+    for example in found:
+        words = shlex.split(example)
+        assert words[: 1 + len(path)] == ["mentormatch", *path], example
+        try:
+            command.make_context(" ".join(path), words[1 + len(path) :])  # unknown options fail here
+        finally:
+            cli.State.quiet = cli.State.debug = cli.State.json = False
+
+
+def test_option_help_keeps_angle_brackets() -> None:
+    shown = runner.invoke(app, ["introduce", "--help"], env=WIDE)
+    assert "'Name <email>'" in shown.output
+    assert "mentormatch introduce pairs.xlsx --rules kent-medway-mind-2022 -o outbox/ \\" in shown.output
+    assert '--coordinator "Sam Lee <sam.lee@nhs.net>"' in shown.output
+
+
+def test_flags_show_no_value() -> None:
+    shown = runner.invoke(app, ["match", "--help"], env=WIDE)
+    force = next(line for line in shown.output.splitlines() if "--force" in line)
+    assert re.search(r"--force\s+Replace", force), force
+
+
+def test_common_options_work_after_the_command_too(tmp_path: Path) -> None:
+    args = [str(MIND_EXPORT), "--rules", str(MIND_RULES)]
+    before = runner.invoke(app, ["--json", "validate", *args])
+    after = runner.invoke(app, ["validate", *args, "--json"])
+    assert before.exit_code == after.exit_code == 0
+    assert json.loads(before.stdout) == json.loads(after.stdout)
+
+    report = tmp_path / "report.xlsx"
+    loud = runner.invoke(app, ["validate", *args, "-o", str(report)])
+    assert "Wrote" in loud.stderr
+    for quiet in (["-q", "validate", *args, "-o", str(report), "--force"],
+                  ["validate", *args, "-o", str(report), "--force", "--quiet"]):  # fmt: skip
+        result = runner.invoke(app, quiet)
+        assert result.exit_code == 0 and "Wrote" not in result.stderr, quiet
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("programme: [\n", encoding="utf-8")
+    plain = runner.invoke(app, ["rules", "check", str(broken)])
+    assert plain.exit_code == 1 and isinstance(plain.exception, SystemExit)
+    for debug in (["--debug", "rules", "check", str(broken)], ["rules", "check", str(broken), "--debug"]):
+        result = runner.invoke(app, debug)
+        assert type(result.exception).__name__ == "RulesError", debug  # the traceback is shown
+    assert not runner.invoke(app, ["rules", "check", str(MIND_RULES)]).exception  # reset per run
+
+
+def test_every_command_takes_quiet_and_debug() -> None:
+    for path, command in COMMANDS:
+        names = {opt for param in command.params for opt in param.opts}
+        assert {"--quiet", "-q", "--debug"} <= names, path
+
+
+def test_shell_completion_as_typer_documents_it() -> None:
+    shown = runner.invoke(app, ["--show-completion", "bash"], prog_name="mentormatch")
+    assert shown.exit_code == 0 and "_MENTORMATCH_COMPLETE=complete_bash" in shown.output
+    assert "--install-completion" in runner.invoke(app, ["--help"], env=WIDE).output
+
+
+def test_completion_offers_commands_and_bundled_programmes(tmp_path: Path) -> None:
+    script = shutil.which("mentormatch", path=os.path.dirname(sys.executable))
+    if script is None:
+        pytest.skip("the mentormatch script is not installed beside this Python")
+
+    def complete(line: str) -> list[str]:
+        words = line.split(" ")
+        env = {**os.environ, "_MENTORMATCH_COMPLETE": "complete_bash", "COMP_WORDS": line,
+               "COMP_CWORD": str(len(words) - 1)}  # fmt: skip
+        done = subprocess.run([script], env=env, capture_output=True, text=True, cwd=tmp_path)
+        return done.stdout.split()
+
+    assert complete("mentormatch rules ") == ["check", "list", "show"]
+    assert complete("mentormatch match x.xlsx --rules kent-medway-m") == ["kent-medway-mind-2022"]
