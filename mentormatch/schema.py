@@ -32,6 +32,9 @@ class FieldSpec(Strict):
     label: str | None = None
     optional: bool = False
     special_category: bool = False
+    # the standard vocabulary that reads this field's answers (mentormatch/vocab): ethnicity,
+    # gender or profession; organisation, band and place fields always use theirs
+    vocabulary: Literal["ethnicity", "gender", "profession"] | None = None
     # choice/multi answers: canonical answer -> other ways people write it ("Acute": ["Acute hospital"])
     values: dict[str, list[str]] = Field(default_factory=dict)
 
