@@ -282,6 +282,13 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _page(rules: Rules) -> dict[str, Any]:
+    """The programme and run time that head every printed page of a workbook."""
+    from mentormatch.report import run_time
+
+    return {"title": rules.spec.programme.name, "run_at": run_time()}
+
+
 def _print_counts(title: str, lines: list[tuple[str, Any]], as_json: bool) -> None:
     from rich.table import Table
 
@@ -355,7 +362,7 @@ def validate(
             eligible_sheet(result.checked, loaded),
             summary_sheet(lines),
         ]
-        write_workbook(output, sheets, force=force, inputs=inputs, progress=_say)
+        write_workbook(output, sheets, force=force, inputs=inputs, progress=_say, **_page(loaded))
     _print_counts(f"{loaded.spec.programme.name}: validation", list(counts), as_json)
     if output is not None and not State.quiet and not as_json:
         err.print(f"Wrote {output}", highlight=False)
@@ -533,7 +540,7 @@ def match(
     sheets = [*first, rejected_sheet(checked, loaded), summary_sheet(lines)]
     if changes:
         sheets.append(Sheet("Changes", ["Change"], [[line] for line in changes]))
-    write_workbook(output, sheets, force=force, inputs=inputs, progress=_say)
+    write_workbook(output, sheets, force=force, inputs=inputs, progress=_say, **_page(loaded))
     if monitoring is not None:
         from mentormatch.monitoring import monitoring_sheets, write_monitoring
 

@@ -14,6 +14,7 @@ from mentormatch.conditions import holds
 from mentormatch.eligibility import Checked
 from mentormatch.errors import RulesError
 from mentormatch.groups import GroupProblem, GroupSolution, solve_groups
+from mentormatch.names import tidy_name
 from mentormatch.normalise import key
 from mentormatch.report import applicant_cells, field_label, role_label
 from mentormatch.rulefile import Rules
@@ -225,20 +226,21 @@ def groups_sheet(grouping: Grouping, rules: Rules) -> Sheet:
                 if person.email in grouping.flagged:
                     note = f"check: may not be {rules.spec.matching.groups.prefer_label}"  # type: ignore[union-attr]
                 rows.append([
-                    f"G{group.number:02d}", role_label(rules, role), person.name, person.email,
+                    f"G{group.number:02d}", role_label(rules, role), tidy_name(person.name), person.email,
                     *applicant_cells(person, rules, fields), person.row, mine + why, note,
                 ])  # fmt: skip
-    return Sheet("Groups", columns, rows, wrap=frozenset({"Why"}), group_by="Group")
+    return Sheet("Groups", columns, rows, wrap=frozenset({"Why"}), group_by="Group", freeze="Name")
 
 
 def group_unplaced_sheet(grouping: Grouping, rules: Rules) -> Sheet:
     fields = _person_fields(rules)
     columns = ["Row", "Name", "Email", "Role", *(field_label(rules, f) for f in fields), "Reason"]
     rows = [
-        [p.row, p.name, p.email, role_label(rules, role), *applicant_cells(p, rules, fields), reason]
+        [p.row, tidy_name(p.name), p.email, role_label(rules, role),
+         *applicant_cells(p, rules, fields), reason]
         for p, role, reason in sorted(grouping.unplaced, key=lambda u: (u[0].source, u[0].row))
-    ]
-    return Sheet("Unmatched", columns, rows, wrap=frozenset({"Reason"}))
+    ]  # fmt: skip
+    return Sheet("Unmatched", columns, rows, wrap=frozenset({"Reason"}), freeze="Name")
 
 
 def group_counts(checked: Checked, grouping: Grouping, rules: Rules) -> list[tuple[str, Any]]:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from mentormatch.errors import ExportError, OutputError, RulesError
 from mentormatch.load import Table, column_letter, load_table
+from mentormatch.names import tidy_name
 from mentormatch.normalise import Unreadable, clean_text, key, parse_email
 from mentormatch.report import field_label, role_label
 from mentormatch.rulefile import Rules
@@ -411,14 +412,6 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 # --- writing the drafts --------------------------------------------------------------------------
-
-
-def tidy_name(name: str) -> str:
-    """A name as typed, but one typed all in lower or upper case gets capitals (o'neill -> O'Neill)."""
-    name = " ".join(name.split())
-    if name and (name == name.lower() or name == name.upper()):
-        return name.title()
-    return name
 
 
 def first_name(name: str) -> str:

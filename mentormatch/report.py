@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from mentormatch import __version__
 from mentormatch.applicants import Applicant
 from mentormatch.conditions import holds
 from mentormatch.eligibility import Checked
 from mentormatch.matching import Matching
+from mentormatch.names import tidy_name
 from mentormatch.normalise import band_label
 from mentormatch.rulefile import Rules
 from mentormatch.scoring import part_label
 from mentormatch.workbook import Sheet
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def run_time() -> datetime:
+    """Now, in UK time to the second: when this run was made, as every output records it."""
+    return datetime.now(LONDON).replace(microsecond=0)
+
 
 REJECTED_COLUMNS = ["Row", "Name", "Email", "Role", "Rule", "Value seen", "Reason"]
 STANDARD = ("email", "name", "submitted")
@@ -61,7 +72,7 @@ def rejected_sheet(checked: Checked, rules: Rules) -> Sheet:
         rows.append(
             [
                 a.row,
-                a.name,
+                tidy_name(a.name),
                 a.email or a.raw.get("email", ""),
                 role_label(rules, a.role),
                 ", ".join(p.rule for p in problems),
@@ -71,7 +82,7 @@ def rejected_sheet(checked: Checked, rules: Rules) -> Sheet:
         )
     columns = list(REJECTED_COLUMNS)
     with_file(columns, rows, [r.applicant for r in ordered], several_files(checked.applicants))
-    return Sheet("Rejected", columns, rows, wrap=frozenset({"Reason", "Value seen"}))
+    return Sheet("Rejected", columns, rows, wrap=frozenset({"Reason", "Value seen"}), freeze="Name")
 
 
 def display_value(applicant: Applicant, rules: Rules, name: str) -> str:
@@ -99,10 +110,10 @@ def eligible_sheet(checked: Checked, rules: Rules) -> Sheet:
     fields = shareable_fields(rules)
     columns = ["Row", "Name", "Email", "Role", *(field_label(rules, f) for f in fields)]
     rows = [
-        [a.row, a.name, a.email, role_label(rules, a.role), *applicant_cells(a, rules, fields)]
+        [a.row, tidy_name(a.name), a.email, role_label(rules, a.role), *applicant_cells(a, rules, fields)]
         for a in sorted(checked.eligible, key=lambda a: (a.source, a.row))
     ]
-    return Sheet("Eligible", columns, rows)
+    return Sheet("Eligible", columns, rows, freeze="Name")
 
 
 def validation_counts(checked: Checked, rules: Rules) -> list[tuple[str, int]]:
@@ -142,28 +153,32 @@ def _person_fields(rules: Rules) -> list[str]:
 
 
 def matches_sheet(matching: Matching, rules: Rules) -> Sheet:
+    """One row per pair: both partners' names side by side, then Decision, Score and Why, then
+    each detail for the two partners next to each other; emails and row numbers last.
+
+    Readers find columns by their header text only (introduce, --review), never by position.
+    """
     spec = rules.spec.matching
     assert spec is not None
-    r_label, g_label = role_label(rules, spec.receiver), role_label(rules, spec.giver)
+    labels = (role_label(rules, spec.receiver), role_label(rules, spec.giver))
     fields = _person_fields(rules)
-    columns = ["Pair"]
-    for label in (r_label, g_label):
-        columns += [
-            f"{label} name",
-            f"{label} email",
-            *(f"{label} {field_label(rules, f).lower()}" for f in fields),
-            f"{label} row",
-        ]
-    columns += ["Score", "Why", "Decision"]
+    columns = ["Pair", *(f"{label} name" for label in labels), "Decision", "Score", "Why"]
+    for f in fields:
+        columns += [f"{label} {field_label(rules, f).lower()}" for label in labels]
+    columns += [f"{label} email" for label in labels]
+    columns += [f"{label} row" for label in labels]
     ordered = sorted(matching.pairs, key=lambda p: (p.giver.email or "", -p.score, p.receiver.email or ""))
     rows = []
     for n, pair in enumerate(ordered, start=1):
-        row: list[Any] = [f"P{n:03d}"]
-        for person in (pair.receiver, pair.giver):
-            row += [person.name, person.email, *applicant_cells(person, rules, fields), person.row]
-        row += [pair.score, pair.why, ""]
+        people = (pair.receiver, pair.giver)
+        row: list[Any] = [f"P{n:03d}", *(tidy_name(p.name) for p in people), "", pair.score, pair.why]
+        details = [applicant_cells(p, rules, fields) for p in people]
+        for index in range(len(fields)):
+            row += [cells[index] for cells in details]
+        row += [p.email for p in people]
+        row += [p.row for p in people]
         rows.append(row)
-    group = f"{g_label} email"
+    group = f"{labels[1]} email"
     return Sheet(
         "Matches",
         columns,
@@ -171,6 +186,8 @@ def matches_sheet(matching: Matching, rules: Rules) -> Sheet:
         wrap=frozenset({"Why"}),
         dropdowns={"Decision": ["keep", "reject"]},
         group_by=group,
+        freeze=f"{labels[1]} name",
+        landscape=True,
     )
 
 
@@ -179,14 +196,14 @@ def unmatched_sheet(matching: Matching, rules: Rules) -> Sheet:
     columns = ["Row", "Name", "Email", "Role", *(field_label(rules, f) for f in fields), "Reason"]
     ordered = sorted(matching.unmatched, key=lambda u: (u.applicant.source, u.applicant.row))
     rows = [
-        [u.applicant.row, u.applicant.name, u.applicant.email, role_label(rules, u.role),
+        [u.applicant.row, tidy_name(u.applicant.name), u.applicant.email, role_label(rules, u.role),
          *applicant_cells(u.applicant, rules, fields), u.reason]
         for u in ordered
     ]  # fmt: skip
     everyone = [u.applicant for u in ordered] + [p.receiver for p in matching.pairs]
     everyone += [p.giver for p in matching.pairs]
     with_file(columns, rows, [u.applicant for u in ordered], several_files(everyone))
-    return Sheet("Unmatched", columns, rows, wrap=frozenset({"Reason"}))
+    return Sheet("Unmatched", columns, rows, wrap=frozenset({"Reason"}), freeze="Name")
 
 
 def match_counts(checked: Checked, matching: Matching, rules: Rules) -> list[tuple[str, Any]]:

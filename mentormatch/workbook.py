@@ -28,7 +28,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.properties import Outline, PageSetupProperties
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import Outline
 from openpyxl.worksheet.worksheet import Worksheet
 
 from mentormatch.errors import OutputError
@@ -37,6 +38,7 @@ from mentormatch.progress import Progress, silent
 __all__ = [
     "EXCEL_CELL_LIMIT",
     "WRITE_ONLY_THRESHOLD",
+    "Formatted",
     "Sheet",
     "check_output_path",
     "safe_text",
@@ -65,7 +67,7 @@ LONDON = ZoneInfo("Europe/London")
 
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
-_HEADER_ALIGNMENT = Alignment(vertical="top")
+_HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
@@ -91,6 +93,19 @@ class Sheet:
     wrap: frozenset[str] = frozenset()
     dropdowns: dict[str, list[str]] = field(default_factory=dict)
     group_by: str | None = None
+    # On screen the header row and the columns up to this one stay in view; on paper they are
+    # repeated on every page.
+    freeze: str | None = None
+    # None: portrait if the columns fit the width of A4, else landscape.
+    landscape: bool | None = None
+
+
+@dataclass(frozen=True)
+class Formatted:
+    """A number or date written with an Excel number format, e.g. 0.84 shown as 84% ("0%")."""
+
+    value: Any
+    number_format: str
 
 
 # --------------------------------------------------------------------------- output paths
@@ -242,6 +257,8 @@ def _plain_value(value: Any) -> Any:
     Missing values become None, tz-aware datetimes become London local time without tzinfo,
     and anything unknown becomes its text (so it can never be taken for a formula).
     """
+    if isinstance(value, Formatted):
+        value = value.value
     if isinstance(value, Enum):
         value = value.value
     if value is None or isinstance(value, str | bool):
@@ -325,10 +342,14 @@ def write_workbook(
     force: bool = False,
     inputs: Sequence[Path] = (),
     progress: Progress | None = None,
+    title: str | None = None,
+    run_at: datetime | None = None,
 ) -> None:
     """Write ``sheets`` to an .xlsx file atomically, formatted for reading and printing.
 
-    ``progress`` hears "Writing <name>" with the rows written so far of all sheets.
+    ``progress`` hears "Writing <name>" with the rows written so far of all sheets. Every
+    printed page is headed with ``title`` (the programme) and ``run_at`` (when the run was made)
+    and footed with the sheet's name and "Page X of Y".
     """
     path = Path(path)
     if not sheets:
@@ -350,8 +371,9 @@ def write_workbook(
     try:
         total = sum(len(sheet.rows) for sheet in sheets)
         tell = _RowCounter(f"Writing {path.name}", total, progress or silent)
-        for sheet, title in zip(sheets, titles, strict=True):
-            _write_sheet(workbook, sheet, title, write_only=write_only, lists=lists, tell=tell)
+        page = _PageText(title, run_at)
+        for sheet, name in zip(sheets, titles, strict=True):
+            _write_sheet(workbook, sheet, name, write_only=write_only, lists=lists, tell=tell, page=page)
         lists.write(workbook, write_only=write_only)
         with _atomic_file(path) as handle:
             workbook.save(handle)
@@ -464,26 +486,32 @@ class _RowCounter:
 
 
 def _write_sheet(
-    workbook: Workbook, sheet: Sheet, title: str, *, write_only: bool, lists: _ListSheet, tell: _RowCounter
+    workbook: Workbook,
+    sheet: Sheet,
+    title: str,
+    *,
+    write_only: bool,
+    lists: _ListSheet,
+    tell: _RowCounter,
+    page: _PageText,
 ) -> None:
     ws = workbook.create_sheet(title)
     columns = [_clean_text(str(name)) for name in sheet.columns]
     n_rows, n_cols = len(sheet.rows), len(columns)
+    sample = sheet.rows if not write_only else list(islice(sheet.rows, WIDTH_SAMPLE_ROWS))
+    paper = _paper_layout(sheet, _column_widths(columns, sample), sample)
+    widths = paper.widths
+    frozen = sheet.columns.index(sheet.freeze) + 1 if sheet.freeze is not None else 0
 
     # Everything above the cell data must be set before the first row in write-only mode.
     if n_cols:
-        ws.freeze_panes = "A2"
+        ws.freeze_panes = f"{get_column_letter(frozen + 1)}2"
         last = get_column_letter(n_cols)
         ws.auto_filter.ref = f"A1:{last}{n_rows + 1}"
         ws.print_title_rows = "1:1"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages tall as needed
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-
-    sample = sheet.rows if not write_only else list(islice(sheet.rows, WIDTH_SAMPLE_ROWS))
-    widths = _column_widths(columns, sample)
+        if paper.across and frozen:
+            ws.print_title_cols = f"A:{get_column_letter(frozen)}"
+    _print_setup(ws, paper, page)
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
 
@@ -510,14 +538,18 @@ def _write_sheet(
         ws.sheet_format.outlineLevelRow = 1
 
     header = _style_template(ws, header=True)
+    if not write_only and n_cols:
+        lines = max(_wrapped_lines(name, width - 3) for name, width in zip(columns, widths, strict=True))
+        if lines > 1:  # room for the filter button beside a heading that wraps
+            ws.row_dimensions[1].height = LINE_HEIGHT * lines
     _emit_row(ws, 1, columns, [header] * n_cols, write_only=write_only)
 
     # When some text wraps, rows get tall: align every cell to the top so a row reads across.
     styles: list[Any | None] = [None] * n_cols
-    if sheet.wrap:
+    wrapped = sorted(paper.wrap)
+    if wrapped:
         wrap, top = _style_template(ws, alignment=_WRAP), _style_template(ws, alignment=_TOP)
-        styles = [wrap if name in sheet.wrap else top for name in sheet.columns]
-    wrapped = [i for i, name in enumerate(sheet.columns) if name in sheet.wrap]
+        styles = [wrap if i in paper.wrap else top for i in range(n_cols)]
     for number, row in enumerate(sheet.rows, start=2):
         if number in grouped:
             ws.row_dimensions[number].outlineLevel = 1
@@ -528,7 +560,8 @@ def _write_sheet(
                 ws.row_dimensions[number].height = LINE_HEIGHT * lines
         values = [_xlsx_value(value) for value in row]
         values.extend([None] * (n_cols - len(values)))
-        _emit_row(ws, number, values, styles, write_only=write_only)
+        formats = [v.number_format if isinstance(v, Formatted) else None for v in row]
+        _emit_row(ws, number, values, styles, write_only=write_only, formats=formats)
         tell.row()
 
 
@@ -551,6 +584,7 @@ def _emit_row(
     styles: Sequence[Any | None],
     *,
     write_only: bool,
+    formats: Sequence[str | None] = (),
 ) -> None:
     """Write one row of converted values; every str is stored as text, never as a formula.
 
@@ -561,7 +595,8 @@ def _emit_row(
     cells: list[Any] = []
     for index, value in enumerate(values):
         style = styles[index] if index < len(styles) else None
-        if value is None or (style is None and not isinstance(value, str)):
+        number_format = formats[index] if index < len(formats) else None
+        if value is None or (style is None and number_format is None and not isinstance(value, str)):
             if write_only:
                 cells.append(value)
             elif value is not None:
@@ -571,6 +606,8 @@ def _emit_row(
         if style is not None:
             cell._style = copy(style)
         cell.value = value
+        if number_format is not None:
+            cell.number_format = number_format
         if isinstance(value, str):
             cell.data_type = "s"  # else "=..." would be a formula and "#N/A" an error value
         if write_only:
@@ -602,7 +639,7 @@ def _wrapped_lines(value: Any, width: float) -> int:
     text = _plain_value(value)
     if not isinstance(text, str) or not text:
         return 1
-    per_line = max(1, int(width) - 2)
+    per_line = max(1, int(width * 1.2) - 2)  # a character is narrower than the digit of the unit
     return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
 
 
@@ -634,3 +671,148 @@ def _display_width(value: Any) -> int:
     if isinstance(value, float):
         return len(f"{value:.10g}")
     return len(str(value))
+
+
+# --------------------------------------------------------------------------- paper
+
+# A4 with these margins (inches); Excel's column width unit is about 7 pixels at 96 per inch
+# for the default 11-point font. A page is printed at PRINT_SCALE % or more, so body text is
+# at least 11 * 0.8 = 8.8 points high on paper; columns are narrowed (their text wrapped)
+# rather than shrunk further.
+A4_INCHES = (8.27, 11.69)
+MARGIN = 0.4
+PIXELS_PER_INCH = 96
+PRINT_SCALE = 80
+NARROW_MIN = 10  # characters: text columns are never narrowed below this for paper
+WRAP_MIN = 28  # ... nor a column of long text that wraps (Why, Reason) below this
+
+
+def column_pixels(width: float) -> float:
+    """Pixels a column of ``width`` characters takes on paper at 100 % (as LibreOffice prints it:
+    one character is the width of a digit of 11-point Calibri, 7.45 pixels at 96 per inch)."""
+    return width * 7.45
+
+
+def printable_pixels(landscape: bool) -> float:
+    """Pixels across the printable width of an A4 page at 100 %."""
+    inches = (A4_INCHES[1] if landscape else A4_INCHES[0]) - 2 * MARGIN
+    return inches * PIXELS_PER_INCH
+
+
+@dataclass(frozen=True)
+class _PageText:
+    """What heads and foots every printed page: the programme and when the run was made."""
+
+    title: str | None
+    run_at: datetime | None
+
+
+@dataclass(frozen=True)
+class _Paper:
+    """How a sheet prints: orientation, scale, column widths, wrapped columns, pages across."""
+
+    landscape: bool
+    scale: int
+    widths: list[float]
+    wrap: frozenset[int]
+    across: bool
+
+
+def _paper_layout(sheet: Sheet, widths: list[float], sample: Sequence[Sequence[Any]]) -> _Paper:
+    """Widths and orientation so that every column fits across an A4 page at PRINT_SCALE % or more.
+
+    Portrait if the columns fit; else landscape, shrunk to no less than PRINT_SCALE %; else the
+    widest text columns are narrowed (and wrapped) until they fit. Only when even that cannot
+    fit do columns run onto a second page across (the frozen columns are then repeated).
+    """
+    wrap = {i for i, name in enumerate(sheet.columns) if name in sheet.wrap}
+    total = sum(column_pixels(w) for w in widths)
+    if sheet.landscape is not True and (sheet.landscape is False or total <= printable_pixels(False)):
+        landscape = False
+    else:
+        landscape = True
+    room = printable_pixels(landscape)
+    if total <= room:
+        return _Paper(landscape, 100, widths, frozenset(wrap), False)
+    if total * PRINT_SCALE <= room * 100:
+        return _Paper(landscape, _scale(total, room), widths, frozenset(wrap), False)
+    budget = room * 100 / PRINT_SCALE
+    text = {i for i in range(len(widths)) if _is_text_column(i, sample)}
+    # A heading wraps at its spaces (leaving room for the filter button); numbers and dates
+    # keep their full width, text wraps within at least NARROW_MIN characters.
+    floor = {
+        i: float(max(_longest_word(name) + 3, NARROW_MIN if i in text else _value_width(i, sample)))
+        for i, name in enumerate(sheet.columns)
+    }
+    for i in wrap & text:  # the long text a sheet exists for stays readable
+        floor[i] = max(floor[i], WRAP_MIN)
+    narrow = [i for i in range(len(widths)) if widths[i] > floor[i]]
+    fixed = sum(column_pixels(w) for i, w in enumerate(widths) if i not in narrow)
+
+    def used(cap: float) -> float:
+        return fixed + sum(column_pixels(max(floor[i], min(widths[i], cap))) for i in narrow)
+
+    low, high = 0.0, max((widths[i] for i in narrow), default=0.0)
+    if not narrow or used(low) > budget:
+        cap = low  # even the narrowest text columns do not fit: pages across
+    else:
+        for _ in range(40):  # the widest cap that fits (water-filling)
+            middle = (low + high) / 2
+            low, high = (middle, high) if used(middle) <= budget else (low, middle)
+        cap = low
+    new = list(widths)
+    for i in narrow:
+        narrowed = float(int(max(floor[i], min(widths[i], cap))))
+        if narrowed < widths[i]:
+            new[i] = narrowed
+            if i in text:
+                wrap.add(i)
+    total = sum(column_pixels(w) for w in new)
+    across = total * PRINT_SCALE > room * 100
+    return _Paper(landscape, PRINT_SCALE if across else _scale(total, room), new, frozenset(wrap), across)
+
+
+def _scale(total: float, room: float) -> int:
+    return max(PRINT_SCALE, min(100, int(room * 100 / max(1.0, total))))
+
+
+def _value_width(index: int, rows: Sequence[Sequence[Any]]) -> int:
+    return max((_display_width(row[index]) + 2 for row in rows if index < len(row)), default=MIN_WIDTH)
+
+
+def _is_text_column(index: int, rows: Sequence[Sequence[Any]]) -> bool:
+    """True when the column holds text (so it may wrap), not only numbers and dates."""
+    return any(index < len(row) and isinstance(_plain_value(row[index]), str) for row in rows)
+
+
+def _longest_word(text: str) -> int:
+    return max((len(word) for word in str(text).split()), default=0)
+
+
+def _print_setup(ws: Any, paper: _Paper, page: _PageText) -> None:
+    ws.page_setup.orientation = "landscape" if paper.landscape else "portrait"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.scale = paper.scale
+    ws.page_margins = PageMargins(
+        left=MARGIN, right=MARGIN, top=0.75, bottom=0.75, header=0.3, footer=0.3
+    )
+    ws.print_options.gridLines = True
+    _page_header(ws, page)
+
+
+def _page_header(ws: Any, page: _PageText) -> None:
+    """Programme and run date at the top of every printed page; sheet and "Page X of Y" below."""
+    if page.title:
+        ws.oddHeader.left.text = _header_text(page.title)
+    if page.run_at is not None:
+        ws.oddHeader.right.text = f"Run {page.run_at:%d %b %Y %H:%M}"
+    ws.oddFooter.left.text = "&A"  # the sheet's name
+    ws.oddFooter.right.text = "Page &P of &N"
+
+
+def _header_text(text: str, limit: int = 120) -> str:
+    """Text for a page header: "&" doubled (it starts a code there), within Excel's length."""
+    text = " ".join(_clean_text(text).split())
+    if len(text) > limit:
+        text = text[: limit - 3].rstrip() + "..."
+    return text.replace("&", "&&")

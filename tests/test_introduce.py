@@ -171,11 +171,17 @@ def test_resorted_moved_and_rejected_rows(workbook: Path, rules: Rules, tmp_path
     assert not any(p.name.startswith(f"{rejected}-") for p in written)
 
 
+def _letter(ws: Any, header: str) -> str:
+    """The column letter under a header of the Matches sheet."""
+    return str(next(c.column_letter for c in ws[1] if c.value == header))
+
+
 def test_emails_read_from_the_sheet_are_normalised(workbook: Path, rules: Rules, tmp_path: Path) -> None:
     edited = copy_of(workbook, tmp_path)
     wb = openpyxl.load_workbook(edited)
     ws = wb["Matches"]
-    ws["C2"] = "  Someone.Else@NHS.net "
+    col = _letter(ws, "Mentee email")  # columns are found by header, wherever they are
+    ws[f"{col}2"] = "  Someone.Else@NHS.net "
     wb.save(edited)
     pairs = {p.pair_id: p for p in read_pairs(edited, rules)}
     assert pairs[ws["A2"].value].receiver_email == "someone.else@nhs.net"
@@ -224,11 +230,12 @@ def test_bad_email_and_duplicate_pair_id(workbook: Path, rules: Rules, tmp_path:
     edited = copy_of(workbook, tmp_path)
     wb = openpyxl.load_workbook(edited)
     ws = wb["Matches"]
-    ws["C3"] = "not an address"
+    col = _letter(ws, "Mentee email")
+    ws[f"{col}3"] = "not an address"
     wb.save(edited)
-    with pytest.raises(ExportError, match=r"row 3, column C \('Mentee email'\)"):
+    with pytest.raises(ExportError, match=rf"row 3, column {col} \('Mentee email'\)"):
         read_pairs(edited, rules)
-    ws["C3"] = "fine@nhs.net"
+    ws[f"{col}3"] = "fine@nhs.net"
     ws["A5"] = ws["A2"].value
     wb.save(edited)
     with pytest.raises(ExportError, match=r"row 5: the Pair id 'P001' is also used in row 2"):

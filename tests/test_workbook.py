@@ -198,14 +198,66 @@ def test_layout_header_freeze_filter_widths_and_print_setup(tmp_path: Path, mode
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == "A1:C3"
     assert ws.print_title_rows == "$1:$1"
-    assert ws.page_setup.orientation == "landscape"
-    assert ws.page_setup.fitToWidth == 1
-    assert ws.page_setup.fitToHeight == 0
-    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    # Printed at full size (never shrunk to fit: that made text 3 points high): these three
+    # columns fit across a portrait A4 page.
+    assert ws.page_setup.orientation == "portrait"
+    assert int(ws.page_setup.paperSize) == 9  # A4
+    assert ws.page_setup.scale == 100
+    assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.oddFooter.right.text == "Page &P of &N"
     widths = {key: dim.width for key, dim in ws.column_dimensions.items()}
     assert widths["A"] == workbook.MIN_WIDTH  # short names: the minimum
     assert widths["B"] == workbook.MAX_WIDTH  # very long text: the maximum
     assert widths["C"] == len("A much longer heading") + 4  # the heading plus filter button
+
+
+def _paper_width(ws: Any) -> float:
+    pixels = sum(workbook.column_pixels(d.width) for d in ws.column_dimensions.values())
+    return pixels * ws.page_setup.scale / 100
+
+
+def test_wide_sheet_prints_landscape_at_a_legible_scale_with_every_column_on_the_page(
+    tmp_path: Path, mode: str
+) -> None:
+    out = tmp_path / "out.xlsx"
+    columns = ["Pair", "Mentee name", "Mentor name", "Decision", "Score", "Why"]
+    columns += [f"Detail {n}" for n in range(8)] + ["Mentee row"]
+    rows = [["P001", "Ann Other", "Bob Smith", "", 90, "because " * 30, *["x" * 40] * 8, 12]]
+    write_workbook(out, [Sheet("Pairs", columns, rows, wrap=frozenset({"Why"}), freeze="Mentor name")])
+
+    ws = load_workbook(out).active
+    assert ws.page_setup.orientation == "landscape"
+    assert workbook.PRINT_SCALE <= ws.page_setup.scale <= 100  # 11-point text >= 8.8 points
+    assert _paper_width(ws) <= workbook.printable_pixels(landscape=True)
+    assert ws.freeze_panes == "D2"  # header row and Pair + both names stay in view
+    assert ws.print_title_rows == "$1:$1"
+    # narrowed text columns wrap; the number column keeps its values whole
+    assert ws["G2"].alignment.wrap_text is True
+    assert ws.column_dimensions["F"].width >= workbook.WRAP_MIN  # Why stays readable
+    assert ws.column_dimensions["O"].width >= len("12") + 2
+    assert not ws["O2"].alignment.wrap_text
+
+
+def test_pages_are_headed_with_the_programme_and_run_and_numbered(tmp_path: Path, mode: str) -> None:
+    out = tmp_path / "out.xlsx"
+    run = datetime(2026, 3, 2, 14, 5)
+    write_workbook(out, _one_sheet([["x"]]), title="Kent & Medway MIND", run_at=run)
+
+    ws = load_workbook(out).active
+    assert ws.oddHeader.left.text == "Kent && Medway MIND"  # a single & would start a code
+    assert ws.oddHeader.right.text == "Run 02 Mar 2026 14:05"
+    assert ws.oddFooter.left.text == "&A"
+    assert ws.oddFooter.right.text == "Page &P of &N"
+    assert ws.page_setup.scale == 100 and ws.page_setup.orientation == "portrait"
+
+
+def test_formatted_numbers_keep_their_value_and_format(tmp_path: Path, mode: str) -> None:
+    out = tmp_path / "out.xlsx"
+    write_workbook(out, _one_sheet([[workbook.Formatted(0.84, "0%")], [3]], columns=["Value"]))
+
+    ws = load_workbook(out).active
+    assert ws["A2"].value == 0.84 and ws["A2"].number_format == "0%"
+    assert ws["A3"].value == 3
 
 
 def test_wrap_columns_wrap_and_align_top(tmp_path: Path, mode: str) -> None:
