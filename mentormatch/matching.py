@@ -2,35 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from mentormatch.applicants import Applicant
-from mentormatch.assignment import DensePairs, dense_bytes, solve_dense_pairs
-from mentormatch.errors import InfeasibleError, RulesError
+from mentormatch.errors import InfeasibleError, RulesError, SolverError
+from mentormatch.flow import FLOW_LABEL, Classes, ClassProblem, distribute, group, person_order
 from mentormatch.normalise import BANDS, band_label, key
 from mentormatch.progress import Progress, counted, silent
 from mentormatch.review import Adjustments
 from mentormatch.rulefile import Rules
-from mentormatch.scoring import SCORE_SCALE, Candidates, Scorer, km_text, part_label
+from mentormatch.scoring import SCORE_SCALE, Candidates, Scorer, _mix, km_text, part_label
 from mentormatch.solve import (
-    EdgeWeights,
     Objective,
-    PairBounds,
     PairingInfeasibleError,
     PairProblem,
     PairSolution,
-    available_solvers,
+    check_must,
+    objective_text,
     solve_pairs,
-    solve_pairs_certified,
 )
 
-CERTIFY_MIN_PAIRS = 50_000  # above this many receiver x giver pairs: best candidates + pricing
-CERTIFY_TOP_K = 5  # each person's best partners kept as candidates on that path
-ASSIGN_MIN_PAIRS = 250_000  # from this many pairs, a plain pairing is solved as an assignment
-ASSIGN_MAX_BYTES = 1_536 * 2**20  # ... if its dense receivers x places matrix fits in this
+MAX_CLASS_CELLS = 400_000_000  # class pairs scored and held at most (about 60 bytes each at peak)
 
 
 @dataclass(frozen=True)
@@ -106,23 +101,13 @@ def match_pairs(
     must = _must_pairs(rules, scorer) + _kept_pairs(scorer, adjust)
     minimum = spec.minimum_score if spec.objective == "best-pairs" else None
     objective: Objective = "score" if spec.objective == "best-pairs" else "coverage-then-score"
-    certify = (
-        len(receivers) * len(givers) > CERTIFY_MIN_PAIRS
-        and solver.lower() != "cbc"
-        and "highs" in available_solvers()
-    )
-    dense = None
     try:
-        if _assignment_fits(scorer, adjust, solver):
-            dense = _solve_assignment(scorer, sorted(set(must)), minimum, objective, say)
-        if dense is not None:
-            candidates, solution, considered = dense
-        elif certify:
-            candidates, solution = _solve_certified(
-                scorer, sorted(set(must)), minimum, adjust, objective, solver, time_limit, say
-            )
+        setup = _setup(scorer, sorted(set(must)), adjust)
+        if solver.lower() == "auto":
+            candidates, solution, considered = _solve_flow(scorer, setup, minimum, objective, adjust, say)
         else:
-            candidates = scorer.candidates(sorted(set(must)), minimum)
+            candidates = scorer.candidates(setup.must, minimum)
+            tiebreak = _class_keys(setup, candidates.left, candidates.right)
             problem = PairProblem(
                 n_left=len(receivers),
                 n_right=len(givers),
@@ -131,12 +116,13 @@ def match_pairs(
                 score=_with_bonuses(scorer, candidates, adjust),
                 right_capacity=scorer.givers.capacity,
                 must=candidates.must,
-                tiebreak=candidates.tiebreak,
+                tiebreak=tiebreak.view(np.int64),
                 objective=objective,
             )
             say(f"Solving ({len(candidates.left):,} allowed pairs)")
             solution = solve_pairs(problem, solver=solver, time_limit=time_limit)
-        if dense is None:
+            if solution.optimal:
+                solution = _canonical(setup, candidates, solution)
             considered = len(candidates.left)
     except PairingInfeasibleError as exc:
         raise InfeasibleError(_name_conflicts(exc, receivers, givers, rules), exc.hint) from None
@@ -159,160 +145,180 @@ def match_pairs(
     )
 
 
-def _assignment_fits(scorer: Scorer, adjust: Adjustments, solver: str) -> bool:
-    """A large pairing with nothing beyond the pairing rules and 'must' pairs (no review
-    bonuses), whose dense matrix fits ASSIGN_MAX_BYTES, and the solver left to us."""
-    n, m = len(scorer.receivers.people), len(scorer.givers.people)
-    return (
-        solver.lower() == "auto"
-        and n * m >= ASSIGN_MIN_PAIRS
-        and not (adjust.prefer or adjust.favoured)
-        and dense_bytes(n, scorer.givers.capacity) <= ASSIGN_MAX_BYTES
+@dataclass(frozen=True)
+class _Setup:
+    """The people grouped into classes of interchangeable people (flow.py), after the 'must'
+    pairs took their receivers and places; the same on every route, so the tie-break keys
+    (from the classes' keys) and the order pairs are named in are the same too."""
+
+    must: list[tuple[int, int]]
+    left: Classes
+    right: Classes
+    left_order: np.ndarray
+    right_order: np.ndarray
+    room: np.ndarray  # places left per giver after the 'must' pairs
+
+
+def _setup(scorer: Scorer, must: list[tuple[int, int]], adjust: Adjustments) -> _Setup:
+    r, g = scorer.receivers, scorer.givers
+    n, m = len(r.people), len(g.people)
+    must_left = np.array([i for i, _j in must], dtype=np.int64)
+    must_right = np.array([j for _i, j in must], dtype=np.int64)
+    check_must(must_left, must_right, g.capacity, n, m)
+    single_left, single_right = scorer.individual()
+    if adjust.favoured:  # a review bonus makes a person's pairs weigh differently
+        single_left |= np.array([a.email in adjust.favoured for a in r.people], dtype=bool)
+        single_right |= np.array([a.email in adjust.favoured for a in g.people], dtype=bool)
+    for i, j in scorer.index_of(adjust.prefer):
+        single_left[i] = single_right[j] = True
+    room = g.capacity - np.bincount(must_right, minlength=m)
+    pool = np.ones(n, dtype=bool)
+    pool[must_left] = False
+    return _Setup(
+        must=must,
+        left=group(scorer.profiles(False), single_left, r.hashes, pool),
+        right=group(scorer.profiles(True), single_right, g.hashes, room > 0),
+        left_order=person_order(r.hashes),
+        right_order=person_order(g.hashes),
+        room=room,
     )
 
 
-def _solve_assignment(
+def _class_keys(setup: _Setup, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """The tie-break key (uint64) of pairs: from their classes' keys, so interchangeable people
+    share it. People outside the classes (a 'must' pair's receiver) use their own hash."""
+    lc, rc = setup.left.of[left], setup.right.of[right]
+    left_key = np.where(lc >= 0, setup.left.key[np.maximum(lc, 0)], np.uint64(0))
+    right_key = np.where(rc >= 0, setup.right.key[np.maximum(rc, 0)], np.uint64(0))
+    return _mix(left_key.astype(np.uint64), right_key.astype(np.uint64)).astype(np.uint64)
+
+
+def _class_limit(setup: _Setup) -> None:
+    """Refuse up front a cohort whose class pairs would not fit, saying what would."""
+    cells = setup.left.size.size * setup.right.size.size
+    if cells > MAX_CLASS_CELLS:
+        raise SolverError(
+            f"This cohort has {setup.left.size.size:,} x {setup.right.size.size:,} classes of"
+            f" interchangeable applicants ({cells:,} class pairs to weigh); mentormatch holds at most"
+            f" {MAX_CLASS_CELLS:,} (about {MAX_CLASS_CELLS * 60 / 2**30:.0f} GB), e.g. 20,000 x 20,000"
+            " applicants who all differ.",
+            hint="Split the cohort (by organisation or region) and match each part.",
+        )
+
+
+def _solve_flow(
     scorer: Scorer,
-    must: list[tuple[int, int]],
+    setup: _Setup,
     minimum: float | None,
     objective: Objective,
-    say: Progress,
-) -> tuple[Candidates, PairSolution, int] | None:
-    """Large plain pairings: every pair at once, solved exactly as an assignment problem
-    (assignment.py). Returns the chosen pairs as candidates, the solution and the allowed pairs
-    considered; None when the weights are too large for it (then column generation runs)."""
-    n, m = len(scorer.receivers.people), len(scorer.givers.people)
-    columns = np.arange(m)
-    problem = DensePairs(
-        n_left=n,
-        n_right=m,
-        capacity=scorer.givers.capacity,
-        points=lambda rows: scorer.points(rows, columns, minimum),
-        pair_points=lambda left, right: scorer.edges(left, right).score,
-        must_left=np.array([i for i, _j in must], dtype=np.int64),
-        must_right=np.array([j for _i, j in must], dtype=np.int64),
-        objective=objective,
-    )
-    found = solve_dense_pairs(problem, say)
-    if found is None:
-        return None
-    edges = scorer.edges(found.left, found.right, must)
-    return edges, found.solution, found.allowed
-
-
-def _solve_certified(
-    scorer: Scorer,
-    must: list[tuple[int, int]],
-    minimum: float | None,
     adjust: Adjustments,
-    objective: Objective,
-    solver: str,
-    time_limit: float | None,
     say: Progress,
-) -> tuple[Candidates, PairSolution]:
-    """Large cohorts: each person's best CERTIFY_TOP_K partners as candidates, then column
-    generation prices every other allowed pair in as needed (solve.solve_pairs_certified).
+) -> tuple[Candidates, PairSolution, int]:
+    """Every plain pairing: a min-cost flow over classes of interchangeable people (flow.py),
+    exact and certified. Returns the pairs as candidates, the solution and the allowed pairs."""
+    from mentormatch.flow import TIE_RANKS, solve_classes
 
-    Returns the final edge set (the candidates and every pair added) and the solution over it.
-    """
-    found = scorer.candidates(must, minimum, top_k=CERTIFY_TOP_K)
-    summary = found.allowed
-    assert summary is not None
-    bonus, bonus_max = _review_bonus(scorer, found, adjust)
-    problem = PairProblem(
-        n_left=len(scorer.receivers.people),
-        n_right=len(scorer.givers.people),
-        left=found.left,
-        right=found.right,
-        score=_with_bonuses(scorer, found, adjust),
-        right_capacity=scorer.givers.capacity,
-        must=found.must,
-        tiebreak=found.tiebreak,
+    _class_limit(setup)
+    left, right = setup.left, setup.right
+    arcs_left, arcs_right, arcs_score = [], [], []
+    step = max(1, 4_000_000 // max(right.size.size, 1))
+    for first in range(0, left.size.size, step):
+        block = np.arange(first, min(first + step, left.size.size))
+        points = scorer.points(left.representative[block], right.representative, minimum)
+        bi, bj = np.nonzero(points >= 0)
+        arcs_left.append(block[bi])
+        arcs_right.append(bj)
+        arcs_score.append(points[bi, bj])
+        say("Scoring pairs", int(block[-1]) + 1, left.size.size)
+    arc_left = np.concatenate(arcs_left) if arcs_left else np.zeros(0, dtype=np.int64)
+    arc_right = np.concatenate(arcs_right) if arcs_right else np.zeros(0, dtype=np.int64)
+    score = np.concatenate(arcs_score).astype(np.int64) if arcs_score else np.zeros(0, dtype=np.int64)
+    people = Candidates(
+        left.representative[arc_left],
+        right.representative[arc_right],
+        score,
+        np.zeros(score.size, dtype=np.int64),
+        np.zeros(score.size, dtype=bool),
+    )
+    score = _with_bonuses(scorer, people, adjust)
+    n = len(scorer.receivers.people)
+    allowed = int((left.size[arc_left] * right.size[arc_right]).sum()) + len(setup.must)
+    say(f"Solving ({allowed:,} allowed pairs; {arc_left.size:,} class pairs)")
+    problem = ClassProblem(
+        left_size=left.size,
+        right_supply=np.bincount(
+            right.of[right.of >= 0], weights=setup.room[right.of >= 0], minlength=right.size.size
+        ).astype(np.int64),
+        arc_left=arc_left,
+        arc_right=arc_right,
+        arc_score=score,
+        arc_key=_mix(left.key[arc_left], right.key[arc_right]).astype(np.uint64),
         objective=objective,
+        max_pairs=min(n, int(scorer.givers.capacity.sum())),
     )
-    # The same bounds a dense solve of every allowed pair would take from its edges (so the
-    # same weights and the same pairs), widened by the review's bonus points when there are any.
-    givers_room = int(np.minimum(summary.right_degree, scorer.givers.capacity).sum())
-    bounds = PairBounds(
-        allowed=summary.count,
-        max_pairs=min(int(np.count_nonzero(summary.left_degree)), givers_room),
-        low=summary.low,
-        high=summary.high + bonus_max,
+    found = solve_classes(problem)
+    chosen_left, chosen_right = distribute(
+        left.of, right.of, setup.left_order, setup.right_order, setup.room, arc_left, arc_right, found.flow
     )
-
-    def price(
-        weight: EdgeWeights,
-        dual_left: np.ndarray,
-        dual_right: np.ndarray,
-        offset: float,
-        present: np.ndarray,
-        tolerance: float,
-        limit: int,
-    ) -> Candidates:
-        a, b, spread = weight.linear_bound
-        new = scorer.price(
-            weight,
-            dual_left,
-            dual_right,
-            offset,
-            present,
-            tolerance,
-            limit,
-            allowed=summary,
-            bound=(a, b + a * bonus_max, spread + a * bonus_max),
-            extra=bonus,
-        )
-        if bonus is None:
-            return new
-        return Candidates(new.left, new.right, new.score + bonus(new.left, new.right), new.tiebreak, new.must)
-
-    say(f"Solving ({len(found.left):,} candidate pairs; the other allowed pairs are priced)")
-    solution, final = solve_pairs_certified(problem, price, bounds, solver=solver, time_limit=time_limit)
-    edges = Candidates(
-        final.left,
-        final.right,
-        np.asarray(final.score),
-        np.asarray(final.tiebreak),
-        np.asarray(final.must, dtype=bool),
+    pair_left = np.array([i for i, _j in setup.must] + chosen_left.tolist(), dtype=np.int64)
+    pair_right = np.array([j for _i, j in setup.must] + chosen_right.tolist(), dtype=np.int64)
+    order = np.lexsort((pair_right, pair_left))
+    edges = scorer.edges(pair_left[order], pair_right[order], setup.must)
+    tie = found.ranks == TIE_RANKS
+    solution = PairSolution(
+        chosen=np.arange(edges.left.size, dtype=np.int64),
+        coverage=int(edges.left.size),
+        total_score=int(edges.score.sum()),
+        optimal=True,
+        status=(
+            f"optimal, certified (min-cost flow over {left.size.size:,} x {right.size.size:,} classes"
+            f" of interchangeable people, {arc_left.size:,} class pairs, standing for all"
+            f" {allowed:,} allowed pairs; flow and potentials checked)"
+        ),
+        gap=None,
+        solver=FLOW_LABEL,
+        method="min-cost flow over classes",
+        seconds=found.seconds + found.check_seconds,
+        objective_text=objective_text(objective, tie),
     )
-    return edges, solution
+    return edges, solution, allowed
 
 
-def _review_bonus(
-    scorer: Scorer, found: Candidates, adjust: Adjustments
-) -> tuple[Callable[[np.ndarray, np.ndarray], np.ndarray] | None, int]:
-    """The review's bonus points for any (receiver, giver) pairs, and an upper bound on them.
-
-    Exactly what _with_bonuses adds: it scales its steps by the highest candidate score, which
-    the best candidates share with all allowed pairs (everyone's best partner is a candidate),
-    so it is applied to pairs given that score. None when the review favours nothing.
-    """
-    if not (adjust.prefer or adjust.favoured) or found.score.size == 0:
-        return None, 0
-    top = int(found.score.max())
-
-    def bonus(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        size = np.asarray(left).size
-        probe = Candidates(
-            np.asarray(left),
-            np.asarray(right),
-            np.full(size, top, dtype=np.int64),
-            np.zeros(size, dtype=np.int64),
-            np.zeros(size, dtype=bool),
-        )
-        return _with_bonuses(scorer, probe, adjust) - top
-
-    # Each bonus is a favoured step plus a preferred step; a probe of each kind is at least its
-    # step, so twice the larger probe bounds every bonus.
-    probes = scorer.index_of(adjust.prefer)
-    fav_r = [n for n, a in enumerate(scorer.receivers.people) if a.email in adjust.favoured][:1]
-    fav_g = [n for n, a in enumerate(scorer.givers.people) if a.email in adjust.favoured][:1]
-    probes += [(i, 0) for i in fav_r if len(scorer.givers.people)]
-    probes += [(0, j) for j in fav_g if len(scorer.receivers.people)]
-    if not probes:
-        return None, 0
-    values = bonus(np.array([i for i, _ in probes]), np.array([j for _, j in probes]))
-    return bonus, 2 * int(values.max(initial=0))
+def _canonical(setup: _Setup, candidates: Candidates, solution: PairSolution) -> PairSolution:
+    """An optimal LP pairing named the way the flow route names pairs (flow.distribute): the
+    same class counts give the same people, so both routes agree whenever the optimum does."""
+    chosen = solution.chosen[~candidates.must[solution.chosen]]
+    left, right = candidates.left[chosen], candidates.right[chosen]
+    lc, rc = setup.left.of[left], setup.right.of[right]
+    width = max(setup.right.size.size, 1)
+    codes, flow = np.unique(lc * width + rc, return_counts=True)
+    new_left, new_right = distribute(
+        setup.left.of,
+        setup.right.of,
+        setup.left_order,
+        setup.right_order,
+        setup.room,
+        codes // width,
+        codes % width,
+        flow.astype(np.int64),
+    )
+    m = max(int(setup.room.size), 1)
+    all_codes = candidates.left * m + candidates.right
+    order = np.argsort(all_codes, kind="stable")
+    where = order[np.searchsorted(all_codes[order], new_left * m + new_right)]
+    picked = np.sort(np.concatenate([solution.chosen[candidates.must[solution.chosen]], where]))
+    return PairSolution(
+        chosen=picked,
+        coverage=solution.coverage,
+        total_score=solution.total_score,
+        optimal=solution.optimal,
+        status=solution.status,
+        gap=solution.gap,
+        solver=solution.solver,
+        method=solution.method,
+        seconds=solution.seconds,
+        objective_text=solution.objective_text,
+    )
 
 
 def _order(applicant: Applicant) -> tuple[str, int]:

@@ -17,7 +17,6 @@ from mentormatch.schema import MatchingSpec, ScorePart
 
 SCORE_SCALE = 100  # integer score points per score unit: the solver sees round(score * 100)
 CHUNK_CELLS = 4_000_000  # pairs scored at a time, to bound memory on large cohorts
-TABLE_BYTES = 1_000_000_000  # largest points table kept from candidates() for price()
 EARTH_KM = 6371.0
 
 
@@ -55,27 +54,6 @@ class Candidates:
     score: np.ndarray  # int64 score points
     tiebreak: np.ndarray  # int64 stable key per pair
     must: np.ndarray  # bool
-    allowed: AllowedPairs | None = None  # with top_k: what the pass over every pair found
-
-
-@dataclass(frozen=True)
-class AllowedPairs:
-    """What one pass over every receiver x giver found: bounds for the solver and for pricing.
-
-    Counts and points cover every pair the hard rules allow (and that reaches ``minimum``),
-    plus the 'must' pairs. ``points`` is the whole table (score points, -1 where a pair is not
-    allowed) when it fits in TABLE_BYTES, so pricing reads it instead of scoring again.
-    """
-
-    count: int  # allowed pairs
-    minimum: float | None
-    left_degree: np.ndarray  # int64 allowed partners per receiver
-    right_degree: np.ndarray  # int64 allowed partners per giver
-    left_best: np.ndarray  # int64 best points per receiver (-1: no allowed partner)
-    right_best: np.ndarray  # int64 best points per giver (-1: no allowed partner)
-    low: int  # lowest points of an allowed pair (0 when there is none)
-    high: int  # highest points of an allowed pair (0 when there is none)
-    points: np.ndarray | None = None  # (receivers, givers) int16/int32 points, -1 = not allowed
 
 
 class Scorer:
@@ -95,6 +73,7 @@ class Scorer:
         self.receivers, self.givers = _sides(rules, spec, receivers, givers)
         self.place_km = _place_distances(rules)
         self.forbidden = _index_pairs(forbidden, self.receivers, self.givers)
+        self.never = np.zeros((0, 2), dtype=np.int64)
         self.hard_rules = self._hard_rules()
 
     # --- hard rules ---------------------------------------------------------------------------
@@ -154,6 +133,7 @@ class Scorer:
             )
         if spec.never_field is not None:
             never = _never_pairs(self.rules, spec.never_field, r, g)
+            self.never = never
             rules.append(
                 HardRule(
                     "reporting-line",
@@ -176,6 +156,35 @@ class Scorer:
             HardRule("no-capacity", f"offered no places as {giver.lower()}", lambda i, j: g.capacity[j] > 0)
         )
         return rules
+
+    def individual(self) -> tuple[np.ndarray, np.ndarray]:
+        """Who has a constraint of their own (bool per receiver, per giver): named in a pair the
+        hard rules rule out one by one (a line manager, a pair ruled out before), or on both
+        sides. Everyone else is interchangeable with anyone of the same profile."""
+        left = np.zeros(len(self.receivers.people), dtype=bool)
+        right = np.zeros(len(self.givers.people), dtype=bool)
+        for pairs in (self.never, self.forbidden):
+            left[pairs[:, 0]] = True
+            right[pairs[:, 1]] = True
+        both = np.intersect1d(self.receivers.ids, self.givers.ids)
+        left |= np.isin(self.receivers.ids, both)
+        right |= np.isin(self.givers.ids, both)
+        return left, right
+
+    def profiles(self, giving: bool) -> np.ndarray:
+        """One int64 row per person of one side holding everything the hard rules and the score
+        parts read of them, apart from their identity: equal rows mean interchangeable people
+        (unless ``individual`` says otherwise)."""
+        side = self.givers if giving else self.receivers
+        n = len(side.people)
+        columns = [side.codes[name] for name in sorted(side.codes)]
+        columns += [side.ranks, side.places]
+        columns += [side.bonus[index].astype(np.int64) for index in sorted(side.bonus)]
+        if giving:
+            columns.append((side.capacity > 0).astype(np.int64))
+        parts = [np.stack(columns, axis=1).astype(np.int64)] if columns else []
+        parts += [(side.goals[name] > 0).astype(np.int64) for name in sorted(side.goals)]
+        return np.concatenate(parts, axis=1) if parts else np.zeros((n, 0), dtype=np.int64)
 
     def index_of(self, pairs: Iterable[tuple[str, str]]) -> list[tuple[int, int]]:
         """(receiver, giver) indexes of pairs given by email, for people on both sides."""
@@ -241,21 +250,8 @@ class Scorer:
 
     # --- candidates ---------------------------------------------------------------------------
 
-    def candidates(
-        self,
-        must: Sequence[tuple[int, int]] = (),
-        minimum: float | None = None,
-        top_k: int | None = None,
-    ) -> Candidates:
-        """Allowed pairs with their integer scores, built block by block of receivers.
-
-        With ``top_k``, only each person's best ``top_k`` allowed partners (on either side) are
-        kept, plus every ``must`` pair: a sparse set for the solver, whose answer is then
-        certified for all pairs with :meth:`price`. The result then carries ``allowed``: counts
-        and bounds over every allowed pair (and, when it fits, every pair's points).
-        """
-        if top_k is not None:
-            return self._best_candidates(must, minimum, top_k)
+    def candidates(self, must: Sequence[tuple[int, int]] = (), minimum: float | None = None) -> Candidates:
+        """Allowed pairs with their integer scores, built block by block of receivers."""
         m = len(self.givers.people)
         lefts, rights = [], []
         for block in self._blocks():
@@ -276,93 +272,6 @@ class Scorer:
             codes = np.unique(left * max(m, 1) + right)
             left, right = codes // max(m, 1), codes % max(m, 1)
         return self.edges(left, right, must)
-
-    def _best_candidates(
-        self,
-        must: Sequence[tuple[int, int]],
-        minimum: float | None,
-        top_k: int,
-    ) -> Candidates:
-        """Each person's best ``top_k`` allowed partners and the 'must' pairs, with AllowedPairs."""
-        n, m = len(self.receivers.people), len(self.givers.people)
-        small = self.max_score() * SCORE_SCALE < np.iinfo(np.int16).max - 1
-        dtype = np.dtype(np.int16 if small else np.int32)
-        table = np.empty((n, m), dtype=dtype) if n * m * dtype.itemsize <= TABLE_BYTES else None
-        left_degree = np.zeros(n, dtype=np.int64)
-        right_degree = np.zeros(m, dtype=np.int64)
-        left_best = np.full(n, -1, dtype=np.int64)
-        right_best = np.full(m, -1, dtype=np.int64)
-        low = -1
-        lefts, rights = [], []
-        col_best = _ColumnTopK(m, top_k, dtype)
-        columns = np.arange(m)
-        for block in self._blocks():
-            points = self.points(block, columns, minimum, dtype)
-            if table is not None:
-                table[block] = points
-            ok = points >= 0
-            left_degree[block] = ok.sum(axis=1)
-            right_degree += ok.sum(axis=0)
-            left_best[block] = points.max(axis=1, initial=-1)
-            right_best = np.maximum(right_best, points.max(axis=0, initial=-1))
-            if ok.any():
-                least = int(points[ok].min())
-                low = least if low < 0 else min(low, least)
-            bi, bj = _row_top_k(points, top_k)
-            lefts.append(block[bi])
-            rights.append(bj)
-            col_best.add(points, block)
-        extra_left, extra_right = col_best.pairs()
-        lefts.append(extra_left)
-        rights.append(extra_right)
-        if must:
-            must_left = np.array([a for a, _b in must], dtype=np.int64)
-            must_right = np.array([b for _a, b in must], dtype=np.int64)
-            lefts.append(must_left)
-            rights.append(must_right)
-            low = self._count_must(must_left, must_right, minimum, left_degree, right_degree, left_best, low)
-            right_best = np.maximum(
-                right_best, _best_of(must_right, self._pair_points(must_left, must_right), m)
-            )
-        codes = np.unique(np.concatenate(lefts).astype(np.int64) * max(m, 1) + np.concatenate(rights))
-        left, right = codes // max(m, 1), codes % max(m, 1)
-        found = self.edges(left, right, must)
-        summary = AllowedPairs(
-            count=int(left_degree.sum()),
-            minimum=minimum,
-            left_degree=left_degree,
-            right_degree=right_degree,
-            left_best=left_best,
-            right_best=right_best,
-            low=max(low, 0),
-            high=max(int(left_best.max(initial=-1)), 0),
-            points=table,
-        )
-        return Candidates(found.left, found.right, found.score, found.tiebreak, found.must, summary)
-
-    def _count_must(
-        self,
-        left: np.ndarray,
-        right: np.ndarray,
-        minimum: float | None,
-        left_degree: np.ndarray,
-        right_degree: np.ndarray,
-        left_best: np.ndarray,
-        low: int,
-    ) -> int:
-        """Count the 'must' pairs below ``minimum`` (the pass skipped them) as allowed too."""
-        points = self._pair_points(left, right)
-        _codes, first = np.unique(left * max(len(self.givers.people), 1) + right, return_index=True)
-        left, right, points = left[first], right[first], points[first]
-        if minimum is not None:
-            below = self.scores(left, right) < minimum - 1e-9
-            np.add.at(left_degree, left[below], 1)
-            np.add.at(right_degree, right[below], 1)
-        np.maximum.at(left_best, left, points)
-        return int(points.min()) if low < 0 else min(low, int(points.min(initial=low)))
-
-    def _pair_points(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        return np.rint(self.scores(left, right) * SCORE_SCALE).astype(np.int64)
 
     def points(
         self, rows: np.ndarray, columns: np.ndarray, minimum: float | None, dtype: np.dtype | type = np.int64
@@ -389,88 +298,6 @@ class Scorer:
             is_must = np.isin(left * m + right, must_codes)
         tiebreak = _mix(self.receivers.hashes[left], self.givers.hashes[right])
         return Candidates(left, right, score, tiebreak, is_must)
-
-    def price(
-        self,
-        weight: Callable[[np.ndarray, np.ndarray], np.ndarray],
-        dual_left: np.ndarray,
-        dual_right: np.ndarray,
-        offset: float,
-        present: np.ndarray,
-        tolerance: float = 1e-6,
-        limit: int | None = None,
-        *,
-        minimum: float | None = None,
-        allowed: AllowedPairs | None = None,
-        bound: tuple[float, float, float] | None = None,
-        extra: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
-    ) -> Candidates:
-        """Allowed pairs outside ``present`` whose reduced cost is positive.
-
-        ``weight(points, tiebreak)`` is the solver's objective coefficient for a pair; a pair
-        could improve the LP optimum iff weight - dual_left[i] - dual_right[j] - offset > 0
-        (here: > ``tolerance``). ``present`` holds the codes (i * givers + j) already in the
-        model, sorted. Pairs below ``minimum`` are not allowed. With ``limit``, only each
-        receiver's ``limit`` pairs with the highest reduced costs come back. Returned scores are
-        the pairs' own points (without ``extra``).
-
-        Faster with what :meth:`candidates` (``top_k``) found: ``allowed`` (its minimum applies;
-        its points table, if kept, replaces scoring again) and ``bound`` = (a, b, spread) with
-        a * p + b - spread <= weight(p, key) <= a * p + b for every key: a pair is weighed
-        exactly only if a * p + b - dual_left[i] - dual_right[j] - offset > tolerance (and, with
-        ``limit``, if it is within ``spread`` of its row's best such bound); with ``allowed``'s
-        best points per person, whole rows and columns that cannot pass are skipped.
-        ``extra(i, j)``: points added to aligned pairs before weighing (``bound`` must allow
-        for them). A ``weight`` whose ``tie`` attribute is False ignores the keys: they are then
-        computed only for the pairs returned.
-        """
-        n, m = len(self.receivers.people), len(self.givers.people)
-        y_left = np.asarray(dual_left, dtype=np.float64)
-        y_right = np.asarray(dual_right, dtype=np.float64)
-        rows, columns = np.arange(n), np.arange(m)
-        if allowed is not None:
-            minimum = allowed.minimum
-            if bound is not None:
-                rows, columns = _live_people(allowed, bound, y_left, y_right, offset, tolerance)
-        table = allowed.points if allowed is not None else None
-        whole_rows = columns.size == m
-        keyed = getattr(weight, "tie", True)  # False: the weight ignores the tie-break key
-        lefts, rights, points_out, keys_out = [], [], [], []
-        step = max(1, CHUNK_CELLS // max(columns.size, 1))
-        for start in range(0, rows.size, step):
-            block = rows[start : start + step]
-            if table is None:
-                points = self.points(block, columns, minimum)
-            elif whole_rows:
-                points = table[block]
-            else:
-                points = table[block][:, columns]
-            live = points >= 0
-            _drop_present(live, present, block, columns, max(m, 1))
-            if bound is not None:
-                live &= _may_price(points, bound, y_left[block], y_right[columns], offset, tolerance)
-                if limit is not None:
-                    live &= _near_row_best(points, live, bound, y_right[columns])
-            bi, bj = np.nonzero(live)
-            i, j = block[bi], columns[bj]
-            own = points[bi, bj].astype(np.int64)
-            weighed = own + extra(i, j) if extra is not None else own
-            keys = _mix(self.receivers.hashes[i], self.givers.hashes[j]) if keyed else weighed
-            reduced = weight(weighed, keys) - y_left[i] - y_right[j] - offset
-            keep = np.flatnonzero(reduced > tolerance)
-            if limit is not None:
-                turn = (self.receivers.hashes[i[keep]] % np.uint64(max(m, 1))).astype(np.int64)
-                keep = keep[_best_per_row(i[keep], j[keep], reduced[keep], turn, limit)]
-            i, j = i[keep], j[keep]
-            lefts.append(i)
-            rights.append(j)
-            points_out.append(own[keep])
-            keys_out.append(keys[keep] if keyed else _mix(self.receivers.hashes[i], self.givers.hashes[j]))
-        left = np.concatenate(lefts).astype(np.int64) if lefts else np.zeros(0, np.int64)
-        right = np.concatenate(rights).astype(np.int64) if rights else np.zeros(0, np.int64)
-        score = np.concatenate(points_out) if points_out else np.zeros(0, np.int64)
-        tiebreak = np.concatenate(keys_out) if keys_out else np.zeros(0, np.int64)
-        return Candidates(left, right, score, tiebreak, np.zeros(left.size, dtype=bool))
 
     def _blocks(self) -> Iterator[np.ndarray]:
         n, m = len(self.receivers.people), max(1, len(self.givers.people))
@@ -599,150 +426,6 @@ def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         x *= np.uint64(0xBF58476D1CE4E5B9)
         x ^= x >> np.uint64(29)
     return (x >> np.uint64(1)).astype(np.int64)
-
-
-def _row_top_k(points: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(row, column) of each row's best k allowed pairs (points >= 0)."""
-    if points.shape[1] > k:
-        cols = np.argpartition(-points, k - 1, axis=1)[:, :k]
-    else:
-        cols = np.broadcast_to(np.arange(points.shape[1]), points.shape)
-    rows = np.broadcast_to(np.arange(points.shape[0])[:, None], cols.shape)
-    keep = np.take_along_axis(points, cols, axis=1) >= 0
-    return rows[keep], cols[keep]
-
-
-class _ColumnTopK:
-    """Each column's best k allowed pairs (points >= 0) seen so far across blocks of rows."""
-
-    def __init__(self, columns: int, k: int, dtype: np.dtype) -> None:
-        self.k = k
-        self.points = np.full((0, columns), -1, dtype=dtype)
-        self.row = np.zeros((0, columns), dtype=np.int64)
-
-    def add(self, points: np.ndarray, rows: np.ndarray) -> None:
-        if points.shape[0] > self.k:  # the block's own best k first: less to merge
-            pick = np.argpartition(-points, self.k - 1, axis=0)[: self.k]
-            points, rows = np.take_along_axis(points, pick, axis=0), rows[pick]
-        else:
-            rows = np.broadcast_to(rows[:, None], points.shape)
-        both = np.concatenate([self.points, points], axis=0)
-        who = np.concatenate([self.row, rows], axis=0)
-        if both.shape[0] > self.k:
-            pick = np.argpartition(-both, self.k - 1, axis=0)[: self.k]
-            both = np.take_along_axis(both, pick, axis=0)
-            who = np.take_along_axis(who, pick, axis=0)
-        self.points, self.row = both, who
-
-    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        keep = self.points >= 0
-        cols = np.broadcast_to(np.arange(self.points.shape[1]), self.points.shape)
-        return self.row[keep], cols[keep]
-
-
-def _best_per_row(
-    row: np.ndarray, column: np.ndarray, value: np.ndarray, turn: np.ndarray, limit: int
-) -> np.ndarray:
-    """Positions of up to ``limit`` pairs per row among those with the row's highest value.
-
-    ``row`` ascending and ``column`` ascending within a row (np.nonzero's order). Equal values
-    are taken in column order starting at the row's ``turn`` (a column from the receiver's
-    hash), so receivers with many equal choices spread over different givers. No sorting.
-    """
-    if row.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
-    sizes = np.diff(np.r_[starts, row.size])
-    best = np.flatnonzero(value >= np.repeat(np.maximum.reduceat(value, starts), sizes))
-    row, column, turn = row[best], column[best], turn[best]
-    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
-    sizes = np.diff(np.r_[starts, row.size])
-    before = np.add.reduceat((column < turn).astype(np.int64), starts)
-    place = np.arange(row.size) - np.repeat(starts, sizes)
-    rotated = (place - np.repeat(before, sizes)) % np.repeat(sizes, sizes)
-    return best[rotated < limit]
-
-
-def _drop_present(
-    live: np.ndarray, present: np.ndarray, rows: np.ndarray, columns: np.ndarray, width: int
-) -> None:
-    """Clear ``live`` (rows x columns, both ascending) where the pair's code is in ``present``."""
-    if present.size == 0 or rows.size == 0:
-        return
-    low, high = np.searchsorted(present, [rows[0] * width, (rows[-1] + 1) * width])
-    codes = present[low:high]
-    at_row = np.searchsorted(rows, codes // width)
-    at_column = np.searchsorted(columns, codes % width)
-    at_row_ok = np.minimum(at_row, rows.size - 1)
-    at_column_ok = np.minimum(at_column, columns.size - 1)
-    hit = (rows[at_row_ok] == codes // width) & (columns[at_column_ok] == codes % width)
-    live[at_row_ok[hit], at_column_ok[hit]] = False
-
-
-def _best_of(index: np.ndarray, points: np.ndarray, size: int) -> np.ndarray:
-    """The highest points per index value (-1 where none)."""
-    best = np.full(size, -1, dtype=np.int64)
-    np.maximum.at(best, index, points)
-    return best
-
-
-def _live_people(
-    allowed: AllowedPairs,
-    bound: tuple[float, float, float],
-    y_left: np.ndarray,
-    y_right: np.ndarray,
-    offset: float,
-    tolerance: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Receivers and givers with a pair that may still price in.
-
-    A pair (i, j) weighs at most a * min(best_i, best_j) + b, so it can price in only if
-    a * best_i + b - y_i - offset exceeds tolerance + y_j for some live j (and the same for j).
-    """
-    a, b, _spread = bound
-    room_left = a * allowed.left_best + b - y_left - offset
-    room_right = a * allowed.right_best + b - y_right - offset
-    rows = np.flatnonzero(allowed.left_best >= 0)
-    columns = np.flatnonzero(allowed.right_best >= 0)
-    for _ in range(2):
-        if rows.size == 0 or columns.size == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        rows = rows[room_left[rows] - y_right[columns].min() > tolerance]
-        if rows.size == 0:
-            break
-        columns = columns[room_right[columns] - y_left[rows].min() > tolerance]
-    return rows, columns
-
-
-def _near_row_best(
-    points: np.ndarray, live: np.ndarray, bound: tuple[float, float, float], y_right: np.ndarray
-) -> np.ndarray:
-    """Where a pair's bound a * p + b - y_right is within ``spread`` of its row's best: only
-    those can have the row's highest reduced cost (rows differ only by their own dual)."""
-    a, _b, spread = bound
-    value = np.where(live, np.float32(a) * points - y_right.astype(np.float32)[None, :], -np.inf)
-    best = value.max(axis=1, initial=-np.inf)
-    slack = spread + 0.05 + np.abs(best) * 1e-6
-    return value >= (best - slack)[:, None]
-
-
-def _may_price(
-    points: np.ndarray,
-    bound: tuple[float, float, float],
-    y_left: np.ndarray,
-    y_right: np.ndarray,
-    offset: float,
-    tolerance: float,
-) -> np.ndarray:
-    """Where a * points + b - y_left - y_right - offset > tolerance could hold (a superset)."""
-    a, b, _spread = bound
-    if a > 0:  # points > (y_left + y_right + offset + tolerance - b) / a, in float32 with slack
-        row = (y_left + offset + tolerance - b) / a
-        column = y_right / a
-        row = (row - 0.05 - np.abs(row) * 1e-6).astype(np.float32)
-        column = (column - np.abs(column) * 1e-6).astype(np.float32)
-        return points > row[:, None] + column[None, :]
-    return (b - y_left - offset)[:, None] - y_right[None, :] > tolerance
 
 
 def _known(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -28,84 +28,65 @@
 #    first solve's basis).
 #    No "big M" weight for coverage: adding a large constant to every weight puts the score
 #    signal in the last digits of every cost, and made HiGHS over 20x slower at 1000 x 1000.
-# 4. Numbers stay exact: R is the largest value with max(w) <= COEF_CAP = 1e9, so each weight
+# 4. Numbers stay exact: R is the largest value with max(w) <= COEF_CAP = 1e10, so each weight
 #    is an integer below the 13 significant digits PuLP writes into CBC's MPS file and every
-#    objective value is an integer below P * 1e9 < 2**53. Distinct objective values differ by at
+#    objective value is an integer below P * 1e10 < 2**53. Distinct objective values differ by at
 #    least 1, far above the solvers' 1e-7 optimality tolerances.
 # 5. Determinism: t_e comes from a mixed hash of the edge's key (given, or its (left, right)
 #    indices), never its position, so with distinct tie-break sums the optimum is unique and any
-#    solver and any edge order give the same pairs. R shrinks as scores and pairs grow (about
-#    1e9 / (max score * pairs)); below R = 2 the tie-break is dropped and the objective text
+#    solver and any edge order give the same pairs. R is at most TIE_RANKS, and shrinks as scores and pairs
+#    grow (about 1e10 / (max score * pairs)); below R = 2 the tie-break is dropped and the objective text
 #    says ties are left to the solver.
-# 6. Large problems (solve_pairs_certified): column generation. The model holds only candidate
-#    edges (each person's best few and the 'must' edges); a pricing callback scans every allowed
-#    pair. The weights come from bounds of the whole problem (PairBounds: P, lowest and highest
-#    score), never from the edges held, so they stay fixed while edges are added and equal the
-#    dense solve's when the bounds are exact.
-#    Certificate: for any duals y >= 0 on the <= rows (free on equalities, sigma on the
-#    cardinality row), every solution x over all allowed pairs has value
-#    sum_e x_e rc_e + sum_i y_i x(i) + sum_j y_j x(j) + sigma sum x
-#    <= D = sum_i y_i + sum_j cap_j y_j + sigma K + sum_{held} rc_e^+ (+ rc_e for edges held at
-#    1) + P * tau, where rc_e = w_e - y_i - y_j - sigma and tau bounds the reduced cost of every
-#    pair not held: that is what a pricing pass that returns nothing proves (at most P pairs of
-#    a pairing are not held). Objective values are integers, so D < value + 1 proves the LP
-#    optimum over the edges held is the optimum over all allowed pairs; D is computed and
-#    checked after the last pass, and "optimal" is claimed only then (a time limit before a
-#    clean pass gives the best pairing found, not proven).
-#    Lexicographic phases. Simplex on w = s' T + t at once was slow (30,000 iterations at
-#    2,000 x 2,000), so the LP is solved in two phases with the same optimum. Phase one
-#    maximises s' alone (priced with s'); with its optimal duals y1 (rounded: a TU basis has
-#    integral duals), a pairing is best in s' iff it keeps complementary slackness with y1
-#    (edges with rc1 < 0 at 0, rc1 > 0 at 1, rows with y1 > 0 full), over all allowed pairs as
-#    y1 is feasible for all of them. Phase two maximises t over exactly that face, priced with
-#    weights M s' + t and duals M y1 + y2 (M above every |rc2| here, so the reduced cost is
-#    positive exactly for pairs with rc1 = 0 and rc2 > 0, as rc1 <= 0 for every pair after phase
-#    one) and certified with the bound above on t. As T > P R, max w is max s' then max t. If a
-#    certificate ever failed numerically, the weights are solved at once with HiGHS's duals and
-#    a tolerance tau = 1 / (4 P) instead.
-#    Most pairs over all allowed pairs: after phase two, if the pairing has fewer than P pairs,
-#    the augmenting-path search of point 3 runs on the edges held; when it finds no path, every
-#    allowed pair from a left person it reached to a right person it did not reach is priced
-#    in (unit weights, duals 0/1), until none is left. Then the search's reachable set is closed
-#    in the whole graph, so the same search over all allowed pairs finds no augmenting path
-#    either (Berge), and its pairing has the most pairs K*; if K* is larger, point 3's second
-#    solve (sum x = K*) runs by column generation too.
+# 6. This LP route is the modelling layer (PuLP) for `--solver highs|cbc` and side rules; plain
+#    pairings of any size go by min-cost flow over classes of interchangeable people (flow.py).
+#    Both use the same weights: P = min(left people, places) and R = min(TIE_RANKS, what fits)
+#    with the same tie-break keys, so they pick the same optimum.
 
 from __future__ import annotations
 
-import math
+import importlib
 import os
 import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import numpy as np
-import pulp
 
 from mentormatch.errors import InfeasibleError, SolverError
+from mentormatch.flow import TIE_RANKS
+from mentormatch.flow import mix64 as _mix64
 
-try:
-    import highspy as _highspy
-except ImportError:  # pragma: no cover - highspy is a dependency; CBC is used without it
-    _highspy = None  # type: ignore[assignment]
+
+class _Lazy:
+    """A module imported on first use: PuLP and HiGHS take 0.2 s to import, and plain pairings
+    (flow.py) never need them."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._module: Any = None
+
+    def __getattr__(self, attr: str) -> Any:
+        if self._module is None:
+            self._module = importlib.import_module(self._name)
+        return getattr(self._module, attr)
+
+
+pulp: Any = _Lazy("pulp")
+_highspy: Any = _Lazy("highspy")  # a dependency; PuLP's HiGHS().available() checks it imports
 
 Objective = Literal["coverage-then-score", "score"]
 
-COEF_CAP = 1_000_000_000
+COEF_CAP = 10_000_000_000
 COVERAGE_BONUS = 1  # c = COVERAGE_BONUS * max(shifted score): see point 3 above
 INTEGRALITY_TOL = 1e-6
 SOLVER_NAMES = ("highs", "cbc")
 LABELS = {"highs": "HiGHS", "cbc": "CBC"}
 DIRECT_MIN_EDGES = 20_000  # from this many edges HiGHS gets numpy arrays, not PuLP objects
 TIME_LIMIT_HINT = "Raise --time-limit, or leave it out to let the solver finish."
-PRICE_PER_PERSON = 5  # certified solve: at most this many pairs added per left person per pass
-WARM_COLUMNS = 2_000  # certified solve: up to this many added columns, primal simplex goes on
-FACE_SEED = 3  # certified solve: each left person's best tie-breaks added before phase two
-FACE_SOLVER = "simplex"
 
 
 @dataclass(frozen=True)
@@ -228,152 +209,8 @@ def solve_pairs(
         solver=LABELS[name],
         method=outcome.method,
         seconds=time.perf_counter() - start,
-        objective_text=_objective_text(problem.objective, outcome.tie),
+        objective_text=objective_text(problem.objective, outcome.tie),
     )
-
-
-def solve_assignment_costs(costs: np.ndarray, *, solver: str = "auto") -> tuple[np.ndarray, int]:
-    """Assign every row to its own column at the least total integer cost (rows <= columns).
-
-    Solved by ``solve_pairs`` with objective "score" and score = max(cost) + 1 - cost >= 1: with
-    every score positive on a complete bipartite graph, a maximum-score pairing leaves no row
-    unpaired (a free column always exists), and among full assignments the highest score is the
-    lowest cost.
-    """
-    matrix = np.asarray(costs)
-    if matrix.ndim != 2 or matrix.shape[0] > matrix.shape[1]:
-        raise ValueError(f"costs must be a 2-D matrix with rows <= columns, got {matrix.shape}")
-    n_rows, n_cols = matrix.shape
-    if n_rows == 0:
-        return np.zeros(0, dtype=np.int64), 0
-    cost = _as_int64("costs", matrix.ravel())
-    rows = np.repeat(np.arange(n_rows, dtype=np.int64), n_cols)
-    cols = np.tile(np.arange(n_cols, dtype=np.int64), n_rows)
-    problem = PairProblem(
-        n_left=n_rows,
-        n_right=n_cols,
-        left=rows,
-        right=cols,
-        score=int(cost.max()) + 1 - cost,
-        right_capacity=np.ones(n_cols, dtype=np.int64),
-        objective="score",
-    )
-    solution = solve_pairs(problem, solver=solver)
-    if not solution.optimal or solution.coverage != n_rows:
-        raise SolverError(
-            f"The assignment solve ended without a full optimal assignment: "
-            f"{solution.status}, {solution.coverage} of {n_rows} rows assigned."
-        )
-    assigned = np.empty(n_rows, dtype=np.int64)
-    assigned[rows[solution.chosen]] = cols[solution.chosen]
-    return assigned, int(cost[solution.chosen].sum())
-
-
-@dataclass(frozen=True)
-class PairBounds:
-    """What is known of the whole problem (every allowed pair, not only the candidates).
-
-    The certified solve fixes its weights from these, so they must hold for every allowed pair;
-    with the exact values (as a dense solve would see them) it picks the same pairs as a dense
-    solve of all allowed pairs.
-    """
-
-    allowed: int  # allowed pairs in all, for the status text
-    max_pairs: int  # >= the pairs of any pairing
-    low: int  # <= the score of every allowed pair
-    high: int  # >= the score of every allowed pair
-
-
-class EdgeWeights(Protocol):
-    """A pair's objective coefficient from its score points and (unmixed) tie-break key."""
-
-    def __call__(self, points: np.ndarray, keys: np.ndarray) -> np.ndarray: ...
-
-    @property
-    def linear_bound(self) -> tuple[float, float, float]:
-        """(a, b, spread): a * points + b - spread <= weight(points, key) <= a * points + b."""
-        ...
-
-
-class NewEdges(Protocol):
-    """Edges a pricing pass found, as parallel arrays (a scoring.Candidates fits)."""
-
-    @property
-    def left(self) -> np.ndarray: ...
-
-    @property
-    def right(self) -> np.ndarray: ...
-
-    @property
-    def score(self) -> np.ndarray: ...
-
-    @property
-    def tiebreak(self) -> np.ndarray: ...
-
-
-# price(weight, dual_left, dual_right, offset, present, tolerance, limit): allowed pairs (i, j)
-# whose code i * n_right + j is not in ``present`` (sorted) and whose reduced cost
-# weight(points, key) - dual_left[i] - dual_right[j] - offset exceeds ``tolerance``: all of them,
-# or for each left person the ``limit`` with the highest reduced costs. Nothing returned is the
-# proof, so it must never miss one.
-Pricer = Callable[[EdgeWeights, np.ndarray, np.ndarray, float, np.ndarray, float, int], NewEdges]
-
-
-def solve_pairs_certified(
-    problem: PairProblem,
-    price: Pricer,
-    bounds: PairBounds,
-    *,
-    solver: str = "auto",
-    time_limit: float | None = None,
-) -> tuple[PairSolution, PairProblem]:
-    """Solve over every allowed pair while holding only a few of them: column generation.
-
-    ``problem`` holds the candidate edges (each person's best few, every 'must' edge, with
-    tie-break keys); ``price`` finds allowed pairs outside them that could improve the LP (see
-    ``Pricer``); ``bounds`` describe all allowed pairs. Returns the solution and the final edge
-    set (the candidates, then every edge pricing added), which ``solution.chosen`` indexes.
-    ``optimal`` is True only when the last pricing pass found nothing: see the module comment,
-    point 6. HiGHS only (CBC has no interface here to add columns and read duals).
-    """
-    start = time.perf_counter()
-    if time_limit is not None and not time_limit > 0:
-        raise ValueError(f"time_limit must be positive seconds, got {time_limit!r}")
-    if problem.objective not in ("coverage-then-score", "score"):
-        raise ValueError(f"unknown objective {problem.objective!r}")
-    if problem.tiebreak is None:
-        raise ValueError("the certified solve needs tie-break keys on the candidate edges")
-    edges, active = _normalise(problem)
-    wanted = solver.lower()
-    if wanted not in ("auto", *SOLVER_NAMES):
-        raise ValueError(f"solver must be 'auto', 'highs' or 'cbc', got {solver!r}")
-    if "highs" not in available_solvers():
-        raise SolverError(
-            "Pricing pairs in needs HiGHS (highspy), which is not available.",
-            hint="Install highspy (pip install highspy).",
-        )
-    note = "CBC cannot add pairs while solving; used HiGHS" if wanted == "cbc" else ""
-    deadline = None if time_limit is None else start + time_limit
-    run = _ColumnGeneration(problem, edges, active, price, bounds, deadline)
-    outcome = run.solve(note)
-    origin = run.columns.origin[outcome.chosen]
-    final = run.final_problem()
-    picked = np.sort(origin).astype(np.int64)
-    solution = PairSolution(
-        chosen=picked,
-        coverage=int(picked.size),
-        total_score=int(np.asarray(final.score, dtype=np.int64)[picked].sum()),
-        optimal=outcome.optimal,
-        status=outcome.status,
-        gap=outcome.gap,
-        solver="HiGHS",
-        method=outcome.method,
-        seconds=time.perf_counter() - start,
-        objective_text=_objective_text(problem.objective, outcome.tie),
-        pricing_rounds=run.rounds,
-        edges_added=run.added,
-    )
-    return solution, final
 
 
 # ---------------------------------------------------------------------------------------------
@@ -463,16 +300,6 @@ def check_must(left: np.ndarray, right: np.ndarray, capacity: np.ndarray, n_left
         )
 
 
-def _mix64(keys: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser: spreads any integer keys evenly over uint64 (order independent)."""
-    z = keys.astype(np.uint64)
-    with np.errstate(over="ignore"):
-        z = z + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
 class PairWeights:
     """The solver's integer weight of a pair, fixed for a whole run (module comment, points 2-4).
 
@@ -491,7 +318,7 @@ class PairWeights:
             self.shift = int(low) - COVERAGE_BONUS * max(int(high) - int(low), 1)
         top = int(high) - self.shift
         pairs = max(int(max_pairs), 1)
-        self.ranks = (COEF_CAP - top) // (top * pairs + 1)
+        self.ranks = min(TIE_RANKS, (COEF_CAP - top) // (top * pairs + 1))
         self.tie = self.ranks >= 2
         if not self.tie and top * pairs >= 2**53:
             raise SolverError(
@@ -510,26 +337,6 @@ class PairWeights:
         if not self.tie:
             return shifted
         return shifted * self.scale + (mixed % np.uint64(self.ranks)).astype(np.int64) + 1
-
-    @property
-    def linear_bound(self) -> tuple[float, float, float]:
-        """(a, b, spread): a * points + b - spread <= weight(points, key) <= a * points + b."""
-        if not self.tie:
-            return 1.0, float(-self.shift), 0.0
-        return float(self.scale), float(self.ranks - self.shift * self.scale), float(self.ranks - 1)
-
-
-class _UnitWeights:
-    """Weight 1 for every pair: pricing with it finds edges that a set of duals leaves uncovered."""
-
-    tie = False
-
-    def __call__(self, points: np.ndarray, keys: np.ndarray) -> np.ndarray:
-        return np.ones(np.shape(points), dtype=np.int64)
-
-    @property
-    def linear_bound(self) -> tuple[float, float, float]:
-        return 0.0, 1.0, 0.0
 
 
 def _max_pairs_bound(edges: _Edges) -> int:
@@ -595,7 +402,8 @@ def _solve_stages(
     See the module comment (point 3).
     """
     bound = _max_pairs_bound(edges)
-    weigh = PairWeights(objective, int(edges.score.min()), int(edges.score.max()), bound)
+    pairs = min(edges.n_left, int(edges.capacity.sum()))  # P: the same on the flow route
+    weigh = PairWeights(objective, int(edges.score.min()), int(edges.score.max()), pairs)
     weights, tie = weigh.of_mixed(edges.score, edges.key), weigh.tie
     first = _final_stage(model, edges, weights, None, tie, [], objective, deadline, note)
     if objective == "score" or not first.optimal or first.chosen.size == bound:
@@ -789,7 +597,7 @@ def _pairing(edges: _Edges, values: np.ndarray) -> np.ndarray | None:
     return chosen
 
 
-def _objective_text(objective: Objective, tie: bool) -> str:
+def objective_text(objective: Objective, tie: bool) -> str:
     """The objective in words for reports."""
     ties = "ties broken by a fixed key" if tie else "ties left to the solver"
     if objective == "score":
@@ -809,7 +617,7 @@ def _empty_solution(objective: Objective, start: float) -> PairSolution:
         solver="none",
         method="none",
         seconds=time.perf_counter() - start,
-        objective_text=_objective_text(objective, True),
+        objective_text=objective_text(objective, True),
     )
 
 
@@ -1022,589 +830,3 @@ def _run_highs(highs: Any, mip: bool, deadline: float | None) -> _Run:
         timed_out = status == kinds.kTimeLimit
         return _Run("stopped", values, timed_out=timed_out, gap=gap, detail=detail)
     return _Run("failed", None, detail=detail)
-
-
-# ---------------------------------------------------------------------------------------------
-# Column generation: solve_pairs_certified
-
-
-class _Columns:
-    """The edges in the model so far: the candidates, then every edge pricing added."""
-
-    def __init__(self, problem: PairProblem, edges: _Edges, active: np.ndarray) -> None:
-        self.n_left, self.n_right, self.capacity = edges.n_left, edges.n_right, edges.capacity
-        self.left, self.right, self.score = edges.left, edges.right, edges.score
-        self.must, self.key = edges.must, edges.key
-        self.origin = active.astype(np.int64)  # index in the final problem
-        self.candidates = int(edges.left.size)
-        self.given = int(np.asarray(problem.left).size)
-        self.added: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-        self._codes: np.ndarray | None = None
-
-    def codes(self) -> np.ndarray:
-        """Sorted codes left * n_right + right of the edges present."""
-        if self._codes is None:
-            self._codes = np.sort(self.left * max(self.n_right, 1) + self.right)
-        return self._codes
-
-    def fresh(self, new: NewEdges) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The priced edges that are new, to a right person with capacity, once each."""
-        left = np.asarray(new.left, dtype=np.int64)
-        right = np.asarray(new.right, dtype=np.int64)
-        score = np.asarray(new.score, dtype=np.int64)
-        key = np.asarray(new.tiebreak)
-        if left.size and (left.min() < 0 or left.max() >= self.n_left or right.min() < 0):
-            raise SolverError("The pricing pass returned a pair outside the problem.")
-        if right.size and right.max() >= self.n_right:
-            raise SolverError("The pricing pass returned a pair outside the problem.")
-        if score.size and score.min() < 0:
-            raise SolverError("The pricing pass returned a negative score.")
-        codes = left * max(self.n_right, 1) + right
-        present = self.codes()
-        _, first = np.unique(codes, return_index=True)
-        keep = np.zeros(codes.size, dtype=bool)
-        keep[first] = True
-        keep &= self.capacity[right] > 0
-        if present.size and codes.size:
-            pos = np.clip(np.searchsorted(present, codes), 0, present.size - 1)
-            keep &= present[pos] != codes
-        return left[keep], right[keep], score[keep], key[keep]
-
-    def add(self, left: np.ndarray, right: np.ndarray, score: np.ndarray, key: np.ndarray) -> np.ndarray:
-        """Append edges; returns their mixed tie-break keys."""
-        mixed = _mix64(key.astype(np.uint64))
-        start = self.given + sum(part[0].size for part in self.added)
-        self.added.append((left, right, score, key.astype(np.int64)))
-        self.left = np.concatenate([self.left, left])
-        self.right = np.concatenate([self.right, right])
-        self.score = np.concatenate([self.score, score])
-        self.must = np.concatenate([self.must, np.zeros(left.size, dtype=bool)])
-        self.key = np.concatenate([self.key, mixed])
-        self.origin = np.concatenate([self.origin, start + np.arange(left.size, dtype=np.int64)])
-        self._codes = None
-        return mixed
-
-    def edges(self) -> _Edges:
-        return _Edges(
-            self.n_left, self.n_right, self.left, self.right, self.score, self.must, self.key, self.capacity
-        )
-
-
-class _ColumnModel:
-    """A HiGHS model with a row for every person that grows by columns, keeping its basis.
-
-    Every person has a row from the start (a row that cannot bind is harmless), so added edges
-    never need new rows; columns added after a solve enter at zero and the next solve
-    continues from the last basis.
-    """
-
-    def __init__(self, n_left: int, n_right: int, capacity: np.ndarray) -> None:
-        assert _highspy is not None
-        _silence_highs_banner()
-        self.n_left, self.n_right = n_left, n_right
-        self.size = 0
-        self.cardinality_row: int | None = None
-        self.integer = False
-        lp = _highspy.HighsLp()
-        lp.num_col_ = 0
-        lp.num_row_ = n_left + n_right
-        lp.sense_ = _highspy.ObjSense.kMaximize
-        lp.row_lower_ = np.full(lp.num_row_, -_highspy.kHighsInf)
-        lp.row_upper_ = np.concatenate([np.ones(n_left), capacity.astype(np.float64)])
-        lp.a_matrix_.format_ = _highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = np.zeros(1, dtype=np.int32)
-        self.highs: Any = _highspy.Highs()  # (changeRowsBounds is missing from its type stubs)
-        self.highs.setOptionValue("output_flag", False)
-        self.highs.setOptionValue("presolve", "off")  # presolve would drop the basis every time
-        self.highs.setOptionValue("simplex_dual_edge_weight_strategy", 1)  # Devex: 2x faster here
-        self.warm_limit = WARM_COLUMNS  # added columns up to which primal simplex goes on
-        self.fresh_columns = 0  # columns added since the last solve
-        self.cold_next = False  # costs or bounds changed: the next solve starts afresh
-        if self.highs.passModel(lp) != _highspy.HighsStatus.kOk:
-            raise SolverError("HiGHS rejected the pairing model.")
-
-    def add(self, left: np.ndarray, right: np.ndarray, must: np.ndarray, weights: np.ndarray) -> None:
-        """Columns for edges (left, right), with lower bound 1 for 'must' edges."""
-        k = int(left.size)
-        if k == 0:
-            return
-        rows = [left, self.n_left + right]
-        if self.cardinality_row is not None:
-            rows.append(np.full(k, self.cardinality_row, dtype=np.int64))
-        index = np.stack(rows, axis=1).ravel().astype(np.int32)
-        starts = (np.arange(k, dtype=np.int64) * len(rows)).astype(np.int32)
-        status = self.highs.addCols(
-            k,
-            weights.astype(np.float64),
-            must.astype(np.float64),
-            np.ones(k),
-            index.size,
-            starts,
-            index,
-            np.ones(index.size),
-        )
-        if status == _highspy.HighsStatus.kError:
-            raise SolverError("HiGHS rejected the added pairs.")
-        self.size += k
-        self.fresh_columns += k
-
-    def add_cardinality(self, count: int) -> None:
-        """The row sum x = count over every column, present and future."""
-        everything = np.arange(self.size, dtype=np.int32)
-        self.highs.addRow(count, count, self.size, everything, np.ones(self.size))
-        self.cardinality_row = self.n_left + self.n_right
-
-    def solve(self, mip: bool, deadline: float | None, cold: str = "simplex") -> _Run:
-        """Solve; ``cold`` is HiGHS's solver when not going on from the last basis."""
-        assert _highspy is not None
-        if mip or self.integer:
-            kind = _highspy.HighsVarType.kInteger if mip else _highspy.HighsVarType.kContinuous
-            columns = np.arange(self.size, dtype=np.int32)
-            self.highs.changeColsIntegrality(
-                self.size, columns, np.full(self.size, int(kind), dtype=np.uint8)
-            )
-            self.integer = mip
-            if mip:
-                self.highs.setOptionValue("mip_rel_gap", 0.0)
-        # Dual simplex from scratch was fastest on these LPs, except after a few added columns,
-        # where primal simplex goes on from the last basis (it stays primal feasible). After new
-        # costs or bounds (the tie-break phase) it starts afresh: primal simplex from the old
-        # basis took 24,000 iterations and 12 s at 2,000 applicants, dual from scratch 5,500.
-        warm = 0 < self.fresh_columns <= self.warm_limit and not self.cold_next
-        self.cold_next = False
-        if not warm and not mip:
-            self.highs.clearSolver()
-        self.highs.setOptionValue("simplex_strategy", 4 if warm else 1)
-        self.highs.setOptionValue("solver", "simplex" if warm or mip else cold)
-        self.fresh_columns = 0
-        return _run_highs(self.highs, mip, deadline)
-
-    def duals(self) -> tuple[np.ndarray, np.ndarray, float]:
-        """Row duals of the last LP solve: left people, right people, the cardinality row."""
-        row = np.asarray(self.highs.getSolution().row_dual, dtype=np.float64)
-        sigma = float(row[self.cardinality_row]) if self.cardinality_row is not None else 0.0
-        return row[: self.n_left], row[self.n_left : self.n_left + self.n_right], sigma
-
-    def set_costs(self, costs: np.ndarray) -> None:
-        self.cold_next = True
-        self.highs.changeColsCost(self.size, np.arange(self.size, dtype=np.int32), costs.astype(np.float64))
-
-    def set_bounds(self, lower: np.ndarray, upper: np.ndarray) -> None:
-        self.cold_next = True
-        columns = np.arange(self.size, dtype=np.int32)
-        self.highs.changeColsBounds(self.size, columns, lower.astype(np.float64), upper.astype(np.float64))
-
-    def set_people_rows(self, lower: np.ndarray, upper: np.ndarray) -> None:
-        """Bounds of the left then right people's rows."""
-        rows = np.arange(self.n_left + self.n_right, dtype=np.int32)
-        self.highs.changeRowsBounds(rows.size, rows, lower, upper)
-
-
-class _ScoreWeights:
-    """s' = points - shift alone: the first, score-only phase of a lexicographic solve."""
-
-    tie = False
-
-    def __init__(self, shift: int) -> None:
-        self.shift = shift
-
-    def __call__(self, points: np.ndarray, keys: np.ndarray) -> np.ndarray:
-        return np.asarray(points).astype(np.int64) - self.shift
-
-    @property
-    def linear_bound(self) -> tuple[float, float, float]:
-        return 1.0, float(-self.shift), 0.0
-
-
-class _FaceWeights:
-    """M * s' + t with M above every tie-break reduced cost: priced with duals M * y1 + y2, a
-    pair's reduced cost is M * rc1 + rc2, positive exactly when rc1 = 0 (the pair can join a
-    best-score pairing) and rc2 > 0 (the tie-break gains), as rc1 <= 0 after the first phase."""
-
-    tie = True
-
-    def __init__(self, weigh: PairWeights, multiplier: int) -> None:
-        self.weigh, self.multiplier = weigh, multiplier
-
-    def __call__(self, points: np.ndarray, keys: np.ndarray) -> np.ndarray:
-        shifted = np.asarray(points).astype(np.int64) - self.weigh.shift
-        tie = (_mix64(np.asarray(keys)) % np.uint64(self.weigh.ranks)).astype(np.int64) + 1
-        return shifted * self.multiplier + tie
-
-    @property
-    def linear_bound(self) -> tuple[float, float, float]:
-        ranks, shift = self.weigh.ranks, self.weigh.shift
-        return float(self.multiplier), float(ranks - shift * self.multiplier), float(ranks - 1)
-
-
-@dataclass(frozen=True)
-class _Phase:
-    """How one LP phase is priced and certified."""
-
-    costs: np.ndarray  # objective per column
-    fixed_one: np.ndarray  # columns held at 1 (their reduced cost counts in full)
-    fixed_zero: np.ndarray  # columns held at 0 (left out of the bound)
-
-
-class _ColumnGeneration:
-    """State of one certified solve: the growing edge set, its model and the pricing counts."""
-
-    def __init__(
-        self,
-        problem: PairProblem,
-        edges: _Edges,
-        active: np.ndarray,
-        price: Pricer,
-        bounds: PairBounds,
-        deadline: float | None,
-    ) -> None:
-        self.problem, self.price_fn, self.bounds, self.deadline = problem, price, bounds, deadline
-        self.objective: Objective = problem.objective
-        self.columns = _Columns(problem, edges, active)
-        self.weigh = PairWeights(problem.objective, bounds.low, bounds.high, bounds.max_pairs)
-        self.model = _ColumnModel(edges.n_left, edges.n_right, edges.capacity)
-        self.shifted = edges.score - self.weigh.shift  # s' per column
-        self.weights = self.weigh.of_mixed(edges.score, edges.key)
-        self.model.add(edges.left, edges.right, edges.must, self.weights)
-        self.row_upper = np.concatenate([np.ones(edges.n_left), edges.capacity.astype(np.float64)])
-        self.cardinality: int | None = None
-        self.rounds = 0  # pricing passes for the objective
-        self.cover_rounds = 0  # pricing passes that check the most pairs
-        self.added = 0
-        self.lexicographic = self.weigh.tie  # else the weights at once (module comment, point 6)
-        self.face: tuple[np.ndarray, np.ndarray, float] | None = None  # y1 while in phase two
-        self.cost_kind: Literal["weights", "shifted", "ties"] = "weights"
-        self.note = ""
-
-    # --- the stages ---------------------------------------------------------------------------
-
-    def solve(self, note: str) -> _Outcome:
-        self.note = note
-        first = self._stage([])
-        if not first.optimal:
-            return first
-        if self.objective == "score" or first.chosen.size >= self.bounds.max_pairs:
-            return self._finish(first)
-        most, closed = self._most_pairs(first.chosen)
-        if not closed:
-            return self._stopped(_Run("stopped", None, timed_out=True), [first.chosen, most], "LP")
-        if most.size == first.chosen.size:
-            return self._finish(first)
-        self.cardinality = int(most.size)
-        self.model.add_cardinality(self.cardinality)
-        return self._finish(self._stage([first.chosen, most]))
-
-    def _stage(self, found: list[np.ndarray | None]) -> _Outcome:
-        """The best pairing over all allowed pairs for the current rows, by column generation."""
-        if self.lexicographic:
-            outcome = self._two_phases(found)
-            if outcome is not None:
-                return outcome
-            self.lexicographic = False  # a certificate failed: the weights at once instead
-        return self._one_phase(found)
-
-    def _two_phases(self, found: list[np.ndarray | None]) -> _Outcome | None:
-        """Score first, then the tie-break among best-score pairings (module comment, point 6).
-
-        None when a certificate fails (numerically; then the caller solves the weights at once).
-        """
-        self._use_costs("shifted")
-        run, duals = self._price_out(_ScoreWeights(self.weigh.shift), rounded=True)
-        if duals is None:
-            return self._stopped(run, found, "LP")
-        if not self._bound_holds(self._phase(self.shifted), run, *duals, 0.5):
-            return None
-        # Phase two: the face of best-score pairings. Columns with a negative reduced cost stay
-        # at 0, positive at 1, rows with a positive dual stay full; maximise t there.
-        self.face = duals
-        self._enter_face()
-        self._use_costs("ties")
-        try:
-            self._seed_face()
-            run, duals = self._price_out(None, rounded=True)
-            if duals is None:
-                return self._stopped(run, found, "LP")
-            if not self._bound_holds(self._face_phase(), run, *duals, 0.5):
-                return None
-            return self._settle(run, found)
-        finally:
-            self.face = None
-            self._leave_face()
-            self._use_costs("shifted")
-
-    def _one_phase(self, found: list[np.ndarray | None]) -> _Outcome:
-        """The weights at once, duals as HiGHS gives them, a tolerance below 1 / (4 P)."""
-        self._use_costs("weights")
-        tolerance = 0.25 / max(self.bounds.max_pairs, 1)
-        run, duals = self._price_out(self.weigh, False, tolerance)
-        if duals is None:
-            return self._stopped(run, found, "LP")
-        outcome = self._settle(run, found)
-        if outcome.optimal and not self._bound_holds(self._phase(self.weights), run, *duals, tolerance):
-            status = "not proven optimal (the duals fell short of certifying the pairing)"
-            return _Outcome(outcome.chosen, False, status, None, outcome.method, outcome.tie)
-        return outcome
-
-    def _price_out(
-        self, weigh: EdgeWeights | None, rounded: bool, tolerance: float = 0.5
-    ) -> tuple[_Run, tuple[np.ndarray, np.ndarray, float] | None]:
-        """Solve and price until a pass over every allowed pair adds nothing.
-
-        Returns the last run and its duals (None when the solve stopped or time ran out).
-        ``weigh`` None: phase two, priced with _FaceWeights.
-        """
-        last: np.ndarray | None = None
-        while True:
-            cold = FACE_SOLVER if self.face is not None else "simplex"
-            run = self.model.solve(False, self.deadline, cold)
-            if run.state != "optimal" or run.values is None:
-                if run.values is None and last is not None:  # keep the last solve's pairing
-                    values = np.concatenate([last, np.zeros(self.model.size - last.size)])
-                    run = _Run(run.state, values, run.timed_out, run.gap, run.detail)
-                return run, None
-            if _out_of_time(self.deadline):
-                return _Run("stopped", run.values, timed_out=True), None
-            last = run.values
-            duals = self._duals(rounded, clip=self.face is None)
-            if weigh is None:
-                assert self.face is not None
-                y1_left, y1_right, sigma1 = self.face
-                y2_left, y2_right, sigma2 = duals
-                reach = float(max(np.abs(y2_left).max(initial=0), np.abs(y2_right).max(initial=0)))
-                multiplier = int(2 * (self.weigh.ranks + 2 * reach + abs(sigma2)) + 2)
-                added = self._price(
-                    _FaceWeights(self.weigh, multiplier),
-                    multiplier * y1_left + y2_left,
-                    multiplier * y1_right + y2_right,
-                    multiplier * sigma1 + sigma2,
-                    tolerance,
-                )
-            else:
-                added = self._price(weigh, *duals, tolerance)
-            if not added:
-                return run, duals
-
-    def _seed_face(self) -> None:
-        """Before the first tie-break solve, each left person's best tie-breaks on the face."""
-        if not FACE_SEED:
-            return
-        assert self.face is not None
-        y1_left, y1_right, sigma1 = self.face
-        multiplier = 2 * self.weigh.ranks + 2
-        self._price(
-            _FaceWeights(self.weigh, multiplier),
-            multiplier * y1_left,
-            multiplier * y1_right,
-            multiplier * sigma1,
-            0.5,
-            limit=FACE_SEED,
-        )
-
-    def _settle(self, run: _Run, found: list[np.ndarray | None]) -> _Outcome:
-        """The pairing from a certified LP point (re-solved as a MIP if it is fractional)."""
-        assert run.values is not None
-        values, method = run.values, "LP (integral)"
-        if not _is_integral(values):
-            mip = self.model.solve(True, self.deadline)
-            if mip.state != "optimal" or mip.values is None:
-                return self._stopped(mip, found, "MIP")
-            values, method = mip.values, "MIP"
-        chosen = _pairing(self.columns.edges(), values)
-        if chosen is None:
-            raise SolverError("HiGHS returned values that are not a valid pairing.")
-        return _Outcome(chosen, True, "", None, method + ", column generation", self.weigh.tie)
-
-    def _use_costs(self, kind: Literal["weights", "shifted", "ties"]) -> None:
-        """Give the model the costs of a phase; columns added later get the same kind."""
-        self.cost_kind = kind
-        self.model.set_costs(self._costs_of(self.weights, self.shifted))
-
-    def _costs_of(self, weights: np.ndarray, shifted: np.ndarray) -> np.ndarray:
-        if self.cost_kind == "weights":
-            return weights
-        if self.cost_kind == "shifted":
-            return shifted
-        return weights - shifted * self.weigh.scale
-
-    def _enter_face(self) -> None:
-        phase = self._face_phase()
-        lower = phase.fixed_one.astype(np.float64)
-        upper = np.where(phase.fixed_zero, 0.0, 1.0)
-        self.model.set_bounds(lower, upper)
-        assert self.face is not None
-        full = np.concatenate([self.face[0], self.face[1]]) > 0.5
-        self.model.set_people_rows(np.where(full, self.row_upper, -_highspy.kHighsInf), self.row_upper)
-
-    def _leave_face(self) -> None:
-        cols = self.columns
-        self.model.set_bounds(cols.must.astype(np.float64), np.ones(cols.left.size))
-        self.model.set_people_rows(np.full(self.row_upper.size, -_highspy.kHighsInf), self.row_upper)
-
-    def _phase(self, costs: np.ndarray) -> _Phase:
-        none = np.zeros(costs.size, dtype=bool)
-        return _Phase(costs, self.columns.must, none)
-
-    def _face_phase(self) -> _Phase:
-        assert self.face is not None
-        cols = self.columns
-        y_left, y_right, sigma = self.face
-        rc = self.shifted - y_left[cols.left] - y_right[cols.right] - sigma
-        fixed_one = cols.must | (rc > 0.5)
-        return _Phase(self.weights - self.shifted * self.weigh.scale, fixed_one, ~fixed_one & (rc < -0.5))
-
-    def _most_pairs(self, chosen: np.ndarray) -> tuple[np.ndarray, bool]:
-        """The most pairs over all allowed pairs; False when time ran out before that was shown.
-
-        The augmenting-path search runs on the edges present; when it finds no path, every
-        allowed pair from a left person it reached to a right person it did not reach is priced
-        in (unit weights; duals 0 on reached left people, 1 elsewhere, 1 on reached right
-        people), and the search runs again, until no such pair exists (module comment, point 6).
-        """
-        while True:
-            most, seen_left, seen_right = _grow_pairing(self.columns.edges(), chosen)
-            if _out_of_time(self.deadline):
-                return most, False
-            dual_left = np.where(seen_left, 0.0, 1.0)
-            unit = _UnitWeights()
-            if not self._price(unit, dual_left, seen_right.astype(np.float64), 0.0, 0.5, cover=True):
-                return most, True
-            chosen = most
-
-    # --- pricing and the certificate ------------------------------------------------------------
-
-    def _duals(self, rounded: bool, clip: bool) -> tuple[np.ndarray, np.ndarray, float]:
-        """The last LP's duals; <= rows' clipped at 0 (``clip``: every person row is <=),
-        rounded to integers if ``rounded``."""
-        dual_left, dual_right, sigma = self.model.duals()
-        if clip:
-            dual_left, dual_right = np.maximum(dual_left, 0.0), np.maximum(dual_right, 0.0)
-        else:  # in the face, rows of people with a positive first-phase dual are equalities
-            assert self.face is not None
-            dual_left = np.where(self.face[0] > 0.5, dual_left, np.maximum(dual_left, 0.0))
-            dual_right = np.where(self.face[1] > 0.5, dual_right, np.maximum(dual_right, 0.0))
-        if rounded:
-            return np.rint(dual_left), np.rint(dual_right), float(np.rint(sigma))
-        return dual_left, dual_right, sigma
-
-    def _price(
-        self,
-        weigh: EdgeWeights,
-        dual_left: np.ndarray,
-        dual_right: np.ndarray,
-        sigma: float,
-        tolerance: float,
-        cover: bool = False,
-        limit: int | None = None,
-    ) -> bool:
-        """One pricing pass over all allowed pairs; True when it added edges."""
-        codes = self.columns.codes()
-        per_person = PRICE_PER_PERSON if limit is None else limit
-        found = self.price_fn(weigh, dual_left, dual_right, sigma, codes, tolerance, per_person)
-        if cover:
-            self.cover_rounds += 1
-        else:
-            self.rounds += 1
-        left, right, score, key = self.columns.fresh(found)
-        if left.size == 0:
-            return False
-        mixed = self.columns.add(left, right, score, key)
-        weights = self.weigh.of_mixed(score, mixed)
-        shifted = score - self.weigh.shift
-        self.weights = np.concatenate([self.weights, weights])
-        self.shifted = np.concatenate([self.shifted, shifted])
-        costs = self._costs_of(weights, shifted)
-        self.model.add(left, right, np.zeros(left.size, dtype=bool), costs)
-        self.added += int(left.size)
-        return True
-
-    def _bound_holds(
-        self,
-        phase: _Phase,
-        run: _Run,
-        dual_left: np.ndarray,
-        dual_right: np.ndarray,
-        sigma: float,
-        tolerance: float,
-    ) -> bool:
-        """True when the duals bound every solution over all allowed pairs below the LP value + 1/2.
-
-        For duals y (>= 0 on <= rows, free on equalities), any solution x of the whole problem
-        (at most P pairs) has value sum_e x_e * rc_e + sum_i y_i x(i) + sum_j y_j x(j) + sigma *
-        sum x <= sum_i y_i + sum_j cap_j y_j + sigma * K + sum_{present, free} (rc_e)^+ +
-        sum_{held at 1} rc_e + P * tolerance, as every omitted pair has rc_e <= tolerance.
-        Every objective value is an integer, so the LP optimum is the optimum over all pairs.
-        """
-        assert run.values is not None
-        cols = self.columns
-        value = float(np.dot(phase.costs.astype(np.float64), run.values))
-        rc = phase.costs - dual_left[cols.left] - dual_right[cols.right] - sigma
-        free = ~phase.fixed_one & ~phase.fixed_zero
-        bound = math.fsum(
-            [
-                math.fsum(dual_left.tolist()),
-                math.fsum((dual_right * cols.capacity).tolist()),
-                sigma * (self.cardinality or 0),
-                math.fsum(np.maximum(rc[free], 0.0).tolist()),
-                math.fsum(rc[phase.fixed_one].tolist()),
-                max(self.bounds.max_pairs, 1) * tolerance if tolerance < 0.5 else 0.0,
-            ]
-        )
-        return bound < value + 0.5
-
-    # --- results --------------------------------------------------------------------------------
-
-    def _finish(self, outcome: _Outcome) -> _Outcome:
-        """The outcome with the certificate (or why there is none) in its status."""
-        if not outcome.optimal:
-            return outcome
-        cols = self.columns
-        passes = "pass" if self.rounds == 1 else "passes"
-        status = (
-            f"optimal; certified over all {self.bounds.allowed:,} allowed pairs by column generation"
-            f" ({self.rounds} pricing {passes}, {self.added:,} pairs added to {cols.candidates:,}"
-            " candidates"
-        )
-        if self.cover_rounds:
-            status += f"; the most pairs shown over all allowed pairs in {self.cover_rounds} more"
-        status += ")" + (f" ({self.note})" if self.note else "")
-        return _Outcome(outcome.chosen, True, status, None, outcome.method, outcome.tie)
-
-    def _stopped(self, run: _Run, found: list[np.ndarray | None], method: str) -> _Outcome:
-        """The best valid pairing so far, not certified, with the pricing progress in its status."""
-        outcome = _best_found(
-            self.columns.edges(), run, found, self.objective, self.note, method, self.weigh.tie
-        )
-        status = outcome.status.replace(
-            "not proven optimal",
-            f"not proven optimal: stopped after {self.rounds} pricing passes, before one over all"
-            f" {self.bounds.allowed:,} allowed pairs found nothing to add",
-            1,
-        )
-        return _Outcome(outcome.chosen, False, status, outcome.gap, method, outcome.tie)
-
-    def final_problem(self) -> PairProblem:
-        """The given problem with every added edge appended (``solution.chosen`` indexes it)."""
-        p = self.problem
-        parts = self.columns.added
-        must = np.zeros(np.asarray(p.left).size, dtype=bool) if p.must is None else np.asarray(p.must)
-        assert p.tiebreak is not None
-
-        def joined(given: Any, k: int) -> np.ndarray:
-            return np.concatenate([np.asarray(given, dtype=np.int64), *(part[k] for part in parts)])
-
-        return PairProblem(
-            n_left=p.n_left,
-            n_right=p.n_right,
-            left=joined(p.left, 0),
-            right=joined(p.right, 1),
-            score=joined(p.score, 2),
-            right_capacity=p.right_capacity,
-            must=np.concatenate([must, np.zeros(self.added, dtype=bool)]),
-            tiebreak=joined(p.tiebreak, 3),
-            objective=p.objective,
-        )
-
-
-def _out_of_time(deadline: float | None) -> bool:
-    left = _remaining(deadline)
-    return left is not None and left <= 0

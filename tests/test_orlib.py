@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mentormatch.assignment import DensePairs, solve_dense_pairs
-from mentormatch.solve import available_solvers, solve_assignment_costs
+from mentormatch.flow import ClassProblem, solve_classes
+from mentormatch.solve import PairProblem, available_solvers, solve_pairs
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "orlib"
 BUNDLED = Path(__file__).resolve().parent / "data" / "orlib"  # assign100 and assign500, always here
@@ -30,6 +30,29 @@ def find(name: str) -> Path | None:
         if (folder / name).is_file():
             return folder / name
     return None
+
+
+def solve_assignment_costs(costs: np.ndarray, solver: str = "auto") -> tuple[np.ndarray, int]:
+    """The LP route on a cost matrix: score = max(cost) + 1 - cost >= 1 on a complete graph, so
+    the highest score leaves no row unpaired and is the lowest cost."""
+    n_rows, n_cols = costs.shape
+    rows = np.repeat(np.arange(n_rows, dtype=np.int64), n_cols)
+    cols = np.tile(np.arange(n_cols, dtype=np.int64), n_rows)
+    cost = costs.ravel()
+    problem = PairProblem(
+        n_left=n_rows,
+        n_right=n_cols,
+        left=rows,
+        right=cols,
+        score=int(cost.max()) + 1 - cost,
+        right_capacity=np.ones(n_cols, dtype=np.int64),
+        objective="score",
+    )
+    solution = solve_pairs(problem, solver=solver)
+    assert solution.optimal and solution.coverage == n_rows
+    assigned = np.empty(n_rows, dtype=np.int64)
+    assigned[rows[solution.chosen]] = cols[solution.chosen]
+    return assigned, int(cost[solution.chosen].sum())
 
 
 def read_instance(path: Path) -> np.ndarray:
@@ -68,25 +91,24 @@ def test_assign100_with_cbc() -> None:
 
 
 @pytest.mark.parametrize(("name", "optimum"), [("assign100.txt", 305), ("assign500.txt", 991)])
-def test_published_optimum_by_the_assignment_path(name: str, optimum: int) -> None:
-    """The large-cohort path (assignment.py) on the same instances: points = max + 1 - cost."""
+def test_published_optimum_by_the_flow_route(name: str, optimum: int) -> None:
+    """The min-cost flow route (flow.py) on the same instances, each person a class of one."""
     path = find(name)
     assert path is not None
     costs = read_instance(path)
     n = costs.shape[0]
-    points = int(costs.max()) + 1 - costs
-    found = solve_dense_pairs(
-        DensePairs(
-            n_left=n,
-            n_right=n,
-            capacity=np.ones(n, dtype=np.int64),
-            points=lambda rows: points[rows],
-            pair_points=lambda left, right: points[left, right],
-            must_left=np.zeros(0, dtype=np.int64),
-            must_right=np.zeros(0, dtype=np.int64),
-            objective="score",
+    left, right = np.nonzero(np.ones_like(costs, dtype=bool))
+    found = solve_classes(
+        ClassProblem(
+            left_size=np.ones(n, dtype=np.int64),
+            right_supply=np.ones(n, dtype=np.int64),
+            arc_left=left.astype(np.int64),
+            arc_right=right.astype(np.int64),
+            arc_score=(int(costs.max()) + 1 - costs[left, right]).astype(np.int64),
+            arc_key=np.zeros(left.size, dtype=np.uint64),
+            objective="coverage-then-score",
+            max_pairs=n,
         )
     )
-    assert found is not None and found.solution.optimal
-    assert found.left.tolist() == list(range(n))
-    assert int(costs[found.left, found.right].sum()) == optimum
+    assert int(found.flow.sum()) == n
+    assert int(costs[left, right] @ found.flow) == optimum

@@ -19,7 +19,6 @@ from mentormatch.solve import (
     PairProblem,
     PairSolution,
     available_solvers,
-    solve_assignment_costs,
     solve_pairs,
 )
 
@@ -408,20 +407,6 @@ def test_large_scores_stay_exact() -> None:
         solution = solve_pairs(problem)
         assert (solution.coverage, solution.total_score) == scipy_reference(problem)
     assert solution.objective_text.endswith("(ties left to the solver)")
-
-
-def test_solve_assignment_costs_matches_scipy() -> None:
-    rng = np.random.default_rng(12)
-    for n_rows, n_cols in [(1, 1), (5, 5), (4, 7), (12, 12), (20, 30)]:
-        costs = rng.integers(1, 20, size=(n_rows, n_cols))
-        columns, total = solve_assignment_costs(costs)
-        rows, best = linear_sum_assignment(costs)
-        assert total == int(costs[rows, best].sum())
-        assert total == int(costs[np.arange(n_rows), columns].sum())
-        assert np.unique(columns).size == n_rows
-    assert solve_assignment_costs(np.zeros((0, 3)))[1] == 0
-    with pytest.raises(ValueError):
-        solve_assignment_costs(np.ones((3, 2)))
 
 
 def test_bad_input_is_rejected() -> None:

@@ -1,0 +1,356 @@
+"""Pairing as a min-cost flow over classes of interchangeable people, with a checked certificate.
+
+Why it is exact
+---------------
+People whose answers are identical in everything the hard rules and the score read, and who
+have no constraint of their own (a line manager or a coordinator's decision naming them, the same
+person on both sides, a review bonus), are interchangeable: swapping two of them in a pairing
+changes neither which pairs are allowed nor any score. So the pairing problem is a
+transportation problem between *classes*: a source gives each left class (mentees) as many units
+as it has members, each right class (mentors) takes at most the places its members offer, and
+an arc joins a left and a right class whose pairs are allowed, with unlimited room. Every integer
+flow is the class-level picture of a pairing, and every pairing gives such a flow, with the same
+number of pairs and the same total weight; a flow is turned into named pairs by a fixed rule
+(``distribute``). A person with a constraint of their own is a class of one.
+
+The objective, lexicographic, as whole numbers:
+
+* "coverage-then-score": the most pairs, then the highest total of w = s * T + t, where s is
+  the pair's score points, t = 1 + mix64(key) mod R its tie-break (key: the two classes' keys,
+  each the smallest email hash among the class's members, so the same people give the same key
+  however the export is ordered), R <= TIE_RANKS and T = P * R + 1 with P >= the pairs of any
+  pairing. As T > P * R, w orders pairings by total score first, then by total tie-break.
+  OR-Tools' ``solve_max_flow_with_min_cost`` finds the largest flow and the cheapest (cost -w)
+  among those.
+* "score": the highest total w; an extra source-to-sink arc lets units go unpaired.
+
+The certificate, checked here without trusting the solver (``check_certificate``): the flow
+respects every capacity and is conserved, no augmenting path from source to sink is left in the
+residual graph ("coverage-then-score": the flow is a maximum flow), and node potentials give
+every residual arc a reduced cost >= 0 (no negative cycle: no flow of the same value costs less).
+The potentials are shortest-path distances in the residual graph (Bellman-Ford, vectorised),
+computed by us, not read from the solver. Costs are int64 and every sum is checked to stay below
+2**62, so there is no rounding anywhere.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from mentormatch.errors import SolverError
+
+TIE_RANKS = 1 << 10  # tie-break values 1..R; the LP route uses the same when its numbers allow
+INT_ROOM = 1 << 62  # every cost sum stays below this
+FLOW_LABEL = "OR-Tools min-cost flow"
+
+
+class CertificateError(SolverError):
+    """A flow and its potentials do not prove optimality (or the flow is not feasible)."""
+
+
+@dataclass(frozen=True)
+class ClassProblem:
+    """Left classes (sizes), right classes (places), and the allowed class pairs with scores."""
+
+    left_size: np.ndarray  # int64 members per left class
+    right_supply: np.ndarray  # int64 places per right class
+    arc_left: np.ndarray  # int64 left class of each arc
+    arc_right: np.ndarray  # int64 right class of each arc
+    arc_score: np.ndarray  # int64 score points (>= 0)
+    arc_key: np.ndarray  # uint64 tie-break key of each arc (unmixed)
+    objective: str  # "coverage-then-score" or "score"
+    max_pairs: int  # P: >= the pairs of any pairing
+
+
+@dataclass(frozen=True)
+class ClassFlow:
+    """The optimal flow on each arc, the potentials that certify it, and the weights used."""
+
+    flow: np.ndarray  # int64 per arc of the problem
+    potential: np.ndarray  # int64 per node: source, sink, left classes, right classes
+    weight: np.ndarray  # int64 per arc: s * T + t
+    ranks: int  # R: tie-break values 1..R
+    seconds: float  # the solve (OR-Tools) alone
+    check_seconds: float  # potentials and the certificate check
+
+
+def mix64(keys: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser: spreads any integer keys evenly over uint64 (order independent)."""
+    z = np.asarray(keys).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        z = z + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def tie_ranks(top: int, max_pairs: int, largest: int) -> int:
+    """The largest R <= TIE_RANKS whose biggest weight top * (P * R + 1) + R stays <= ``largest``
+    (at least 1)."""
+    pairs = max(int(max_pairs), 1)
+    top = max(int(top), 1)
+    ranks = (int(largest) - top) // (top * pairs + 1)
+    return int(max(1, min(TIE_RANKS, ranks)))
+
+
+def weights(score: np.ndarray, key: np.ndarray, max_pairs: int, ranks: int) -> np.ndarray:
+    """w = s * T + t, t = 1 + mix64(key) mod R, T = P * R + 1 (module comment)."""
+    scale = max(int(max_pairs), 1) * ranks + 1
+    tie = (mix64(key) % np.uint64(ranks)).astype(np.int64) + 1
+    return np.asarray(score, dtype=np.int64) * scale + tie
+
+
+# --- the network ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Network:
+    """Nodes 0 = source, 1 = sink, 2.. left classes, then right classes; arcs in this order:
+    source -> left, left -> right (the problem's arcs), right -> sink, [source -> sink]."""
+
+    tail: np.ndarray
+    head: np.ndarray
+    capacity: np.ndarray
+    cost: np.ndarray
+    nodes: int
+    first_arc: int  # index of the problem's first arc
+    supply: int  # units at the source
+
+
+def _network(problem: ClassProblem, weight: np.ndarray) -> _Network:
+    n_left, n_right = problem.left_size.size, problem.right_supply.size
+    total = int(problem.left_size.sum())
+    big = max(total, 1)
+    left_nodes = 2 + np.arange(n_left, dtype=np.int64)
+    right_nodes = 2 + n_left + np.arange(n_right, dtype=np.int64)
+    tail = [np.zeros(n_left, np.int64), left_nodes[problem.arc_left], right_nodes]
+    head = [left_nodes, right_nodes[problem.arc_right], np.ones(n_right, np.int64)]
+    capacity = [problem.left_size, np.full(problem.arc_left.size, big, np.int64), problem.right_supply]
+    cost = [np.zeros(n_left, np.int64), -weight, np.zeros(n_right, np.int64)]
+    if problem.objective == "score":
+        tail.append(np.zeros(1, np.int64))
+        head.append(np.ones(1, np.int64))
+        capacity.append(np.array([big], np.int64))
+        cost.append(np.zeros(1, np.int64))
+    return _Network(
+        tail=np.concatenate(tail),
+        head=np.concatenate(head),
+        capacity=np.concatenate(capacity).astype(np.int64),
+        cost=np.concatenate(cost).astype(np.int64),
+        nodes=2 + n_left + n_right,
+        first_arc=n_left,
+        supply=total,
+    )
+
+
+def solve_classes(problem: ClassProblem) -> ClassFlow:
+    """The optimal class flow (module comment), certified; raises SolverError if OR-Tools fails
+    or CertificateError if its answer does not check out."""
+    from ortools.graph.python import min_cost_flow  # imported here: only pairing needs it
+
+    if problem.objective not in ("coverage-then-score", "score"):
+        raise ValueError(f"unknown objective {problem.objective!r}")
+    top = int(problem.arc_score.max(initial=0))
+    pairs = max(problem.max_pairs, 1)
+    nodes = 2 + problem.left_size.size + problem.right_supply.size
+    # Every sum of P weights, and every potential (a path of at most all nodes), stays in int64.
+    largest = INT_ROOM // max(pairs, nodes + 1)
+    ranks = tie_ranks(top, pairs, largest)
+    if top * (pairs * ranks + 1) + ranks > largest:
+        raise SolverError("The scores are too large to add up exactly.", hint="Use smaller score points.")
+    weight = weights(problem.arc_score, problem.arc_key, problem.max_pairs, ranks)
+    net = _network(problem, weight)
+    start = time.perf_counter()
+    solver = min_cost_flow.SimpleMinCostFlow()
+    solver.add_arcs_with_capacity_and_unit_cost(net.tail, net.head, net.capacity, net.cost)
+    solver.set_node_supply(0, net.supply)
+    solver.set_node_supply(1, -net.supply)
+    status = solver.solve() if problem.objective == "score" else solver.solve_max_flow_with_min_cost()
+    if status != solver.OPTIMAL:
+        raise SolverError(f"OR-Tools' min-cost flow ended without an optimum ({status}).")
+    flows = np.asarray(solver.flows(np.arange(net.tail.size)), dtype=np.int64)
+    seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    potential = potentials(net, flows)
+    arc_flow = flows[net.first_arc : net.first_arc + problem.arc_left.size]
+    check_certificate(problem, arc_flow, potential, ranks)
+    return ClassFlow(arc_flow, potential, weight, ranks, seconds, time.perf_counter() - start)
+
+
+def _residual(net: _Network, flows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(tail, head, cost) of every residual arc: forward where flow < capacity, backward where
+    flow > 0."""
+    forward = flows < net.capacity
+    backward = flows > 0
+    tail = np.concatenate([net.tail[forward], net.head[backward]])
+    head = np.concatenate([net.head[forward], net.tail[backward]])
+    cost = np.concatenate([net.cost[forward], -net.cost[backward]])
+    return tail, head, cost
+
+
+def potentials(net: _Network, flows: np.ndarray) -> np.ndarray:
+    """Shortest-path distances in the residual graph from a virtual root joined to every node at
+    cost 0 (Bellman-Ford, one vectorised pass over all residual arcs per round). Raises
+    CertificateError if a negative cycle is found: the flow is then not of least cost."""
+    tail, head, cost = _residual(net, flows)
+    distance = np.zeros(net.nodes, dtype=np.int64)
+    for _round in range(net.nodes + 1):
+        reach = distance[tail] + cost
+        better = np.full(net.nodes, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(better, head, reach)
+        improved = better < distance
+        if not improved.any():
+            return distance
+        distance = np.where(improved, better, distance)
+    raise CertificateError("the flow leaves a negative cycle in the residual graph: it is not optimal")
+
+
+def check_certificate(problem: ClassProblem, flow: np.ndarray, potential: np.ndarray, ranks: int) -> None:
+    """Raise CertificateError unless ``flow`` is feasible and ``potential`` proves it optimal.
+
+    Uses only the problem, the flow on its arcs and the potentials: the weights and the network
+    are rebuilt here.
+    """
+    flow = np.asarray(flow, dtype=np.int64)
+    if flow.shape != problem.arc_left.shape or (flow.size and flow.min() < 0):
+        raise CertificateError("the flow has the wrong shape or a negative value")
+    used_left = np.bincount(problem.arc_left, weights=flow, minlength=problem.left_size.size)
+    used_right = np.bincount(problem.arc_right, weights=flow, minlength=problem.right_supply.size)
+    if np.any(used_left > problem.left_size) or np.any(used_right > problem.right_supply):
+        raise CertificateError("the flow gives a class more pairs than it has people or places")
+    weight = weights(problem.arc_score, problem.arc_key, problem.max_pairs, ranks)
+    net = _network(problem, weight)
+    pairs = int(flow.sum())
+    flows = np.concatenate([used_left.astype(np.int64), flow, used_right.astype(np.int64)])
+    if problem.objective == "score":
+        flows = np.concatenate([flows, [net.supply - pairs]])
+    if potential.shape != (net.nodes,):
+        raise CertificateError("the potentials have the wrong shape")
+    tail, head, cost = _residual(net, flows)
+    reduced = cost + potential[tail] - potential[head]
+    if reduced.size and reduced.min() < 0:
+        raise CertificateError("a residual arc has a negative reduced cost: a better pairing exists")
+    if problem.objective != "score" and _augmenting_path(net, flows):
+        raise CertificateError("an augmenting path is left: a pairing with more pairs exists")
+
+
+def _augmenting_path(net: _Network, flows: np.ndarray) -> bool:
+    """True if the sink can be reached from the source in the residual graph (breadth first)."""
+    tail, head, _cost = _residual(net, flows)
+    reached = np.zeros(net.nodes, dtype=bool)
+    reached[0] = True
+    while True:
+        step = reached[tail] & ~reached[head]
+        if not step.any():
+            return bool(reached[1])
+        reached[head[step]] = True
+
+
+# --- from classes back to people ----------------------------------------------------------------
+
+
+def distribute(
+    left_class: np.ndarray,
+    right_class: np.ndarray,
+    left_order: np.ndarray,
+    right_order: np.ndarray,
+    capacity: np.ndarray,
+    arc_left: np.ndarray,
+    arc_right: np.ndarray,
+    flow: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Named pairs (left person, right person) from a class flow, by a fixed rule.
+
+    ``left_class`` / ``right_class``: each person's class (-1: not in the problem);
+    ``left_order`` / ``right_order``: each person's rank in the fixed order (smaller first);
+    ``capacity``: each right person's places. In each left class, people in order go to the
+    right classes in class order (as many to each as its arc's flow); in each right class, the
+    people arriving (by left class, then order) take places round robin: each member in order
+    takes one before anyone takes a second. Any flow given gives valid pairs.
+    """
+    left_class = np.asarray(left_class, dtype=np.int64)
+    right_class = np.asarray(right_class, dtype=np.int64)
+    keep = flow > 0
+    arc_left, arc_right, flow = arc_left[keep], arc_right[keep], flow[keep]
+    # Left side: members of each class in order, cut into runs, one per arc (arcs in right order).
+    members = np.flatnonzero(left_class >= 0)
+    members = members[np.lexsort((left_order[members], left_class[members]))]
+    class_start = np.searchsorted(left_class[members], np.arange(int(left_class.max(initial=-1)) + 2))
+    arcs = np.lexsort((arc_right, arc_left))
+    arc_left, arc_right, flow = arc_left[arcs], arc_right[arcs], flow[arcs]
+    before = np.cumsum(flow) - flow
+    first_of_class = np.searchsorted(arc_left, arc_left)  # first arc of the same left class
+    offset = before - before[first_of_class]
+    run = np.repeat(np.arange(flow.size), flow)
+    within = np.arange(run.size) - np.repeat(before, flow)
+    left = members[class_start[arc_left[run]] + offset[run] + within]
+    target = arc_right[run]
+    # Right side: arrivals ordered by (right class, left class, left order), places round robin.
+    order = np.lexsort((left_order[left], arc_left[run], target))
+    left, target = left[order], target[order]
+    givers = np.flatnonzero((right_class >= 0) & (capacity > 0))
+    givers = givers[np.lexsort((right_order[givers], right_class[givers]))]
+    places = capacity[givers]
+    rounds = np.arange(int(places.max(initial=0)))
+    slot_giver = np.repeat(givers, places)
+    slot_round = np.concatenate([rounds[:p] for p in places.tolist()]) if places.size else np.zeros(0)
+    slot_order = np.lexsort((right_order[slot_giver], slot_round, right_class[slot_giver]))
+    slot_giver = slot_giver[slot_order]
+    slot_class = right_class[slot_giver]
+    slot_start = np.searchsorted(slot_class, np.arange(int(right_class.max(initial=-1)) + 2))
+    arrive_start = np.searchsorted(target, target)
+    right = slot_giver[slot_start[target] + np.arange(target.size) - arrive_start]
+    pair_order = np.lexsort((right, left))
+    return left[pair_order], right[pair_order]
+
+
+@dataclass(frozen=True)
+class Classes:
+    """One side's people grouped into classes of interchangeable people."""
+
+    of: np.ndarray  # int64 class of each person (-1: not in the problem)
+    key: np.ndarray  # uint64 per class: the smallest hash among its members
+    representative: np.ndarray  # int64 per class: its member with that hash
+    size: np.ndarray  # int64 members per class
+
+
+def group(profile: np.ndarray, single: np.ndarray, hashes: np.ndarray, active: np.ndarray) -> Classes:
+    """Classes of the ``active`` people: equal ``profile`` rows, except that a ``single`` person
+    is a class of their own. Classes are numbered by key, so the numbering does not depend on the
+    order of the people."""
+    n = profile.shape[0]
+    people = np.flatnonzero(active)
+    tag = np.where(single, np.arange(1, n + 1), 0)[:, None]
+    rows = np.concatenate([profile, tag], axis=1)[people]
+    of = np.full(n, -1, dtype=np.int64)
+    if people.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Classes(of, np.zeros(0, dtype=np.uint64), empty, empty)
+    _, inverse = np.unique(rows, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    count = int(inverse.max()) + 1
+    hashed = hashes[people].astype(np.uint64)
+    by = np.lexsort((people, hashed, inverse))  # within each class, smallest hash first
+    first = by[np.flatnonzero(np.r_[True, inverse[by][1:] != inverse[by][:-1]])]
+    key = hashed[first]
+    rank = np.empty(count, dtype=np.int64)
+    order = np.lexsort((people[first], key))
+    rank[order] = np.arange(count)
+    of[people] = rank[inverse]
+    return Classes(
+        of=of,
+        key=key[order],
+        representative=people[first][order],
+        size=np.bincount(rank[inverse], minlength=count).astype(np.int64),
+    )
+
+
+def person_order(hashes: np.ndarray) -> np.ndarray:
+    """Each person's rank when ordered by hash (then position): the fixed order of ``distribute``."""
+    order = np.lexsort((np.arange(hashes.size), np.asarray(hashes, dtype=np.uint64)))
+    rank = np.empty(hashes.size, dtype=np.int64)
+    rank[order] = np.arange(hashes.size)
+    return rank
