@@ -89,6 +89,18 @@ CHOICES = [
     "Leadership", "Confidence", "Career progression", "Networking", "Interview skills",
     "Work-life balance", "Managing change", "Influencing",
 ]  # fmt: skip
+# The high-diversity cohort's goals: forty, so that nearly every applicant's answers differ.
+WIDE_CHOICES = [
+    *CHOICES,
+    "Budgeting", "Coaching others", "Clinical leadership", "Quality improvement", "Research",
+    "Digital skills", "Public speaking", "Writing business cases", "Negotiation", "Resilience",
+    "Time management", "Project management", "Team building", "Conflict resolution", "Strategy",
+    "Governance", "Patient safety", "Service design", "Data and analytics", "Procurement",
+    "Workforce planning", "Education", "Inclusion", "Wellbeing", "Partnership working",
+    "Board papers", "Commissioning", "Recruitment", "Appraisals", "Mentoring others",
+    "Presenting to executives", "Returning to work",
+]  # fmt: skip
+KINDS = ("low", "high")
 
 WOMEN = [
     "Zoë", "Siobhán", "Amara", "Priya", "Chidinma", "Aoife", "Fatima", "Nadia", "Mei", "Ananya",
@@ -154,13 +166,22 @@ def _band_text(rng: random.Random, band: str) -> object:
     return rng.choice([f"Band {band}", f"Band {band}", band, f"band {band}", f"AfC Band {band}"])
 
 
-def _multi(rng: random.Random, low: int, high: int) -> str:
-    picked = rng.sample(CHOICES, rng.randint(low, high))
+def _multi(rng: random.Random, low: int, high: int, choices: list[str] = CHOICES) -> str:
+    picked = rng.sample(choices, rng.randint(low, high))
     return ";".join(picked) + ";" if rng.random() < 0.7 else ", ".join(picked)
 
 
-def generate(n: int, seed: int = SEED, mentor_share: float = 0.5) -> list[list[object]]:
-    """The data rows (no header) of an n-applicant cohort, in HEADER order; datetimes as datetime."""
+def generate(n: int, seed: int = SEED, mentor_share: float = 0.5, kind: str = "low") -> list[list[object]]:
+    """The data rows (no header) of an n-applicant cohort, in HEADER order; datetimes as datetime.
+
+    ``kind`` "low" (low diversity: eight goals, few line-manager links, so many applicants answer
+    alike) or "high" (forty goals, 1-6 per mentee and 2-10 per mentor, capacity 1-3 evenly, and
+    a third of the mentees naming a mentor in the file as line manager: nearly everyone differs
+    from everyone else in what the rules and the score read).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    high = kind == "high"
     rng = random.Random(seed)
     n_mentors = round(n * mentor_share)
     roles = ["mentor"] * n_mentors + ["mentee"] * (n - n_mentors)
@@ -210,14 +231,14 @@ def generate(n: int, seed: int = SEED, mentor_share: float = 0.5) -> list[list[o
             H_GENDER: gender,
         }
         if role == "mentee":
-            row[H_GOALS] = _multi(rng, 1, 4)
+            row[H_GOALS] = _multi(rng, 1, 6, WIDE_CHOICES) if high else _multi(rng, 1, 4)
             if rng.random() < 0.4:  # a line manager outside the file
                 row[H_MANAGER] = (
                     f"{_ascii(rng.choice(WOMEN + MEN))}.{_ascii(rng.choice(SURNAMES))}.lm@nhs.net"
                 )
         else:
-            row[H_OFFERS] = _multi(rng, 3, 6)
-            places = _pick(rng, CAPACITY_WEIGHTS)
+            row[H_OFFERS] = _multi(rng, 2, 10, WIDE_CHOICES) if high else _multi(rng, 3, 6)
+            places = rng.choice([1, 2, 3]) if high else _pick(rng, CAPACITY_WEIGHTS)
             person.capacity = places if isinstance(places, int) else None
             row[H_CAPACITY] = "" if places is None else (str(places) if rng.random() < 0.8 else places)
         # Submission: once each, inside the window, so nobody is a duplicate or late.
@@ -237,7 +258,13 @@ def generate(n: int, seed: int = SEED, mentor_share: float = 0.5) -> list[list[o
     # A few line-manager links inside the file: the mentee names a senior mentor (pair ruled out).
     mentees = [n for n, p in enumerate(people) if p.role == "mentee" and p.band in ("4", "5", "6")]
     seniors = [n for n, p in enumerate(people) if p.role == "mentor" and p.band.startswith("8")]
-    links = min(max(3, len(mentees) // 200), len(mentees), len(seniors))
+    links = min(max(3, len(mentees) // (3 if high else 200)), len(mentees), len(seniors))
+    if high:  # line managers are shared: a third of the mentees, a sample of the seniors each
+        bosses = [rng.choice(seniors) for _ in range(links)] if seniors else []
+        for mentee, boss in zip(rng.sample(mentees, links), bosses, strict=True):
+            answers[mentee][H_MANAGER] = people[boss].email
+            answers[mentee][H_ORG] = answers[boss][H_ORG]
+        return [[row.get(h, "") for h in HEADER] for row in answers]
     for mentee, boss in zip(rng.sample(mentees, links), rng.sample(seniors, links), strict=True):
         answers[mentee][H_MANAGER] = people[boss].email
         answers[mentee][H_ORG] = answers[boss][H_ORG]
@@ -281,10 +308,13 @@ def write_xlsx(path: Path, rows: list[list[object]]) -> None:
     wb.save(path)
 
 
-def write_cohort(path: Path | str, n: int, seed: int = SEED, mentor_share: float = 0.5) -> Path:
-    """Write an n-applicant cohort to ``path`` (.xlsx or .csv, by suffix)."""
+def write_cohort(
+    path: Path | str, n: int, seed: int = SEED, mentor_share: float = 0.5, kind: str = "low"
+) -> Path:
+    """Write an n-applicant cohort of ``kind`` ("low" or "high" diversity) to ``path`` (.xlsx or
+    .csv, by suffix)."""
     path = Path(path)
-    rows = generate(n, seed, mentor_share)
+    rows = generate(n, seed, mentor_share, kind)
     if path.suffix.lower() == ".csv":
         write_csv(path, rows)
     elif path.suffix.lower() == ".xlsx":
@@ -301,9 +331,9 @@ def expected_counts(n: int, mentor_share: float = 0.5) -> tuple[int, int]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit("usage: cohort.py SIZE OUTPUT.xlsx|OUTPUT.csv")
+    if len(sys.argv) not in (3, 4) or (len(sys.argv) == 4 and sys.argv[3] not in KINDS):
+        sys.exit("usage: cohort.py SIZE OUTPUT.xlsx|OUTPUT.csv [low|high]")
     size = int(sys.argv[1])
-    out = write_cohort(sys.argv[2], size)
+    out = write_cohort(sys.argv[2], size, kind=sys.argv[3] if len(sys.argv) == 4 else "low")
     mentees, mentors = expected_counts(size)
     print(f"wrote {out}: {size} applicants ({mentees} mentees, {mentors} mentors), all eligible")

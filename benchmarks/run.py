@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -269,28 +270,29 @@ def _limit_memory(gb: float) -> Any:
     return apply
 
 
-def run_size(args: argparse.Namespace, size: int, fmt: str, work: Path) -> dict[str, Any]:
-    path = work / f"cohort-{size}.{fmt}"
+def run_size(args: argparse.Namespace, size: int, kind: str, fmt: str, work: Path) -> dict[str, Any]:
+    path = work / f"cohort-{kind}-{size}.{fmt}"
     t0 = time.perf_counter()
     if not path.exists():
-        cohort.write_cohort(path, size, seed=args.seed)
+        cohort.write_cohort(path, size, seed=args.seed, kind=kind)
     result: dict[str, Any] = {
         "size": size,
+        "kind": kind,
         "format": fmt,
         "file_mb": path.stat().st_size / 2**20,
         "generate_s": time.perf_counter() - t0,
     }
     cmd = [
         sys.executable, str(Path(__file__).resolve()), "--child",
-        "--file", str(path), "--out", str(work / f"pairs-{size}.xlsx"),
+        "--file", str(path), "--out", str(work / f"pairs-{kind}-{size}.xlsx"),
         "--solver", args.solver, "--dense-limit-mb", str(args.dense_limit_mb),
     ]  # fmt: skip
     if args.time_limit is not None:
         cmd += ["--time-limit", str(args.time_limit)]
     if args.no_scipy:
         cmd.append("--no-scipy")
-    out_file, err_file = work / f"child-{size}.out", work / f"child-{size}.err"
-    _log(f"size {size:,} ({fmt}, {result['file_mb']:.1f} MB): running, timeout {args.timeout:g} s")
+    out_file, err_file = work / f"child-{kind}-{size}.out", work / f"child-{kind}-{size}.err"
+    _log(f"{kind} {size:,} ({fmt}, {result['file_mb']:.1f} MB): running, timeout {args.timeout:g} s")
     start = time.perf_counter()
     with out_file.open("w") as out, err_file.open("w") as err:
         proc = subprocess.Popen(
@@ -325,7 +327,7 @@ def run_size(args: argparse.Namespace, size: int, fmt: str, work: Path) -> dict[
         result["outcome"] = "ok"
     if result["outcome"] != "ok":
         result["stderr_tail"] = err_file.read_text(errors="replace").strip().splitlines()[-3:]
-    _log(f"size {size:,}: {result['outcome']} after {result['wall_s']:.1f} s")
+    _log(f"{kind} {size:,}: {result['outcome']} after {result['wall_s']:.1f} s")
     return result
 
 
@@ -366,9 +368,16 @@ def _f(value: Any, digits: int = 2) -> str:
 
 
 COLUMNS = [
-    "size", "format", "load s", "check s", "score s", "solve s", "match s", "write s", "total s",
-    "peak MB", "pairs", "coverage", "optimal", "score", "scipy score", "scipy s", "ratio", "exact?",
+    "cohort", "size", "format", "classes", "load s", "check s", "score s", "solve s", "match s",
+    "write s", "total s", "peak MB", "pairs", "coverage", "optimal", "certificate", "score",
+    "scipy score", "exact?",
 ]  # fmt: skip
+
+
+def _classes(status: str | None) -> str:
+    """'A x B' from the flow route's status ('... over A x B classes ...'), else '-'."""
+    found = re.search(r"over ([\d,]+) x ([\d,]+) classes", status or "")
+    return f"{found.group(1)} x {found.group(2)}" if found else "-"
 
 
 def table_row(r: dict[str, Any]) -> list[str]:
@@ -383,10 +392,12 @@ def table_row(r: dict[str, Any]) -> list[str]:
         exact = "yes"
     else:
         exact = f"NO: pairs {r.get('pairs')} vs {r.get('scipy_pairs')}, score {total - scipy_total:+d}"
-    ratio = r["solve_s"] / r["scipy_s"] if r.get("solve_s") and r.get("scipy_s") else None
+    status = r.get("status") or ""
     row = [
+        r["kind"],
         f"{r['size']:,}",
         r["format"],
+        _classes(status),
         _f(r.get("load_s")),
         _f(r.get("check_s")),
         _f(r.get("score_s")),
@@ -398,20 +409,21 @@ def table_row(r: dict[str, Any]) -> list[str]:
         f"{r['pairs']:,}" if "pairs" in r else "-",
         f"{r['coverage']:.1%}" if "coverage" in r else "-",
         "-" if optimal is None else ("yes" if optimal else "NO"),
+        "checked" if "certified" in status else ("-" if not status else "none"),
         f"{total / 100:,.2f}" if total is not None else "-",
         f"{scipy_total / 100:,.2f}"
         if scipy_total is not None
         else ("skipped" if r.get("scipy_note") else "-"),
-        _f(r.get("scipy_s")),
-        _f(ratio, 1) + "x" if ratio is not None else "-",
         exact,
     ]
     return row
 
 
 def print_report(results: list[dict[str, Any]], cli: dict[str, Any] | None, args: argparse.Namespace) -> None:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nmentormatch benchmark: {RULES.name}, solver={args.solver}, time limit={args.time_limit},"
-          f" seed={args.seed}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}\n")  # fmt: skip
+          f" seed={args.seed}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]},"
+          f" load average at the end {load}\n")  # fmt: skip
     print("| " + " | ".join(COLUMNS) + " |")
     print("|" + "|".join("---" for _ in COLUMNS) + "|")
     for r in results:
@@ -440,7 +452,9 @@ def print_report(results: list[dict[str, Any]], cli: dict[str, Any] | None, args
         if r["outcome"] != "ok":
             bits.append(f"OUTCOME: {r['outcome']}")
             bits += [f"stderr: {line}" for line in r.get("stderr_tail", [])]
-        print(f"- {r['size']:,}: " + "; ".join(bits))
+        if r.get("scipy_s") is not None:
+            bits.append(f"scipy linear_sum_assignment {r['scipy_s']:.2f} s")
+        print(f"- {r['kind']} {r['size']:,}: " + "; ".join(bits))
     if cli is not None:
         print()
         if "error" in cli:
@@ -460,6 +474,8 @@ def print_report(results: list[dict[str, Any]], cli: dict[str, Any] | None, args
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", default="500,2000", help="applicant counts, comma separated (default 500,2000)")
+    p.add_argument("--kinds", default="low,high",
+                   help="cohort kinds, comma separated: low, high diversity (default both)")  # fmt: skip
     p.add_argument("--format", choices=["auto", "xlsx", "csv"], default="auto",
                    help="export format; auto: xlsx up to 2,000 applicants, csv above")  # fmt: skip
     p.add_argument("--solver", default="auto", choices=["auto", "highs", "cbc"])
@@ -496,9 +512,14 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
     try:
         results = []
-        for size in sizes:
-            fmt = args.format if args.format != "auto" else ("xlsx" if size <= 2000 else "csv")
-            results.append(run_size(args, size, fmt, work))
+        kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+        for kind in kinds:
+            if kind not in cohort.KINDS:
+                raise SystemExit(f"--kinds: {kind!r} is not one of {', '.join(cohort.KINDS)}")
+        for kind in kinds:
+            for size in sizes:
+                fmt = args.format if args.format != "auto" else ("xlsx" if size <= 2000 else "csv")
+                results.append(run_size(args, size, kind, fmt, work))
         cli = None
         if args.cli_runs > 0:
             _log(f"timing `mentormatch match` at {args.cli_size} applicants, best of {args.cli_runs}")
