@@ -309,6 +309,41 @@ def _print_counts(title: str, lines: list[tuple[str, Any]], as_json: bool) -> No
         out.print(f"{label}: {value}", highlight=False, soft_wrap=True)
 
 
+def _unforeseen(
+    result: Validation, rules: Rules, warnings: list[str]
+) -> tuple[list[Sheet], list[tuple[str, Any]]]:
+    """The Unrecognised sheet (when any answer was not recognised) and the Summary lines for it
+    and for the warnings."""
+    from mentormatch.report import several_files
+    from mentormatch.unrecognised import review_lines, unrecognised_answers, unrecognised_sheet
+
+    found = unrecognised_answers(result.checked.applicants, rules)
+    several = several_files(result.checked.applicants)
+    notes = [*review_lines(len(result.checked.to_review), found), *(("Warning", w) for w in warnings)]
+    return ([unrecognised_sheet(found, rules, several)] if found else []), notes
+
+
+def _print_unforeseen(result: Validation, rules: Rules, warnings: list[str], as_json: bool) -> None:
+    """Warnings, and every answer the rules do not recognise (shown in full: the terminal is the
+    coordinator's own), on stderr."""
+    from mentormatch.report import several_files
+    from mentormatch.unrecognised import terminal_lines, unrecognised_answers
+
+    for warning in warnings:
+        err.print(_labelled("Warning:", "bold yellow", warning), highlight=False, soft_wrap=True)
+    found = unrecognised_answers(result.checked.applicants, rules)
+    if not found or State.quiet or as_json:
+        return
+    err.print(
+        f"Answers the rules do not recognise ({len(result.checked.to_review)} applications held for"
+        " review, not rejected); add each to the rule file to decide it:",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for line in terminal_lines(found, rules, several_files(result.checked.applicants)):
+        err.print(line, highlight=False, soft_wrap=True)
+
+
 @app.command()
 @reports_errors
 def validate(
@@ -354,16 +389,19 @@ def validate(
         check_output_path(output, force=force, inputs=inputs, suffix=".xlsx")
     result = _validate(sources, loaded, sheet, members)
     counts = validation_counts(result.checked, loaded)
+    found, notes = _unforeseen(result, loaded, list(result.warnings))
     if output is not None:
         _say(f"Writing {output.name}")
-        lines = [*counts, *provenance(loaded, _digests(sources))]
+        lines = [*counts, *notes, *provenance(loaded, _digests(sources))]
         sheets = [
             rejected_sheet(result.checked, loaded),
             eligible_sheet(result.checked, loaded),
             summary_sheet(lines),
+            *found,
         ]
         write_workbook(output, sheets, force=force, inputs=inputs, progress=_say, **_page(loaded))
     _print_counts(f"{loaded.spec.programme.name}: validation", list(counts), as_json)
+    _print_unforeseen(result, loaded, list(result.warnings), as_json)
     if output is not None and not State.quiet and not as_json:
         err.print(f"Wrote {output}", highlight=False)
 
@@ -486,6 +524,12 @@ def match(
     result = _validate(sources, loaded, sheet, members)
     checked = result.checked
     receivers, givers = checked.eligible_in(spec.receiver), checked.eligible_in(spec.giver)
+    warnings = list(result.warnings)
+    if spec.mode == "pairs":
+        from mentormatch.notices import zero_score_warnings
+
+        warnings += zero_score_warnings(loaded, receivers, givers)
+    found, notes = _unforeseen(result, loaded, warnings)
     if spec.mode == "groups":
         from mentormatch.grouping import (  # imported here: only group programmes need it
             group_counts,
@@ -534,10 +578,10 @@ def match(
             p.giver.email or "" for p in matching.pairs
         }
         waiting = {u.applicant.email or "" for u in matching.unmatched}
-    lines = [*counts, *solved, *provenance(loaded, _digests(sources))]
+    lines = [*counts, *solved, *notes, *provenance(loaded, _digests(sources))]
     lines += [(f"Input path ({s.role or 'all roles'})", str(s.path)) for s in sources]
     _say(f"Writing {output.name}")
-    sheets = [*first, rejected_sheet(checked, loaded), summary_sheet(lines)]
+    sheets = [*first, rejected_sheet(checked, loaded), summary_sheet(lines), *found]
     if changes:
         sheets.append(Sheet("Changes", ["Change"], [[line] for line in changes]))
     write_workbook(output, sheets, force=force, inputs=inputs, progress=_say, **_page(loaded))
@@ -549,6 +593,7 @@ def match(
             monitoring, monitoring_sheets(checked, loaded, placed, waiting), force=force, inputs=inputs
         )
     _print_counts(f"{loaded.spec.programme.name}: matching", [*counts, *solved[:2]], as_json)
+    _print_unforeseen(result, loaded, warnings, as_json)
     if changes and not as_json:  # counts only on the terminal; who changed is in the Changes sheet
         out.print(f"Changes from the reviewed pairs: {changes[0]}", highlight=False)
     if not optimal:

@@ -17,6 +17,7 @@ class ColumnMap:
 
     columns: dict[str, tuple[int, ...]]
     headers: tuple[str, ...]
+    unmapped: tuple[str, ...] = ()  # optional fields with no column in this export
 
     def header(self, field: str) -> str:
         """The header text of the field's first column (for messages), or the field name."""
@@ -29,6 +30,8 @@ def resolve_columns(table: Table, rules: Rules) -> ColumnMap:
     else a header that starts with the expected text (``Goals (select all that apply)``)."""
     keys = [key(h) for h in table.headers]
     columns: dict[str, tuple[int, ...]] = {}
+    missing: list[str] = []
+    unmapped: list[str] = []
     for name, spec in rules.spec.fields.items():
         found: list[int] = []
         for header in spec.headers:
@@ -46,28 +49,52 @@ def resolve_columns(table: Table, rules: Rules) -> ColumnMap:
         if found:
             columns[name] = tuple(found)
         elif not spec.optional:
-            raise ExportError(_missing(table, rules, name), _missing_hint(rules, name))
-    return ColumnMap(columns=columns, headers=table.headers)
+            missing.append(name)
+        else:
+            unmapped.append(name)
+    if len(missing) == 1:
+        raise ExportError(_missing(table, rules, missing[0]), _missing_hint(rules, missing[0]))
+    if missing:
+        raise ExportError(_all_missing(table, rules, missing), _missing_hint(rules, *missing))
+    return ColumnMap(columns=columns, headers=table.headers, unmapped=tuple(unmapped))
 
 
 def _where(table: Table) -> str:
     return f"{table.source}" + (f" (sheet '{table.sheet}')" if table.sheet else "")
 
 
+def _closest(table: Table, rules: Rules, name: str) -> str:
+    by_key = {key(h): h for h in table.headers if h}
+    close: list[str] = []
+    for header in rules.spec.fields[name].headers:
+        close += difflib.get_close_matches(key(header), list(by_key), n=1, cutoff=0.5)
+    return f" Closest header found: '{by_key[close[0]]}'." if close else ""
+
+
+def _headers_found(table: Table) -> str:
+    found = [h for h in table.headers if h]
+    listed = ", ".join(f"'{h}'" for h in found[:30]) + (" ..." if len(found) > 30 else "")
+    return f"Headers found (row {table.header_row}): {listed}"
+
+
 def _missing(table: Table, rules: Rules, name: str) -> str:
     expected = rules.spec.fields[name].headers
-    found = [h for h in table.headers if h]
-    by_key = {key(h): h for h in found}
-    close: list[str] = []
-    for header in expected:
-        close += difflib.get_close_matches(key(header), list(by_key), n=1, cutoff=0.5)
-    closest = f" Closest header found: '{by_key[close[0]]}'." if close else ""
-    listed = ", ".join(f"'{h}'" for h in found[:30]) + (" ..." if len(found) > 30 else "")
     return (
-        f"{_where(table)}: no column for '{name}': expected a header like '{expected[0]}'.{closest}"
-        f" Headers found (row {table.header_row}): {listed}"
+        f"{_where(table)}: no column for '{name}': expected a header like '{expected[0]}'."
+        f"{_closest(table, rules, name)} {_headers_found(table)}"
     )
 
 
-def _missing_hint(rules: Rules, name: str) -> str:
-    return f"add the export's header text to fields.{name}.headers in {rules.path}"
+def _all_missing(table: Table, rules: Rules, names: list[str]) -> str:
+    """Every missing required column in one message, one line each."""
+    lines = [f"{_where(table)}: no column for {len(names)} required fields:"]
+    for name in names:
+        expected = rules.spec.fields[name].headers
+        lines.append(f"  - '{name}': expected a header like '{expected[0]}'.{_closest(table, rules, name)}")
+    lines.append(_headers_found(table))
+    return "\n".join(lines)
+
+
+def _missing_hint(rules: Rules, *names: str) -> str:
+    keys = " and ".join(f"fields.{name}.headers" for name in names)
+    return f"add the export's header text to {keys} in {rules.path}"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mentormatch import problems as codes
 from mentormatch.applicants import Applicant
-from mentormatch.normalise import BAND_RANK, Years, band_label, canonical_band, key, parse_years
+from mentormatch.known import matches
+from mentormatch.normalise import BAND_RANK, Years, band_label, canonical_band, parse_years
 from mentormatch.rulefile import Rules
 from mentormatch.schema import Condition
 
@@ -14,33 +16,47 @@ HIDDEN = "(not shown: special category data)"
 
 @dataclass(frozen=True)
 class Failure:
-    """Why a condition did not hold: rule code, the field(s) read, the value seen, the reason."""
+    """Why a condition did not hold: rule code, the field(s) read, the value seen, the reason.
+
+    ``unrecognised`` lists (field, answer) pairs that nothing in the rule file or a vocabulary
+    knows: when it is not empty the condition is *undecided* (neither met nor failed) and the
+    applicant goes to review (``answer-not-recognised`` or ``value-unreadable``), not rejection.
+    """
 
     code: str
     fields: tuple[str, ...]
     reason: str
+    unrecognised: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def undecided(self) -> bool:
+        return bool(self.unrecognised)
 
 
 def holds(cond: Condition, applicant: Applicant, rules: Rules) -> bool:
-    """True when the applicant meets the condition."""
+    """True when the applicant meets the condition (an undecided condition does not hold)."""
     return failure(cond, applicant, rules) is None
 
 
 def failure(cond: Condition, applicant: Applicant, rules: Rules) -> Failure | None:
-    """None when the condition holds, else why not (the condition's own code and reason win)."""
+    """None when the condition holds, else why not (the condition's own code and reason win,
+    except when the condition is undecided: then the code says the answer needs review)."""
     found = _evaluate(cond, applicant, rules)
-    if found is None:
-        return None
+    if found is None or found.undecided:
+        return found
     return Failure(code=cond.code or found.code, fields=found.fields, reason=cond.reason or found.reason)
 
 
 def _evaluate(cond: Condition, applicant: Applicant, rules: Rules) -> Failure | None:
     if cond.all_of is not None:
+        undecided: list[Failure] = []
         for child in cond.all_of:
             found = failure(child, applicant, rules)
+            if found is not None and not found.undecided:
+                return found  # failed whatever the unknown answers mean
             if found is not None:
-                return found
-        return None
+                undecided.append(found)
+        return _undecided(undecided) if undecided else None
     if cond.any_of is not None:
         failures = []
         for child in cond.any_of:
@@ -48,18 +64,31 @@ def _evaluate(cond: Condition, applicant: Applicant, rules: Rules) -> Failure | 
             if found is None:
                 return None
             failures.append(found)
+        unknown = [f for f in failures if f.undecided]
+        if unknown:
+            return _undecided(unknown)
         fields = tuple(dict.fromkeys(f for fail in failures for f in fail.fields))
         reason = "None of these holds: " + "; ".join(f.reason.rstrip(".") for f in failures) + "."
         return Failure(code=failures[0].code, fields=fields, reason=reason)
     if cond.not_ is not None:
-        if failure(cond.not_, applicant, rules) is None:
+        inner = failure(cond.not_, applicant, rules)
+        if inner is None:
             return Failure(
                 code="condition-not-met",
                 fields=_fields(cond.not_),
                 reason="This rule excludes the answer given.",
             )
-        return None
+        return inner if inner.undecided else None
     return _leaf(cond, applicant, rules)
+
+
+def _undecided(found: list[Failure]) -> Failure:
+    """Several undecided conditions as one: every unknown answer, one review code and reason."""
+    unknown = tuple(dict.fromkeys(pair for f in found for pair in f.unrecognised))
+    fields = tuple(dict.fromkeys(name for name, _answer in unknown))
+    code = found[0].code if all(f.code == found[0].code for f in found) else codes.ANSWER_NOT_RECOGNISED
+    reasons = list(dict.fromkeys(f.reason for f in found))
+    return Failure(code, fields, " ".join(reasons), unknown)
 
 
 def _fields(cond: Condition) -> tuple[str, ...]:
@@ -97,18 +126,22 @@ def _leaf(cond: Condition, applicant: Applicant, rules: Rules) -> Failure | None
         )
     if cond.in_ is not None:
         answers = value if isinstance(value, tuple) else (value,)
-        if any(_matches(str(a), cond.in_) for a in answers):
+        if any(matches(str(a), cond.in_) for a in answers):
             return None
+        known = rules.known
+        unknown = [str(a) for a in answers if not known.recognised(name, str(a))]
+        if unknown and not known.closed(name):
+            return Failure(
+                codes.ANSWER_NOT_RECOGNISED,
+                (name,),
+                f"{label}: the answer given is not one the programme's rules recognise, so the"
+                " coordinator will review it rather than reject the application.",
+                tuple((name, a) for a in unknown),
+            )
         return Failure(
             f"{_code(name)}-not-accepted", (name,), f"{label} must be one of: {', '.join(cond.in_)}."
         )
     return _range(cond, name, label, kind, value)
-
-
-def _matches(answer: str, accepted: list[str]) -> bool:
-    """An answer is accepted when it equals an item, or starts with it (``Black or Black British``)."""
-    wanted = key(answer)
-    return any(wanted == key(item) or (key(item) and wanted.startswith(key(item))) for item in accepted)
 
 
 def _range(cond: Condition, name: str, label: str, kind: str, value: object) -> Failure | None:

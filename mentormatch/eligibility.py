@@ -10,6 +10,7 @@ from datetime import datetime
 from mentormatch import problems as codes
 from mentormatch.applicants import Applicant
 from mentormatch.conditions import HIDDEN, failure
+from mentormatch.normalise import organisation_index, parse_organisation
 from mentormatch.problems import Problem
 from mentormatch.rulefile import Rules
 from mentormatch.schema import Condition
@@ -26,6 +27,11 @@ class Rejection:
     def rule(self) -> str:
         return self.problems[0].rule
 
+    @property
+    def needs_review(self) -> bool:
+        """True when no rule was failed: every problem is an answer the coordinator must review."""
+        return all(p.rule in codes.REVIEW for p in self.problems)
+
 
 @dataclass(frozen=True)
 class Checked:
@@ -40,6 +46,11 @@ class Checked:
 
     def rejected_per_rule(self) -> Counter[str]:
         return Counter(r.rule for r in self.rejected)
+
+    @property
+    def to_review(self) -> tuple[Rejection, ...]:
+        """Applications held for the coordinator's review (no rule failed, an answer unknown)."""
+        return tuple(r for r in self.rejected if r.needs_review)
 
 
 def check_applicants(
@@ -174,7 +185,18 @@ def _applicant_problems(
     orgs = spec.organisations
     if orgs is not None and orgs.only_listed and orgs.names:
         org = applicant.value(orgs.field)
-        if org not in orgs.names:
+        if org is not None and org not in orgs.names and not _known_elsewhere(rules, orgs.field, org):
+            problems.append(
+                Problem(
+                    applicant.row,
+                    _header(rules, orgs.field),
+                    applicant.raw.get(orgs.field, ""),
+                    codes.ANSWER_NOT_RECOGNISED,
+                    "The organisation given is not one the programme's rules recognise, so the"
+                    " coordinator will review it rather than reject the application.",
+                )
+            )
+        elif org not in orgs.names:
             problems.append(
                 Problem(
                     applicant.row,
@@ -213,6 +235,20 @@ def _applicant_problems(
                 )
             )
     return problems
+
+
+def _known_elsewhere(rules: Rules, field: str, answer: object) -> bool:
+    """An organisation outside the programme that the rule file (``organisations.outside``) or a
+    vocabulary knows, so a rejection is sure; or any unknown one when the field is closed."""
+    known = rules.known
+    answers = known.answers(field)
+    orgs = rules.spec.organisations
+    outside = organisation_index({name: [] for name in orgs.outside}) if orgs is not None else {}
+    return (
+        known.closed(field)
+        or parse_organisation(answer, outside) in (orgs.outside if orgs else [])
+        or bool(answers.vocabulary and answers.vocabulary(str(answer)))
+    )
 
 
 def _membership_problems(applicant: Applicant, rules: Rules, members: frozenset[str] | None) -> list[Problem]:

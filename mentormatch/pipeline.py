@@ -12,6 +12,7 @@ from mentormatch.columns import ColumnMap, resolve_columns
 from mentormatch.eligibility import Checked, check_applicants
 from mentormatch.errors import ExportError
 from mentormatch.load import load_table
+from mentormatch.notices import unmapped_warnings
 from mentormatch.progress import Progress, silent
 from mentormatch.rulefile import Rules
 
@@ -32,6 +33,7 @@ class Validation:
     rules: Rules
     columns: tuple[ColumnMap, ...]
     checked: Checked
+    warnings: tuple[str, ...] = ()  # for the terminal and the Summary sheet
 
     @property
     def rows_read(self) -> int:
@@ -63,7 +65,8 @@ def validate_exports(
         applicants += build_applicants(table, columns, rules, role=source.role)
     say("Checking eligibility")
     checked = check_applicants(applicants, rules, members)
-    return Validation(tuple(sources), rules, tuple(maps), checked)
+    warnings = unmapped_warnings(rules, [(s.path.name, m) for s, m in zip(sources, maps, strict=True)])
+    return Validation(tuple(sources), rules, tuple(maps), checked, tuple(warnings))
 
 
 def _text_cells(path: Path) -> list[list[str]]:

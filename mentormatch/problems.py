@@ -30,3 +30,11 @@ GRADE_NEEDS_REVIEW = "grade-needs-review"
 VALUE_UNREADABLE = "value-unreadable"
 SUBMITTED_UNREADABLE = "submission-time-unreadable"
 NOT_A_MEMBER = "not-a-member"
+ANSWER_NOT_RECOGNISED = "answer-not-recognised"
+EMAIL_NEEDS_REVIEW = "email-needs-review"
+
+# Codes that send an application to the coordinator's review rather than reject it: nothing the
+# applicant said fails a rule; the tool could not read or recognise an answer.
+REVIEW = frozenset(
+    {GRADE_NEEDS_REVIEW, SUBMITTED_UNREADABLE, VALUE_UNREADABLE, ANSWER_NOT_RECOGNISED, EMAIL_NEEDS_REVIEW}
+)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -15,6 +16,9 @@ from pydantic import BaseModel, ValidationError
 from mentormatch.errors import RulesError
 from mentormatch.normalise import BANDS, Unreadable, canonical_band, parse_years
 from mentormatch.schema import STANDARD_FIELDS, Condition, FieldSpec, RuleFile
+
+if TYPE_CHECKING:
+    from mentormatch.known import Known
 
 MAX_RULE_BYTES = 2_000_000
 MAX_NODES = 100_000  # an alias bomb ("billion laughs") expands far past this
@@ -30,10 +34,24 @@ class Rules:
     spec: RuleFile
     path: Path
     sha256: str
+    # key path ("roles.mentee.eligibility.any_of[0].in") -> line number in the file (1 = first)
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def name(self) -> str:
         return self.path.stem
+
+    @cached_property
+    def known(self) -> Known:
+        """Each field's known answers (rule file and vocabularies), built on first use."""
+        from mentormatch.known import Known
+
+        return Known(self, self.spec)
+
+    def line(self, key_path: str) -> str:
+        """``rules/x.yaml line 41`` for a key path, or just the file when the line is not known."""
+        number = self.lines.get(key_path)
+        return f"{self.path.name} line {number}" if number else self.path.name
 
     def field(self, name: str) -> FieldSpec:
         return self.spec.fields[name]
@@ -49,7 +67,30 @@ def load_rules(path: Path) -> Rules:
         raise RulesError(_describe(path, exc)) from None
     for key_path, message in cross_check(spec):
         raise RulesError(f"{path}: {key_path}: {message}")
-    return Rules(spec=spec, path=path, sha256=hashlib.sha256(raw).hexdigest())
+    return Rules(spec=spec, path=path, sha256=hashlib.sha256(raw).hexdigest(), lines=_lines(raw))
+
+
+def _lines(raw: bytes) -> dict[str, int]:
+    """Key path -> line of every key and list item (for messages that point into the file)."""
+    try:
+        root = yaml.compose(raw.decode("utf-8-sig"), Loader=yaml.SafeLoader)
+    except yaml.YAMLError:  # pragma: no cover - the file was parsed a moment ago
+        return {}
+    found: dict[str, int] = {}
+    stack: list[tuple[yaml.Node, str]] = [(root, "")] if root is not None else []
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    path = f"{where}.{key_node.value}" if where else str(key_node.value)
+                    found.setdefault(path, key_node.start_mark.line + 1)
+                    stack.append((value, path))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                found.setdefault(f"{where}[{i}]", item.start_mark.line + 1)
+                stack.append((item, f"{where}[{i}]"))
+    return found
 
 
 def _read(path: Path) -> bytes:

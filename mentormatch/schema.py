@@ -37,6 +37,20 @@ class FieldSpec(Strict):
     vocabulary: Literal["ethnicity", "gender", "profession"] | None = None
     # choice/multi answers: canonical answer -> other ways people write it ("Acute": ["Acute hospital"])
     values: dict[str, list[str]] = Field(default_factory=dict)
+    # Why answers nobody listed are rejected rather than sent to review (e.g. "the form offered only
+    # these answers"). Absent: an unforeseen answer goes to review (answer-not-recognised).
+    closed: str | None = None
+
+    @field_validator("closed", mode="before")
+    @classmethod
+    def _closed_says_why(cls, value: Any) -> Any:
+        if value is None or value is False:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(
+                'say why the field is closed, e.g. closed: "the form offered only these answers"'
+            )
+        return value.strip()
 
     @field_validator("values", mode="before")
     @classmethod
@@ -105,6 +119,9 @@ class OrganisationsSpec(Strict):
     field: str = "organisation"
     only_listed: bool = True
     names: dict[str, list[str]] = Field(default_factory=dict)
+    # Organisations known to be outside the programme: an answer naming one is rejected; any other
+    # organisation not in ``names`` goes to review (answer-not-recognised) unless the field is closed.
+    outside: list[str] = Field(default_factory=list)
 
     @field_validator("names", mode="before")
     @classmethod
@@ -210,6 +227,8 @@ class RuleFile(Strict):
 
     programme: Programme
     deadline: datetime | None = None
+    # How the exports write dates such as 03/04/2022 when their own values do not say.
+    date_order: Literal["day-first", "month-first"] | None = None
     fields: dict[str, FieldSpec]
     role_field: str | None = "role"
     roles: dict[str, RoleSpec] = Field(min_length=1)

@@ -496,8 +496,9 @@ def b_excel_errors(path: Path) -> None:
         mentee("Err Band", "err.band@nhs.net", band="#N/A"),  # 3 grade-needs-review
         mentee("Err Time", "err.time@nhs.net", start="#VALUE!", completed="#VALUE!"),  # 4
         mentee("Err Role", "err.role@nhs.net", role="#REF!"),  # 5 role-unknown
-        mentee("Err Org", "err.org@nhs.net", org="#DIV/0!"),  # 6 organisation-not-in-programme
-        mentee("Err Groups", "err.groups@nhs.net", ethnicity="#NAME?", gender="#NULL!"),  # 7
+        # an error value is an answer nobody foresaw: review (answer-not-recognised), not rejection
+        mentee("Err Org", "err.org@nhs.net", org="#DIV/0!"),  # 6 answer-not-recognised
+        mentee("Err Groups", "err.groups@nhs.net", ethnicity="#NAME?", gender="#NULL!"),  # 7 the same
         mentee("Err Goals", "err.goals@nhs.net", goals="#N/A", years="#NUM!"),  # 8 eligible
         mentor("Err Capacity", "err.capacity@nhs.net", capacity="#N/A", offers="#N/A"),  # 9 eligible
         BOB,  # 10
@@ -1137,8 +1138,8 @@ CASES: list[Case] = [
             3: "grade-needs-review",
             4: "submission-time-unreadable",
             5: "role-unknown",
-            6: "organisation-not-in-programme",
-            7: "not-in-mentee-groups",
+            6: "answer-not-recognised",
+            7: "answer-not-recognised",
         },
     ),
     ok(

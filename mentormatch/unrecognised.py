@@ -1,0 +1,155 @@
+"""Every answer the rules did not foresee, per field, with its count, rows and the rule-file lines."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mentormatch.applicants import Applicant
+from mentormatch.known import CHOICE_TYPES, conditions, walk
+from mentormatch.rulefile import Rules
+from mentormatch.workbook import Sheet
+
+HIDDEN_ANSWER = "(not shown: special category data)"
+MAX_ROWS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class Unrecognised:
+    """One answer nothing knows for a field that eligibility reads, and where it was given."""
+
+    field: str
+    answer: str
+    rows: tuple[tuple[str, int], ...]  # (file name, spreadsheet row)
+    special: bool
+    lines: tuple[str, ...]  # "rules.yaml line 88 (roles.mentee.eligibility...in)"
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+
+def checked_fields(rules: Rules) -> dict[str, set[str]]:
+    """Field -> the roles whose eligibility compares its answers with listed values."""
+    spec = rules.spec
+    found: dict[str, set[str]] = defaultdict(set)
+    for role, role_spec in spec.roles.items():
+        if role_spec.eligibility is None:
+            continue
+        for _where, cond in walk(role_spec.eligibility):
+            if cond.field and cond.in_ is not None and _type(rules, cond.field) in CHOICE_TYPES:
+                found[cond.field].add(role)
+    orgs = spec.organisations
+    if orgs is not None and orgs.only_listed and orgs.names:
+        found[orgs.field] |= set(spec.roles)
+    return dict(found)
+
+
+def _type(rules: Rules, name: str) -> str:
+    fspec = rules.spec.fields.get(name)
+    return fspec.type if fspec is not None else "text"
+
+
+def rule_lines(rules: Rules, name: str) -> tuple[str, ...]:
+    """Where in the rule file an answer to this field is accepted, rejected or made known."""
+    spec = rules.spec
+    places: list[str] = []
+    for where, cond in conditions(spec):
+        if cond.field == name and cond.in_ is not None:
+            places.append(f"{where}.in")
+    orgs = spec.organisations
+    if orgs is not None and orgs.field == name:
+        places += ["organisations.names", "organisations.outside"]
+    places.append(f"fields.{name}.values" if f"fields.{name}.values" in rules.lines else f"fields.{name}")
+    return tuple(f"{rules.line(p)} ({p})" for p in places)
+
+
+def unrecognised_answers(applicants: Sequence[Applicant], rules: Rules) -> list[Unrecognised]:
+    """Every unrecognised answer of every field eligibility reads, most frequent first."""
+    known = rules.known
+    orgs = rules.spec.organisations
+    rows: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
+    for name, roles in checked_fields(rules).items():
+        is_org = orgs is not None and name == orgs.field
+        for applicant in applicants:
+            if applicant.role not in roles:
+                continue
+            value = applicant.value(name)
+            answers = value if isinstance(value, tuple) else (value,)
+            for answer in answers:
+                if answer is None:
+                    continue
+                text = str(answer)
+                if is_org and orgs is not None:
+                    unknown = text not in orgs.names and not known.recognised(name, text)
+                else:
+                    unknown = not known.recognised(name, text)
+                if unknown:
+                    rows[(name, text)].append((applicant.source, applicant.row))
+    found = [
+        Unrecognised(
+            field=name,
+            answer=answer,
+            rows=tuple(sorted(where)),
+            special=bool(rules.spec.fields.get(name) and rules.spec.fields[name].special_category),
+            lines=rule_lines(rules, name),
+        )
+        for (name, answer), where in rows.items()
+    ]
+    return sorted(found, key=lambda u: (u.field, -u.count, u.answer))
+
+
+def rows_text(rows: Sequence[tuple[str, int]], several_files: bool) -> str:
+    shown = [f"{source} row {row}" if several_files else str(row) for source, row in rows[:MAX_ROWS_SHOWN]]
+    more = f" and {len(rows) - MAX_ROWS_SHOWN} more" if len(rows) > MAX_ROWS_SHOWN else ""
+    return ", ".join(shown) + more
+
+
+def forwardable_rows(found: Sequence[Unrecognised], rules: Rules, several_files: bool) -> list[list[object]]:
+    """Rows for a shared sheet: special category answers replaced by a note (counts and rows stay)."""
+    from mentormatch.report import field_label
+
+    return [
+        [
+            field_label(rules, u.field),
+            HIDDEN_ANSWER if u.special else u.answer,
+            u.count,
+            rows_text(u.rows, several_files),
+            "; ".join(u.lines),
+        ]
+        for u in found
+    ]
+
+
+UNRECOGNISED_COLUMNS = ["Field", "Answer", "Count", "Rows", "Rule-file lines"]
+
+
+def terminal_lines(found: Sequence[Unrecognised], rules: Rules, several_files: bool) -> list[str]:
+    """Lines for the coordinator's terminal, answers shown (special category ones included)."""
+    from mentormatch.report import field_label
+
+    lines = []
+    for u in found:
+        lines.append(
+            f"  {field_label(rules, u.field)}: '{u.answer}' x{u.count}"
+            f" (rows {rows_text(u.rows, several_files)}); accept or reject it at {u.lines[0]}"
+        )
+    return lines
+
+
+def unrecognised_sheet(found: Sequence[Unrecognised], rules: Rules, several_files: bool) -> Sheet:
+    """The forwardable listing: per field and answer, its count, rows and rule-file lines."""
+    rows = forwardable_rows(found, rules, several_files)
+    return Sheet(
+        "Unrecognised", list(UNRECOGNISED_COLUMNS), rows, wrap=frozenset({"Rows", "Rule-file lines"})
+    )
+
+
+def review_lines(to_review: int, found: Sequence[Unrecognised]) -> list[tuple[str, Any]]:
+    """Summary lines: applications held for review, and distinct answers not recognised."""
+    return [
+        ("Held for review (in Rejected, no rule failed)", to_review),
+        ("Answers not recognised (see Unrecognised)", len(found)),
+    ]

@@ -1,0 +1,198 @@
+"""An answer the rules did not foresee goes to review and is listed; it never rejects anyone.
+
+Expected outcomes come from the programme texts (seeds/000: MIND mentees are "from a BAME
+background, or a woman or non-binary member of staff and currently working at Band 4 - 7"), not
+from the rule file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mentormatch.errors import RulesError
+from mentormatch.pipeline import Source, validate_exports
+from mentormatch.rulefile import load_rules
+from mentormatch.unrecognised import HIDDEN_ANSWER, forwardable_rows, unrecognised_answers
+from tests.conftest import MIND_RULES, mind_export
+
+# Census 2021 ethnic groups nobody wrote into the MIND rule file, each an ethnic minority.
+UNFORESEEN_ETHNIC = ["Kurdish", "Roma", "Latin American", "Any other ethnic background: Turkish Cypriot"]
+
+
+def outcome(tmp_path: Path, people: list[dict[str, object]], rules_path: Path = MIND_RULES) -> dict[str, str]:
+    rules = load_rules(rules_path)
+    export = mind_export(tmp_path / "export.xlsx", people)
+    checked = validate_exports([Source(export)], rules).checked
+    found = {a.email or "": "eligible" for a in checked.eligible}
+    found |= {r.applicant.email or "": r.rule for r in checked.rejected}
+    return found
+
+
+def test_unforeseen_ethnic_group_goes_to_review_not_rejection(tmp_path: Path) -> None:
+    people = [
+        {"name": f"M{n}", "email": f"m{n}@nhs.net", "role": "Mentee", "band": "Band 5", "gender": "Man",
+         "ethnicity": answer}
+        for n, answer in enumerate(UNFORESEEN_ETHNIC)
+    ]  # fmt: skip
+    people += [
+        # a woman is eligible whatever her ethnic group answer says
+        {"name": "W", "email": "w@nhs.net", "role": "Mentee", "band": "Band 5", "gender": "Woman",
+         "ethnicity": "Kurdish"},
+        # a man of a white group is not in the mentee groups: a rule decides, so he is rejected
+        {"name": "X", "email": "x@nhs.net", "role": "Mentee", "band": "Band 5", "gender": "Man",
+         "ethnicity": "White - British"},
+        # Band 9 is outside Band 4-7 whatever the ethnic group means: rejected by the band rule
+        {"name": "Y", "email": "y@nhs.net", "role": "Mentee", "band": "Band 9", "gender": "Man",
+         "ethnicity": "Kurdish"},
+    ]  # fmt: skip
+    got = outcome(tmp_path, people)
+    for n in range(len(UNFORESEEN_ETHNIC)):
+        assert got[f"m{n}@nhs.net"] == "answer-not-recognised"
+    assert got["w@nhs.net"] == "eligible"
+    assert got["x@nhs.net"] == "not-in-mentee-groups"
+    assert got["y@nhs.net"] == "band-out-of-range"
+
+
+def test_unforeseen_organisation_goes_to_review(tmp_path: Path) -> None:
+    people = [
+        {"name": "A", "email": "a@nhs.net", "role": "Mentee", "band": "Band 5", "org": "Ashford Clinic"},
+        {"name": "B", "email": "b@nhs.net", "role": "Mentee", "band": "Band 5",
+         "org": "Oxleas NHS Foundation Trust"},
+        {"name": "C", "email": "c@nhs.net", "role": "Mentee", "band": "Band 5", "org": "KCHFT"},
+    ]  # fmt: skip
+    got = outcome(tmp_path, people)
+    assert got["a@nhs.net"] == "answer-not-recognised"
+    assert got["b@nhs.net"] == "organisation-not-in-programme"  # a London trust, outside Kent
+    assert got["c@nhs.net"] == "eligible"
+
+
+def test_unforeseen_grade_goes_to_review(tmp_path: Path) -> None:
+    people = [{"name": "G", "email": "g@nhs.net", "role": "Mentor", "band": "Senior Sister", "years": "9"}]
+    assert outcome(tmp_path, people)["g@nhs.net"] == "grade-needs-review"
+
+
+MULTI_RULES = """
+programme: {name: Multi test, source: "seeds/002 (Nursing, Midwifery, AHP and Admin staff)"}
+fields:
+  email: {headers: ["Work email address"], type: email}
+  name: {headers: ["Full name"]}
+  role: {headers: ["Are you applying to be a mentor or a mentee?"], type: choice}
+  groups:
+    headers: ["Mentees: what would you like support with?"]
+    type: multi
+    values: [Leadership, Confidence, Finance]
+    CLOSED
+roles:
+  mentee:
+    answers: [Mentee]
+    eligibility: {field: groups, in: [Leadership, Confidence]}
+  mentor:
+    answers: [Mentor]
+"""
+
+
+def multi_rules(tmp_path: Path, closed: str = "") -> Path:
+    path = tmp_path / "multi.yaml"
+    path.write_text(MULTI_RULES.replace("CLOSED", closed))
+    return path
+
+
+def test_unforeseen_multi_select_answer_goes_to_review(tmp_path: Path) -> None:
+    people = [
+        {"name": "A", "email": "a@nhs.net", "role": "Mentee", "goals": "Finance;Resilience;"},
+        {"name": "B", "email": "b@nhs.net", "role": "Mentee", "goals": "Finance;"},
+        {"name": "C", "email": "c@nhs.net", "role": "Mentee", "goals": "Resilience;Leadership;"},
+        {"name": "D", "email": "d@nhs.net", "role": "Mentee", "goals": "Resilience;"},
+    ]
+    got = outcome(tmp_path, people, multi_rules(tmp_path))
+    assert got["a@nhs.net"] == "answer-not-recognised"  # Resilience might be what the rule wants
+    assert got["b@nhs.net"] == "groups-not-accepted"  # Finance is known and not accepted
+    assert got["c@nhs.net"] == "eligible"  # one accepted answer is enough
+    assert got["d@nhs.net"] == "answer-not-recognised"
+
+
+def test_a_closed_field_rejects_unknown_answers(tmp_path: Path) -> None:
+    path = multi_rules(tmp_path, 'closed: "the form offered only these three answers"')
+    people = [{"name": "D", "email": "d@nhs.net", "role": "Mentee", "goals": "Resilience;"}]
+    assert outcome(tmp_path, people, path)["d@nhs.net"] == "groups-not-accepted"
+
+
+@pytest.mark.parametrize("closed", ["closed: true", 'closed: ""', "closed: 1"])
+def test_closing_a_field_needs_a_reason(tmp_path: Path, closed: str) -> None:
+    with pytest.raises(RulesError, match="say why the field is closed"):
+        load_rules(multi_rules(tmp_path, closed))
+
+
+def test_unrecognised_answers_are_listed_per_field_with_counts_and_lines(tmp_path: Path) -> None:
+    rules = load_rules(MIND_RULES)
+    people = [
+        {"name": f"K{n}", "email": f"k{n}@nhs.net", "role": "Mentee", "gender": "Man", "ethnicity": "Kurdish"}
+        for n in range(3)
+    ]
+    people += [{"name": "R", "email": "r@nhs.net", "role": "Mentee", "gender": "Man", "ethnicity": "Roma"}]
+    people += [{"name": "O", "email": "o@nhs.net", "role": "Mentee", "org": "Ashford Clinic"}]
+    export = mind_export(tmp_path / "export.xlsx", people)
+    checked = validate_exports([Source(export)], rules).checked
+    found = {(u.field, u.answer): u for u in unrecognised_answers(checked.applicants, rules)}
+    assert set(found) == {("ethnicity", "Kurdish"), ("ethnicity", "Roma"), ("organisation", "Ashford Clinic")}
+    kurdish = found[("ethnicity", "Kurdish")]
+    assert kurdish.count == 3 and [row for _file, row in kurdish.rows] == [2, 3, 4]
+    assert kurdish.special
+    # the line that accepts or rejects it: the ethnicity 'in' list of the mentee rule
+    text = MIND_RULES.read_text().splitlines()
+    number = int(kurdish.lines[0].split(" line ")[1].split(" ")[0])
+    assert '"Asian", "Black"' in text[number - 1]
+    # forwardable rows: counts and row numbers, never the special category answer
+    shared = forwardable_rows(list(found.values()), rules, several_files=False)
+    assert all("Kurdish" not in str(cell) and "Roma" not in str(cell) for row in shared for cell in row)
+    assert [HIDDEN_ANSWER, 3, "2, 3, 4"] in [row[1:4] for row in shared]
+    assert ["Ashford Clinic", 1, "6"] in [row[1:4] for row in shared]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(answer=st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30))
+def test_no_answer_to_a_group_question_rejects_a_possible_member(tmp_path: Path, answer: str) -> None:
+    """Whatever a man writes as his ethnic group, he is rejected only when the answer is known."""
+    rules = load_rules(MIND_RULES)
+    people = [{"name": "H", "email": "h@nhs.net", "role": "Mentee", "gender": "Man", "ethnicity": answer}]
+    export = mind_export(tmp_path / "h.xlsx", people)
+    checked = validate_exports([Source(export)], rules).checked
+    if checked.rejected and checked.rejected[0].rule == "not-in-mentee-groups":
+        assert rules.known.recognised("ethnicity", checked.rejected[0].applicant.value("ethnicity"))
+
+
+def test_validate_lists_unrecognised_answers_on_terminal_and_in_the_report(tmp_path: Path) -> None:
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from mentormatch.cli import app
+
+    people = [
+        {"name": f"K{n}", "email": f"k{n}@nhs.net", "role": "Mentee", "band": "Band 5", "gender": "Man",
+         "ethnicity": "Kurdish"}
+        for n in range(2)
+    ]  # fmt: skip
+    people += [{"name": "O", "email": "o@nhs.net", "role": "Mentee", "band": "6", "org": "Ashford Clinic"}]
+    export = mind_export(tmp_path / "export.xlsx", people)
+    report = tmp_path / "report.xlsx"
+    result = CliRunner().invoke(app, ["validate", str(export), "--rules", str(MIND_RULES), "-o", str(report)])
+    assert result.exit_code == 0, result.output
+    # the coordinator's terminal shows the answer itself, its count, rows and where to decide it
+    assert "'Kurdish' x2 (rows 2, 3)" in result.output
+    assert "'Ashford Clinic' x1 (rows 4)" in result.output
+    assert "kent-medway-mind-2022.yaml line" in result.output
+    wb = openpyxl.load_workbook(report)
+    assert wb.sheetnames == ["Rejected", "Eligible", "Summary", "Unrecognised"]
+    cells = [[c.value for c in row] for row in wb["Unrecognised"].iter_rows()]
+    assert cells[0] == ["Field", "Answer", "Count", "Rows", "Rule-file lines"]
+    assert ["Ethnicity", HIDDEN_ANSWER, 2, "2, 3"] in [row[:4] for row in cells]
+    assert not any("Kurdish" in str(v) for ws in wb for row in ws.iter_rows(values_only=True) for v in row)
+    rejected = {r[0]: r for r in wb["Rejected"].iter_rows(min_row=2, values_only=True)}
+    assert {row[4] for row in rejected.values()} == {"answer-not-recognised"}
+    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary["Held for review (in Rejected, no rule failed)"] == 3
+    assert summary["Answers not recognised (see Unrecognised)"] == 2
