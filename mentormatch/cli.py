@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from mentormatch.pipeline import Source, Validation
     from mentormatch.rulefile import Rules
+    from mentormatch.workbook import Sheet
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
