@@ -86,15 +86,21 @@ def _missing(table: Table, rules: Rules, name: str) -> str:
 
 
 def _all_missing(table: Table, rules: Rules, names: list[str]) -> str:
-    """Every missing required column in one message, one line each."""
-    lines = [f"{_where(table)}: no column for {len(names)} required fields:"]
-    for name in names:
-        expected = rules.spec.fields[name].headers
-        lines.append(f"  - '{name}': expected a header like '{expected[0]}'.{_closest(table, rules, name)}")
-    lines.append(_headers_found(table))
-    return "\n".join(lines)
+    """Every missing required column in one message (one line, as every error is)."""
+    quoted = ", ".join(f"'{name}'" for name in names)
+    each = [
+        f"'{name}' expected a header like '{rules.spec.fields[name].headers[0]}'."
+        + _closest(table, rules, name).replace(" Closest header found:", " Closest:")
+        for name in names
+    ]
+    return (
+        f"{_where(table)}: no column for {quoted} ({len(names)} required fields): {' '.join(each)}"
+        f" {_headers_found(table)}"
+    )
 
 
 def _missing_hint(rules: Rules, *names: str) -> str:
+    if len(names) > 3:
+        return f"add the export's header texts to each field's headers in {rules.path} (or pick --sheet)"
     keys = " and ".join(f"fields.{name}.headers" for name in names)
     return f"add the export's header text to {keys} in {rules.path}"

@@ -46,9 +46,9 @@ def test_every_missing_required_column_in_one_message(tmp_path: Path) -> None:
         message = str(exc)
     else:
         raise AssertionError("the missing columns were not reported")
-    assert "no column for 3 required fields" in message
+    assert "no column for 'organisation', 'band', 'ethnicity' (3 required fields)" in message
     for name in ("band", "ethnicity", "organisation"):
-        assert f"'{name}': expected a header like" in message
+        assert f"'{name}' expected a header like" in message
     assert "fields.organisation.headers and fields.band.headers and fields.ethnicity.headers" in message
     result = runner.invoke(app, ["validate", str(export), "--rules", str(MIND_RULES)])
     assert result.exit_code == 1 and "Traceback" not in result.output
