@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from mentormatch.columns import ColumnMap
-from mentormatch.load import Table, TableRow
+from mentormatch.errors import ExportError
+from mentormatch.load import Table, TableRow, column_letter
 from mentormatch.normalise import (
+    DateOrder,
     Unreadable,
     clean_text,
+    date_order_of,
     key,
     organisation_index,
     parse_band,
@@ -51,6 +55,8 @@ def build_applicants(
 ) -> list[Applicant]:
     """One applicant per non-blank row; ``role`` is set when the whole file is one role's."""
     parsers = _parsers(rules)
+    for name, order in _date_orders(table, columns, rules).items():
+        parsers[name] = functools.partial(parse_datetime, order=order)
     role_answers = _role_answers(rules)
     source = table.source.name
     applicants = []
@@ -129,6 +135,53 @@ def _build_one(
         raw=raw,
         unreadable=unreadable,
     )
+
+
+def _date_orders(table: Table, columns: ColumnMap, rules: Rules) -> dict[str, DateOrder]:
+    """Each date field's day/month order in this file: the rule file's ``date_order`` when given,
+    else what the file's own values show; a file that does not say stops the run."""
+    found: dict[str, DateOrder] = {}
+    for name, indexes in columns.columns.items():
+        if rules.spec.fields[name].type != "datetime":
+            continue
+        if rules.spec.date_order is not None:
+            found[name] = rules.spec.date_order
+            continue
+        decided: dict[DateOrder, str] = {}
+        undecided: list[str] = []
+        for i in indexes:
+            texts = [
+                row.cells[i] for row in table.rows if i < len(row.cells) and isinstance(row.cells[i], str)
+            ]
+            header = f"'{table.headers[i]}' (column {column_letter(i)})"
+            try:
+                order = date_order_of(texts)
+            except Unreadable as exc:
+                raise ExportError(
+                    f"{table.source}: in {header}, {exc}", _DATE_HINT.format(rules.path)
+                ) from None
+            if order is None:
+                undecided.append(header)
+            elif order != "either":
+                decided.setdefault(order, header)
+        if len(decided) > 1:
+            raise ExportError(
+                f"{table.source}: {decided['day-first']} writes dates day first but"
+                f" {decided['month-first']} month first",
+                _DATE_HINT.format(rules.path),
+            )
+        if not decided and undecided:
+            raise ExportError(
+                f"{table.source}: the dates in {undecided[0]} could be day first (UK, 03/04 = 3 April)"
+                " or month first (US, 03/04 = 4 March): no date has a day above 12 and the rule file"
+                " does not say which",
+                _DATE_HINT.format(rules.path),
+            )
+        found[name] = next(iter(decided), "day-first")
+    return found
+
+
+_DATE_HINT = "add date_order: day-first or date_order: month-first to {}"
 
 
 def _raw_text(cell: object) -> str:

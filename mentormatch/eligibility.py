@@ -10,7 +10,7 @@ from datetime import datetime
 from mentormatch import problems as codes
 from mentormatch.applicants import Applicant
 from mentormatch.conditions import HIDDEN, failure
-from mentormatch.normalise import organisation_index, parse_organisation
+from mentormatch.normalise import email_doubt, identity_email, organisation_index, parse_organisation
 from mentormatch.problems import Problem
 from mentormatch.rulefile import Rules
 from mentormatch.schema import Condition
@@ -61,6 +61,8 @@ def check_applicants(
     for applicant in applicants:
         if applicant.email is None:
             found[id(applicant)].append(_email_problem(applicant, rules))
+    for applicant, problem in _email_doubts(applicants, rules):
+        found[id(applicant)].append(problem)
     for applicant, problem in _submission_problems(applicants, rules):
         found[id(applicant)].append(problem)
     eligible, rejected = [], []
@@ -88,15 +90,46 @@ def _email_problem(applicant: Applicant, rules: Rules) -> Problem:
     )
 
 
+def _email_doubts(applicants: Sequence[Applicant], rules: Rules) -> list[tuple[Applicant, Problem]]:
+    """Emails mixing scripts or holding look-alike letters: held for review, never a second person."""
+    plain = {a.email: a for a in applicants if a.email is not None and email_doubt(a.email) is None}
+    out = []
+    for applicant in applicants:
+        why = email_doubt(applicant.email) if applicant.email is not None else None
+        if why is None:
+            continue
+        twin = plain.get(identity_email(applicant.email or ""))
+        same = f" It looks like the address on {_where(twin, applicant)}." if twin is not None else ""
+        out.append(
+            (
+                applicant,
+                Problem(
+                    applicant.row,
+                    _header(rules, "email"),
+                    applicant.raw.get("email", applicant.email or ""),
+                    codes.EMAIL_NEEDS_REVIEW,
+                    f"The email address needs checking by the coordinator: {why}.{same}",
+                ),
+            )
+        )
+    return out
+
+
 def _submission_problems(applicants: Sequence[Applicant], rules: Rules) -> list[tuple[Applicant, Problem]]:
-    """Late submissions, and every in-time submission but the latest for each email."""
+    """Late submissions, and every in-time submission but the latest per person and role.
+
+    The rule for repeated applications: within one export that has a role column, a person's latest
+    submission replaces the earlier ones (even when the role changed). Across files, one person
+    (the same email) and one role is one applicant: the latest submission wins; when the times are
+    equal or unknown, the file given later on the command line wins. A person may hold two roles
+    only by applying for both.
+    """
     deadline = rules.spec.deadline
     out: list[tuple[Applicant, Problem]] = []
-    # One application per person, or per person and role when each role has its own form.
-    in_time: dict[tuple[str, str | None], list[Applicant]] = defaultdict(list)
+    in_time: list[Applicant] = []
     column = _header(rules, "submitted")
     for applicant in applicants:
-        if applicant.email is None:
+        if applicant.email is None or email_doubt(applicant.email) is not None:
             continue
         when = applicant.value("submitted")
         if deadline is not None and not isinstance(when, datetime):
@@ -130,25 +163,41 @@ def _submission_problems(applicants: Sequence[Applicant], rules: Rules) -> list[
                 )
             )
             continue
-        in_time[(applicant.email, applicant.role if applicant.role_from_file else None)].append(applicant)
-    for group in in_time.values():
-        ordered = sorted(group, key=lambda a: (_sort_time(a), a.row))
-        latest = ordered[-1]
-        for earlier in ordered[:-1]:
-            out.append(
-                (
-                    earlier,
-                    Problem(
-                        earlier.row,
-                        _header(rules, "email"),
-                        earlier.email or "",
-                        codes.DUPLICATE,
-                        f"A later application from the same email address ({_where(latest, earlier)})"
-                        " replaces this one.",
-                    ),
-                )
-            )
+        in_time.append(applicant)
+    order = {id(a): n for n, a in enumerate(applicants)}  # files in command-line order, then rows
+
+    def latest_first(group: list[Applicant]) -> list[Applicant]:
+        return sorted(group, key=lambda a: (_sort_time(a), order[id(a)]), reverse=True)
+
+    by_file: dict[tuple[str, str], list[Applicant]] = defaultdict(list)
+    for applicant in in_time:
+        if not applicant.role_from_file:
+            by_file[(applicant.source, applicant.email or "")].append(applicant)
+    survivors = [a for a in in_time if a.role_from_file]
+    for group in by_file.values():
+        latest, *earlier = latest_first(group)
+        survivors.append(latest)
+        out += [(e, _replaced(rules, latest, e)) for e in earlier]
+    by_role: dict[tuple[str, str | None], list[Applicant]] = defaultdict(list)
+    for applicant in survivors:
+        by_role[(applicant.email or "", applicant.role)].append(applicant)
+    for group in by_role.values():
+        latest, *earlier = latest_first(group)
+        out += [(e, _replaced(rules, latest, e)) for e in earlier]
     return out
+
+
+def _replaced(rules: Rules, latest: Applicant, earlier: Applicant) -> Problem:
+    if latest.source == earlier.source:
+        why = f"A later application from the same email address ({_where(latest, earlier)})"
+        why += " replaces this one."
+    else:
+        why = (
+            f"The same person (same email address) applied for this role in {latest.source} too"
+            f" ({_where(latest, earlier)}); one application per person and role counts, the latest"
+            " (or, at the same time, the one in the file given last), so that one is used."
+        )
+    return Problem(earlier.row, _header(rules, "email"), earlier.email or "", codes.DUPLICATE, why)
 
 
 def _where(latest: Applicant, earlier: Applicant) -> str:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -238,9 +241,52 @@ def parse_number(value: object) -> float:
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"']+\.[a-z]{2,}$")
 
+# Characters that show as nothing (or as a plain space) but make two emails differ: zero-width
+# spaces and joiners, direction marks, word joiner, soft hyphen, no-break spaces, BOM, and the like.
+INVISIBLE = re.compile(
+    "[\u00a0\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2007\u200b-\u200f"
+    "\u202a-\u202f\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
+
+# Letters of other scripts that look like Latin ones (Unicode's confusables, the ones seen in
+# addresses): an email holding one is held for review, and compared as its Latin look-alike.
+LOOKALIKES = str.maketrans(
+    "аеорсхуіјѕԁԛԝһӏкмнвтԍɡαονιτυχκεϲ",
+    "aeopcxyijsdqwhlkmhbtggaovituxkec",
+)
+
+
+def identity_email(email: str) -> str:
+    """The email a person is known by: look-alike letters of other scripts read as Latin."""
+    return email.translate(LOOKALIKES)
+
+
+_LOOKALIKE_LETTERS = frozenset("аеорсхуіјѕԁԛԝһӏкмнвтԍɡαονιτυχκεϲ")
+
+
+def _other_script(ch: str) -> bool:
+    """A letter, mark or digit of a script other than Latin, or a known look-alike letter."""
+    if ch in _LOOKALIKE_LETTERS:
+        return True
+    return unicodedata.category(ch)[0] in "LMN" and not unicodedata.name(ch, "").startswith("LATIN")
+
+
+def email_doubt(email: str) -> str | None:
+    """Why an email needs a person's eye (letters from another script, or look-alikes), or None."""
+    odd = sorted({ch for ch in email if ord(ch) > 127 and _other_script(ch)})
+    if not odd:
+        return None
+    named = ", ".join(f"'{ch}' ({unicodedata.name(ch, f'U+{ord(ch):04X}').lower()})" for ch in odd[:3])
+    looks = identity_email(email)
+    alike = f"; it looks like {looks}" if looks.isascii() else ""
+    return f"the address mixes scripts or holds look-alike letters: {named}{alike}"
+
 
 def parse_email(value: object) -> str:
-    """Trim and lower-case an email; ``Name <a@b.nhs.uk>`` gives ``a@b.nhs.uk``. ``anonymous`` is not one."""
+    """An email as a person is known by it: Unicode NFKC, case folded, invisible characters
+    removed, trimmed; ``Name <a@b.nhs.uk>`` gives ``a@b.nhs.uk``. ``anonymous`` is not one."""
+    if isinstance(value, str):
+        value = unicodedata.normalize("NFKC", INVISIBLE.sub("", value)).casefold()
     text = clean_text(value)
     if text is None:
         raise Unreadable("no email given")
@@ -296,17 +342,23 @@ _GOOGLE = re.compile(
 _DAY_FIRST = re.compile(
     r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})(?:[ ,T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(am|pm)?)?$"
 )
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$")
+_ISO = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?"
+    r"\s*(z|(?:utc|gmt)?\s*[+-]\d{1,2}(?::?\d{2})?)?$"
+)
+_ISO_OFFSET = re.compile(r"([+-])(\d{1,2})(?::?(\d{2}))?$")
+DateOrder = Literal["day-first", "month-first"]
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
 
 
-def parse_datetime(value: object) -> datetime:
+def parse_datetime(value: object, order: DateOrder = "day-first") -> datetime:
     """Read a submission time and return it as an aware Europe/London datetime.
 
     Excel datetimes are taken as they are (UK local time); text is read day first
-    (``14/10/2022 17:29:59``); Google's ``2022/11/30 10:39:41 PM GMT+1`` keeps its offset; an Excel
-    serial number (``44848.73``) is a date too.
+    (``14/10/2022 17:29:59``) unless ``order`` is ``month-first`` (``10/14/2022 5:29:59 PM``);
+    Google's ``2022/11/30 10:39:41 PM GMT+1`` and ISO 8601 with ``Z`` or an offset keep their
+    offset; an Excel serial number (``44848.73``) is a date too.
     """
     if isinstance(value, datetime):
         return value.astimezone(LONDON) if value.tzinfo else value.replace(tzinfo=LONDON)
@@ -335,17 +387,60 @@ def parse_datetime(value: object) -> datetime:
             return naive.replace(tzinfo=LONDON)
         if m := _DAY_FIRST.match(t):
             d, mo, y, h, mi, s, ampm = m.groups()
+            if order == "month-first":
+                d, mo = mo, d
             year = int(y) + (2000 if len(y) == 2 else 0)
             hour = _hour(int(h), ampm) if h else 0
             naive = datetime(year, int(mo), int(d), hour, int(mi or 0), int(s or 0))
             return naive.replace(tzinfo=LONDON)
         if m := _ISO.match(t):
-            y, mo, d, h, mi, s = m.groups()
+            y, mo, d, h, mi, s, zone = m.groups()
             naive = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
+            if zone == "z":
+                return naive.replace(tzinfo=UTC).astimezone(LONDON)
+            if zone and (off := _ISO_OFFSET.search(zone)):
+                plus, oh, om = off.groups()
+                offset = (1 if plus == "+" else -1) * timedelta(hours=int(oh), minutes=int(om or 0))
+                return naive.replace(tzinfo=timezone(offset)).astimezone(LONDON)
             return naive.replace(tzinfo=LONDON)
     except ValueError as exc:
         raise Unreadable(f"'{text}' is not a real date ({exc})") from None
-    raise Unreadable(f"'{text}' is not a date and time (expected day first, e.g. 14/10/2022 17:29)")
+    example = "14/10/2022 17:29" if order == "day-first" else "10/14/2022 5:29 PM"
+    raise Unreadable(f"'{text}' is not a date and time (expected {order.replace('-', ' ')}, e.g. {example})")
+
+
+_SLASHED = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\b")
+
+
+def date_order_of(texts: Sequence[str]) -> DateOrder | Literal["either"] | None:
+    """How a file writes dates such as 03/04/2022, from its own values (in row order).
+
+    A first number above 12 means day first, a second above 12 month first (both: Unreadable,
+    naming one of each); ``either`` when no value reads differently either way. Otherwise, when the
+    times read one way run in row order (forms list answers in the order they came) and read the
+    other way do not, that way; else None: the file does not say.
+    """
+    pairs = [(int(m.group(1)), int(m.group(2)), text) for text in texts if (m := _SLASHED.match(text))]
+    day = next((text for a, _b, text in pairs if a > 12), None)
+    month = next((text for _a, b, text in pairs if b > 12), None)
+    if day and month:
+        raise Unreadable(f"dates are written both day first ('{day}') and month first ('{month}')")
+    if day or month:
+        return "day-first" if day else "month-first"
+    if all(a == b for a, b, _text in pairs):
+        return "either"
+    in_order = [order for order in ("day-first", "month-first") if _runs_in_order(texts, order)]
+    return in_order[0] if len(in_order) == 1 else None  # type: ignore[return-value]
+
+
+def _runs_in_order(texts: Sequence[str], order: DateOrder) -> bool:
+    times = []
+    for text in texts:
+        try:
+            times.append(parse_datetime(text, order))
+        except Unreadable:
+            continue
+    return len(times) > 1 and all(a <= b for a, b in itertools.pairwise(times))
 
 
 def _hour(hour: int, ampm: str | None) -> int:
