@@ -39,7 +39,8 @@ def checked_fields(rules: Rules) -> dict[str, set[str]]:
         if role_spec.eligibility is None:
             continue
         for _where, cond in walk(role_spec.eligibility):
-            if cond.field and cond.in_ is not None and _type(rules, cond.field) in CHOICE_TYPES:
+            kind = _type(rules, cond.field) if cond.field else ""
+            if cond.field and (kind == "band" or (cond.in_ is not None and kind in CHOICE_TYPES)):
                 found[cond.field].add(role)
     orgs = spec.organisations
     if orgs is not None and orgs.only_listed and orgs.names:
@@ -55,10 +56,12 @@ def _type(rules: Rules, name: str) -> str:
 def rule_lines(rules: Rules, name: str) -> tuple[str, ...]:
     """Where in the rule file an answer to this field is accepted, rejected or made known."""
     spec = rules.spec
-    places: list[str] = []
+    places: list[str] = ["grades"] if _type(rules, name) == "band" else []
     for where, cond in conditions(spec):
         if cond.field == name and cond.in_ is not None:
             places.append(f"{where}.in")
+        elif cond.field == name:
+            places.append(where)
     orgs = spec.organisations
     if orgs is not None and orgs.field == name:
         places += ["organisations.names", "organisations.outside"]
@@ -75,6 +78,10 @@ def unrecognised_answers(applicants: Sequence[Applicant], rules: Rules) -> list[
         is_org = orgs is not None and name == orgs.field
         for applicant in applicants:
             if applicant.role not in roles:
+                continue
+            if _type(rules, name) == "band":  # a grade that is no band and not in 'grades'
+                if name in applicant.unreadable and applicant.raw.get(name):
+                    rows[(name, applicant.raw[name])].append((applicant.source, applicant.row))
                 continue
             value = applicant.value(name)
             answers = value if isinstance(value, tuple) else (value,)
@@ -134,7 +141,8 @@ def terminal_lines(found: Sequence[Unrecognised], rules: Rules, several_files: b
     for u in found:
         lines.append(
             f"  {field_label(rules, u.field)}: '{u.answer}' x{u.count}"
-            f" (rows {rows_text(u.rows, several_files)}); accept or reject it at {u.lines[0]}"
+            f" ({'row' if u.count == 1 else 'rows'} {rows_text(u.rows, several_files)});"
+            f" accept or reject it at {u.lines[0]}"
         )
     return lines
 

@@ -71,7 +71,8 @@ def test_validate_prints_counts_and_writes_report(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(MIND_EXPORT), "--rules", str(MIND_RULES), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "Rows read" in result.output and "Rejected: after-deadline" in result.output
-    assert openpyxl.load_workbook(out).sheetnames == ["Rejected", "Eligible", "Summary"]
+    # the example's grades that are neither a band nor in 'grades' are listed on Unrecognised
+    assert openpyxl.load_workbook(out).sheetnames == ["Rejected", "Eligible", "Summary", "Unrecognised"]
 
 
 def test_validate_json_summary(tmp_path: Path) -> None:

@@ -183,7 +183,7 @@ def test_validate_lists_unrecognised_answers_on_terminal_and_in_the_report(tmp_p
     assert result.exit_code == 0, result.output
     # the coordinator's terminal shows the answer itself, its count, rows and where to decide it
     assert "'Kurdish' x2 (rows 2, 3)" in result.output
-    assert "'Ashford Clinic' x1 (rows 4)" in result.output
+    assert "'Ashford Clinic' x1 (row 4)" in result.output
     assert "kent-medway-mind-2022.yaml line" in result.output
     wb = openpyxl.load_workbook(report)
     assert wb.sheetnames == ["Rejected", "Eligible", "Summary", "Unrecognised"]
