@@ -45,6 +45,8 @@ from mentormatch.errors import SolverError
 TIE_RANKS = 1 << 10  # tie-break values 1..R; the LP route uses the same when its numbers allow
 INT_ROOM = 1 << 62  # every cost sum stays below this
 FLOW_LABEL = "OR-Tools min-cost flow"
+SEED_ARCS = 8  # each class's heaviest arcs held from the start
+PRICE_PER_CLASS = 8  # arcs added per left class per pricing round
 
 
 class CertificateError(SolverError):
@@ -73,8 +75,10 @@ class ClassFlow:
     potential: np.ndarray  # int64 per node: source, sink, left classes, right classes
     weight: np.ndarray  # int64 per arc: s * T + t
     ranks: int  # R: tie-break values 1..R
-    seconds: float  # the solve (OR-Tools) alone
-    check_seconds: float  # potentials and the certificate check
+    seconds: float  # the solves (OR-Tools) alone
+    check_seconds: float  # potentials, pricing and the certificate check
+    rounds: int = 1  # OR-Tools solves (pricing rounds)
+    held: int = 0  # arcs held in the last solve
 
 
 def mix64(keys: np.ndarray) -> np.ndarray:
@@ -146,9 +150,64 @@ def _network(problem: ClassProblem, weight: np.ndarray) -> _Network:
     )
 
 
-def solve_classes(problem: ClassProblem) -> ClassFlow:
+class Seeds:
+    """Each left and each right class's SEED_ARCS best-scored arcs, gathered while the class
+    pairs are scored block by block (rows: left classes; -1: not allowed): no sort of all arcs."""
+
+    def __init__(self) -> None:
+        self.codes: list[np.ndarray] = []
+        self.column: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (row, column, points)
+        self.width = 0
+
+    def add(self, rows: np.ndarray, points: np.ndarray) -> None:
+        self.width = points.shape[1]
+        k = SEED_ARCS
+        for axis in (1, 0):
+            if points.shape[axis] > k:
+                pick = np.argpartition(-points, k - 1, axis=axis)
+                pick = pick[:, :k] if axis == 1 else pick[:k]
+            else:
+                shape = points.shape
+                pick = np.broadcast_to(
+                    np.arange(shape[axis])[None, :] if axis == 1 else np.arange(shape[axis])[:, None], shape
+                )
+            value = np.take_along_axis(points, pick, axis=axis)
+            if axis == 1:
+                i = np.broadcast_to(np.arange(points.shape[0])[:, None], pick.shape)
+                j = pick
+            else:
+                i = pick
+                j = np.broadcast_to(np.arange(points.shape[1])[None, :], pick.shape)
+            keep = value >= 0
+            if axis == 1:
+                self.codes.append(rows[i[keep]] * max(self.width, 1) + j[keep])
+            else:
+                self.column.append((rows[i[keep]], j[keep], value[keep]))
+
+    def held(self, arc_left: np.ndarray, arc_right: np.ndarray) -> np.ndarray:
+        """The seeds as a mask over the arcs."""
+        width = max(self.width, 1)
+        codes = list(self.codes)
+        if self.column:
+            row = np.concatenate([c[0] for c in self.column])
+            column = np.concatenate([c[1] for c in self.column])
+            value = np.concatenate([c[2] for c in self.column])
+            best = _best_per_group(column, -value, SEED_ARCS)
+            codes.append(row[best] * width + column[best])
+        wanted = np.unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
+        return np.isin(arc_left * width + arc_right, wanted)
+
+
+def solve_classes(problem: ClassProblem, held: np.ndarray | None = None) -> ClassFlow:
     """The optimal class flow (module comment), certified; raises SolverError if OR-Tools fails
-    or CertificateError if its answer does not check out."""
+    or CertificateError if its answer does not check out.
+
+    Column generation: OR-Tools solves the flow over a few arcs held (``held``, else each
+    class's SEED_ARCS heaviest), our potentials price every arc of the problem, and arcs with
+    a negative reduced cost (PRICE_PER_CLASS per left class, the most negative first) or on an
+    augmenting path are added, until none is left. Then the flow is optimal over every arc
+    (check_certificate).
+    """
     from ortools.graph.python import min_cost_flow  # imported here: only pairing needs it
 
     if problem.objective not in ("coverage-then-score", "score"):
@@ -162,22 +221,115 @@ def solve_classes(problem: ClassProblem) -> ClassFlow:
     if top * (pairs * ranks + 1) + ranks > largest:
         raise SolverError("The scores are too large to add up exactly.", hint="Use smaller score points.")
     weight = weights(problem.arc_score, problem.arc_key, problem.max_pairs, ranks)
-    net = _network(problem, weight)
+    held = _seed(problem, weight) if held is None else np.asarray(held, dtype=bool).copy()
+    solve_s = check_s = 0.0
+    rounds = 0
+    while True:
+        rounds += 1
+        start = time.perf_counter()
+        arcs = np.flatnonzero(held)
+        sub = ClassProblem(
+            problem.left_size,
+            problem.right_supply,
+            problem.arc_left[arcs],
+            problem.arc_right[arcs],
+            problem.arc_score[arcs],
+            problem.arc_key[arcs],
+            problem.objective,
+            problem.max_pairs,
+        )
+        net = _network(sub, weight[arcs])
+        solver = min_cost_flow.SimpleMinCostFlow()
+        solver.add_arcs_with_capacity_and_unit_cost(net.tail, net.head, net.capacity, net.cost)
+        solver.set_node_supply(0, net.supply)
+        solver.set_node_supply(1, -net.supply)
+        status = solver.solve() if problem.objective == "score" else solver.solve_max_flow_with_min_cost()
+        if status != solver.OPTIMAL:
+            raise SolverError(f"OR-Tools' min-cost flow ended without an optimum ({status}).")
+        flows = np.asarray(solver.flows(np.arange(net.tail.size)), dtype=np.int64)
+        del solver
+        solve_s += time.perf_counter() - start
+        start = time.perf_counter()
+        potential = potentials(net, flows)
+        flow = np.zeros(problem.arc_left.size, dtype=np.int64)
+        flow[arcs] = flows[net.first_arc : net.first_arc + arcs.size]
+        new = _priced(problem, weight, potential, held)
+        if problem.objective != "score":
+            new |= _path_arcs(problem, flow, held)
+        check_s += time.perf_counter() - start
+        if not new.any():
+            break
+        held |= new
     start = time.perf_counter()
-    solver = min_cost_flow.SimpleMinCostFlow()
-    solver.add_arcs_with_capacity_and_unit_cost(net.tail, net.head, net.capacity, net.cost)
-    solver.set_node_supply(0, net.supply)
-    solver.set_node_supply(1, -net.supply)
-    status = solver.solve() if problem.objective == "score" else solver.solve_max_flow_with_min_cost()
-    if status != solver.OPTIMAL:
-        raise SolverError(f"OR-Tools' min-cost flow ended without an optimum ({status}).")
-    flows = np.asarray(solver.flows(np.arange(net.tail.size)), dtype=np.int64)
-    seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    potential = potentials(net, flows)
-    arc_flow = flows[net.first_arc : net.first_arc + problem.arc_left.size]
-    check_certificate(problem, arc_flow, potential, ranks)
-    return ClassFlow(arc_flow, potential, weight, ranks, seconds, time.perf_counter() - start)
+    check_certificate(problem, flow, potential, ranks)
+    check_s += time.perf_counter() - start
+    return ClassFlow(flow, potential, weight, ranks, solve_s, check_s, rounds, int(held.sum()))
+
+
+def _seed(problem: ClassProblem, weight: np.ndarray) -> np.ndarray:
+    """Each left and each right class's SEED_ARCS heaviest arcs (ties by arc order)."""
+    held = np.zeros(weight.size, dtype=bool)
+    for side in (problem.arc_left, problem.arc_right):
+        held[_best_per_group(side, -weight, SEED_ARCS)] = True
+    return held
+
+
+def _best_per_group(group: np.ndarray, value: np.ndarray, limit: int) -> np.ndarray:
+    """Indices of the ``limit`` smallest values in each group (ties by index): two stable sorts."""
+    if group.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(value, kind="stable")
+    order = order[np.argsort(group[order], kind="stable")]
+    sorted_group = group[order]
+    starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
+    sizes = np.diff(np.r_[starts, sorted_group.size])
+    place = np.arange(order.size) - np.repeat(starts, sizes)
+    return order[place < limit]
+
+
+def _reduced(problem: ClassProblem, weight: np.ndarray, potential: np.ndarray) -> np.ndarray:
+    """Each pair arc's reduced cost, cost - (potential of head - potential of tail)."""
+    n_left = problem.left_size.size
+    return -weight + potential[2 + problem.arc_left] - potential[2 + n_left + problem.arc_right]
+
+
+def _priced(problem: ClassProblem, weight: np.ndarray, potential: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """Arcs not held whose reduced cost is negative: up to PRICE_PER_CLASS per left class."""
+    reduced = _reduced(problem, weight, potential)
+    bad = np.flatnonzero((reduced < 0) & ~held)
+    new = np.zeros(weight.size, dtype=bool)
+    new[bad[_best_per_group(problem.arc_left[bad], reduced[bad], PRICE_PER_CLASS)]] = True
+    return new
+
+
+def _path_arcs(problem: ClassProblem, flow: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """Arcs not held between people an augmenting path search reaches, if it reaches the sink
+    (then a pairing with more pairs exists and these arcs hold a path to it); else none."""
+    reached_left, reached_right, sink = _search(problem, flow)
+    new = np.zeros(flow.size, dtype=bool)
+    if sink:
+        new = reached_left[problem.arc_left] & reached_right[problem.arc_right] & ~held
+    return new
+
+
+def _search(problem: ClassProblem, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Breadth-first search from the source in the residual graph of every arc: the left and
+    right classes reached, and whether the sink is (an augmenting path is left)."""
+    used_left = np.bincount(problem.arc_left, weights=flow, minlength=problem.left_size.size)
+    used_right = np.bincount(problem.arc_right, weights=flow, minlength=problem.right_supply.size)
+    reached_left = used_left < problem.left_size
+    reached_right = np.zeros(problem.right_supply.size, dtype=bool)
+    forward = flow < max(int(problem.left_size.sum()), 1)
+    backward = flow > 0
+    while True:
+        step = forward & reached_left[problem.arc_left] & ~reached_right[problem.arc_right]
+        if not step.any():
+            return reached_left, reached_right, False
+        reached_right[problem.arc_right[step]] = True
+        if np.any(reached_right & (used_right < problem.right_supply)):
+            return reached_left, reached_right, True
+        back = backward & reached_right[problem.arc_right] & ~reached_left[problem.arc_left]
+        reached_left[problem.arc_left[back]] = True
 
 
 def _residual(net: _Network, flows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -211,42 +363,38 @@ def potentials(net: _Network, flows: np.ndarray) -> np.ndarray:
 def check_certificate(problem: ClassProblem, flow: np.ndarray, potential: np.ndarray, ranks: int) -> None:
     """Raise CertificateError unless ``flow`` is feasible and ``potential`` proves it optimal.
 
-    Uses only the problem, the flow on its arcs and the potentials: the weights and the network
-    are rebuilt here.
+    Uses only the problem, the flow on its arcs and the potentials (source, sink, left classes,
+    right classes); the weights are rebuilt here. Every arc of the network is checked: a residual
+    arc (room left forward, or flow to send back) must have a reduced cost >= 0.
     """
     flow = np.asarray(flow, dtype=np.int64)
+    n_left, n_right = problem.left_size.size, problem.right_supply.size
     if flow.shape != problem.arc_left.shape or (flow.size and flow.min() < 0):
         raise CertificateError("the flow has the wrong shape or a negative value")
-    used_left = np.bincount(problem.arc_left, weights=flow, minlength=problem.left_size.size)
-    used_right = np.bincount(problem.arc_right, weights=flow, minlength=problem.right_supply.size)
+    if potential.shape != (2 + n_left + n_right,):
+        raise CertificateError("the potentials have the wrong shape")
+    used_left = np.bincount(problem.arc_left, weights=flow, minlength=n_left).astype(np.int64)
+    used_right = np.bincount(problem.arc_right, weights=flow, minlength=n_right).astype(np.int64)
     if np.any(used_left > problem.left_size) or np.any(used_right > problem.right_supply):
         raise CertificateError("the flow gives a class more pairs than it has people or places")
     weight = weights(problem.arc_score, problem.arc_key, problem.max_pairs, ranks)
-    net = _network(problem, weight)
-    pairs = int(flow.sum())
-    flows = np.concatenate([used_left.astype(np.int64), flow, used_right.astype(np.int64)])
+    source, sink = int(potential[0]), int(potential[1])
+    left, right = potential[2 : 2 + n_left], potential[2 + n_left :]
+    # (reduced cost of the arc forward, room forward, flow back) for every kind of arc
+    checks = [
+        (source - left, used_left < problem.left_size, used_left > 0),
+        (right - sink, used_right < problem.right_supply, used_right > 0),
+        (_reduced(problem, weight, potential), flow < max(int(problem.left_size.sum()), 1), flow > 0),
+    ]
     if problem.objective == "score":
-        flows = np.concatenate([flows, [net.supply - pairs]])
-    if potential.shape != (net.nodes,):
-        raise CertificateError("the potentials have the wrong shape")
-    tail, head, cost = _residual(net, flows)
-    reduced = cost + potential[tail] - potential[head]
-    if reduced.size and reduced.min() < 0:
-        raise CertificateError("a residual arc has a negative reduced cost: a better pairing exists")
-    if problem.objective != "score" and _augmenting_path(net, flows):
+        bypass = int(problem.left_size.sum()) - int(flow.sum())
+        checks.append((np.array([source - sink]), np.array([bypass < int(problem.left_size.sum())]),
+                       np.array([bypass > 0])))  # fmt: skip
+    for reduced, room, back in checks:
+        if np.any(reduced[room] < 0) or np.any(reduced[back] > 0):
+            raise CertificateError("a residual arc has a negative reduced cost: a better pairing exists")
+    if problem.objective != "score" and _search(problem, flow)[2]:
         raise CertificateError("an augmenting path is left: a pairing with more pairs exists")
-
-
-def _augmenting_path(net: _Network, flows: np.ndarray) -> bool:
-    """True if the sink can be reached from the source in the residual graph (breadth first)."""
-    tail, head, _cost = _residual(net, flows)
-    reached = np.zeros(net.nodes, dtype=bool)
-    reached[0] = True
-    while True:
-        step = reached[tail] & ~reached[head]
-        if not step.any():
-            return bool(reached[1])
-        reached[head[step]] = True
 
 
 # --- from classes back to people ----------------------------------------------------------------

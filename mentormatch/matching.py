@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,7 +26,8 @@ from mentormatch.solve import (
     solve_pairs,
 )
 
-MAX_CLASS_CELLS = 400_000_000  # class pairs scored and held at most (about 60 bytes each at peak)
+MAX_CLASS_CELLS = 40_000_000  # class pairs scored and held at most: about 95 bytes each at peak
+CLASS_PAIR_BYTES = 95  # measured: 5.5 million class pairs peaked at 563 MB (benchmarks/README.md)
 
 
 @dataclass(frozen=True)
@@ -200,8 +202,9 @@ def _class_limit(setup: _Setup) -> None:
         raise SolverError(
             f"This cohort has {setup.left.size.size:,} x {setup.right.size.size:,} classes of"
             f" interchangeable applicants ({cells:,} class pairs to weigh); mentormatch holds at most"
-            f" {MAX_CLASS_CELLS:,} (about {MAX_CLASS_CELLS * 60 / 2**30:.0f} GB), e.g. 20,000 x 20,000"
-            " applicants who all differ.",
+            f" {MAX_CLASS_CELLS:,} (about {MAX_CLASS_CELLS * CLASS_PAIR_BYTES / 2**30:.1f} GB of memory),"
+            f" e.g. {math.isqrt(MAX_CLASS_CELLS):,} x {math.isqrt(MAX_CLASS_CELLS):,} applicants"
+            " who all differ.",
             hint="Split the cohort (by organisation or region) and match each part.",
         )
 
@@ -216,31 +219,39 @@ def _solve_flow(
 ) -> tuple[Candidates, PairSolution, int]:
     """Every plain pairing: a min-cost flow over classes of interchangeable people (flow.py),
     exact and certified. Returns the pairs as candidates, the solution and the allowed pairs."""
-    from mentormatch.flow import TIE_RANKS, solve_classes
+    from mentormatch.flow import TIE_RANKS, Seeds, solve_classes
 
     _class_limit(setup)
     left, right = setup.left, setup.right
     arcs_left, arcs_right, arcs_score = [], [], []
+    seeds = Seeds()
+    small = scorer.max_score() * SCORE_SCALE < np.iinfo(np.int16).max
     step = max(1, 4_000_000 // max(right.size.size, 1))
     for first in range(0, left.size.size, step):
         block = np.arange(first, min(first + step, left.size.size))
         points = scorer.points(left.representative[block], right.representative, minimum)
         bi, bj = np.nonzero(points >= 0)
-        arcs_left.append(block[bi])
-        arcs_right.append(bj)
-        arcs_score.append(points[bi, bj])
+        arcs_left.append(block[bi].astype(np.int32))  # int32 and int16: memory is what limits
+        arcs_right.append(bj.astype(np.int32))
+        arcs_score.append(points[bi, bj].astype(np.int16 if small else np.int64))
+        del bi, bj
+        seeds.add(block, points)
         say("Scoring pairs", int(block[-1]) + 1, left.size.size)
-    arc_left = np.concatenate(arcs_left) if arcs_left else np.zeros(0, dtype=np.int64)
-    arc_right = np.concatenate(arcs_right) if arcs_right else np.zeros(0, dtype=np.int64)
+    arc_left = np.concatenate(arcs_left) if arcs_left else np.zeros(0, dtype=np.int32)
+    arc_right = np.concatenate(arcs_right) if arcs_right else np.zeros(0, dtype=np.int32)
+    del arcs_left, arcs_right
     score = np.concatenate(arcs_score).astype(np.int64) if arcs_score else np.zeros(0, dtype=np.int64)
-    people = Candidates(
-        left.representative[arc_left],
-        right.representative[arc_right],
-        score,
-        np.zeros(score.size, dtype=np.int64),
-        np.zeros(score.size, dtype=bool),
-    )
-    score = _with_bonuses(scorer, people, adjust)
+    del arcs_score
+    if adjust.prefer or adjust.favoured:
+        people = Candidates(
+            left.representative[arc_left],
+            right.representative[arc_right],
+            score,
+            np.zeros(score.size, dtype=np.int64),
+            np.zeros(score.size, dtype=bool),
+        )
+        score = _with_bonuses(scorer, people, adjust)
+        del people
     n = len(scorer.receivers.people)
     allowed = int((left.size[arc_left] * right.size[arc_right]).sum()) + len(setup.must)
     say(f"Solving ({allowed:,} allowed pairs; {arc_left.size:,} class pairs)")
@@ -256,7 +267,7 @@ def _solve_flow(
         objective=objective,
         max_pairs=min(n, int(scorer.givers.capacity.sum())),
     )
-    found = solve_classes(problem)
+    found = solve_classes(problem, seeds.held(arc_left, arc_right))
     chosen_left, chosen_right = distribute(
         left.of, right.of, setup.left_order, setup.right_order, setup.room, arc_left, arc_right, found.flow
     )
@@ -273,7 +284,8 @@ def _solve_flow(
         status=(
             f"optimal, certified (min-cost flow over {left.size.size:,} x {right.size.size:,} classes"
             f" of interchangeable people, {arc_left.size:,} class pairs, standing for all"
-            f" {allowed:,} allowed pairs; flow and potentials checked)"
+            f" {allowed:,} allowed pairs; {found.rounds} pricing rounds, {found.held:,} class pairs"
+            " held; flow and potentials checked over every class pair)"
         ),
         gap=None,
         solver=FLOW_LABEL,

@@ -793,9 +793,7 @@ def _print_setup(ws: Any, paper: _Paper, page: _PageText) -> None:
     ws.page_setup.orientation = "landscape" if paper.landscape else "portrait"
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.scale = paper.scale
-    ws.page_margins = PageMargins(
-        left=MARGIN, right=MARGIN, top=0.75, bottom=0.75, header=0.3, footer=0.3
-    )
+    ws.page_margins = PageMargins(left=MARGIN, right=MARGIN, top=0.75, bottom=0.75, header=0.3, footer=0.3)
     ws.print_options.gridLines = True
     _page_header(ws, page)
 

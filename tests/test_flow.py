@@ -383,3 +383,41 @@ def test_impossible_kept_pairs_are_refused_on_the_flow_route(
     kept = frozenset((r.email, one) for r in receivers[:5])  # more than anyone's places
     with pytest.raises(InfeasibleError, match="conflict"):
         match_pairs(rules, receivers, givers, adjust=Adjustments(must=kept))
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_pricing_from_nothing_held_reaches_the_same_optimum(objective: str) -> None:
+    """Column generation: starting with no arc held, pricing and augmenting paths add arcs until
+    the flow is optimal over all of them: the same flow as starting from every arc."""
+    rng = np.random.default_rng(99)
+    priced = 0
+    for _ in range(60):
+        problem = random_problem(rng, objective, max_score=5)
+        whole = solve_classes(problem, np.ones(problem.arc_left.size, dtype=bool))
+        grown = solve_classes(problem, np.zeros(problem.arc_left.size, dtype=bool))
+        assert grown.flow.tolist() == whole.flow.tolist()
+        assert whole.rounds == 1
+        priced += grown.rounds > 1
+    assert priced > 30
+
+
+def test_seeds_gathered_by_blocks_are_each_class_s_best() -> None:
+    from mentormatch.flow import SEED_ARCS, Seeds
+
+    rng = np.random.default_rng(3)
+    points = rng.integers(-1, 50, size=(30, 20))
+    seeds = Seeds()
+    for rows in np.array_split(np.arange(30), 4):
+        seeds.add(rows, points[rows])
+    arc_left, arc_right = np.nonzero(points >= 0)
+    held = seeds.held(arc_left, arc_right)
+
+    def best(values: np.ndarray) -> list[int]:
+        return sorted(values.tolist(), reverse=True)[:SEED_ARCS]
+
+    for i in range(30):  # each row's best scores are among those held
+        row = points[i]
+        assert best(points[i, arc_right[held & (arc_left == i)]]) == best(row[row >= 0])
+    for j in range(20):  # and each column's
+        column = points[:, j]
+        assert best(points[arc_left[held & (arc_right == j)], j]) == best(column[column >= 0])
