@@ -27,6 +27,7 @@ from mentormatch.solve import (
 )
 
 MAX_CLASS_CELLS = 40_000_000  # class pairs scored and held at most: about 95 bytes each at peak
+LP_MAX_PAIRS = 3_000_000  # the LP route holds every allowed pair: about 1.2 KB each in HiGHS
 CLASS_PAIR_BYTES = 95  # measured: 5.5 million class pairs peaked at 563 MB (benchmarks/README.md)
 
 
@@ -108,6 +109,7 @@ def match_pairs(
         if solver.lower() == "auto":
             candidates, solution, considered = _solve_flow(scorer, setup, minimum, objective, adjust, say)
         else:
+            _lp_limit(len(receivers), len(givers), solver)
             candidates = scorer.candidates(setup.must, minimum)
             tiebreak = _class_keys(setup, candidates.left, candidates.right)
             problem = PairProblem(
@@ -193,6 +195,16 @@ def _class_keys(setup: _Setup, left: np.ndarray, right: np.ndarray) -> np.ndarra
     left_key = np.where(lc >= 0, setup.left.key[np.maximum(lc, 0)], np.uint64(0))
     right_key = np.where(rc >= 0, setup.right.key[np.maximum(rc, 0)], np.uint64(0))
     return _mix(left_key.astype(np.uint64), right_key.astype(np.uint64)).astype(np.uint64)
+
+
+def _lp_limit(n: int, m: int, solver: str) -> None:
+    """Refuse up front an LP (a named solver) over more pairs than it can hold."""
+    if n * m > LP_MAX_PAIRS:
+        raise SolverError(
+            f"--solver {solver} builds one variable per pair: {n:,} x {m:,} = {n * m:,} pairs, more than"
+            f" the {LP_MAX_PAIRS:,} it can hold here (about {LP_MAX_PAIRS * 1.2 / 2**20:.1f} GB).",
+            hint="Leave --solver out: the default route solves cohorts of any size exactly.",
+        )
 
 
 def _class_limit(setup: _Setup) -> None:

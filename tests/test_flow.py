@@ -421,3 +421,14 @@ def test_seeds_gathered_by_blocks_are_each_class_s_best() -> None:
     for j in range(20):  # and each column's
         column = points[:, j]
         assert best(points[arc_left[held & (arc_right == j)], j]) == best(column[column >= 0])
+
+
+def test_a_named_solver_refuses_more_pairs_than_it_can_hold(
+    monkeypatch: pytest.MonkeyPatch, mind: tuple[Rules, list[Any], list[Any]]
+) -> None:
+    rules, receivers, givers = mind
+    monkeypatch.setattr(matching_module, "LP_MAX_PAIRS", 100)
+    with pytest.raises(SolverError, match="one variable per pair") as caught:
+        match_pairs(rules, receivers, givers, solver="highs")
+    assert "Leave --solver out" in str(caught.value)
+    assert match_pairs(rules, receivers, givers).solution.optimal  # the flow route has no such limit
