@@ -503,3 +503,21 @@ def test_rejects_bad_time_limit_and_solver() -> None:
         solve_groups(problem, time_limit=0)
     with pytest.raises(ValueError, match="solver"):
         solve_groups(problem, solver="gurobi")
+
+
+def test_a_large_programme_states_its_proven_gap() -> None:
+    """550 members, 180 leaders: too many leader teams to compare, so the leaders are grouped by
+    local search and the status states how far from the upper bound it is proven to be."""
+    import re
+
+    problem = random_problem(np.random.default_rng(2), 550, 180, goals=8, orgs=12, profs=6)
+    solution = solve_groups(problem)
+    assert (solution.member_group >= 0).sum() == 550
+    found = re.search(r"goal coverage ([\d,]+) of an upper bound of ([\d,]+), so proven within ([\d.]+)%",
+                      solution.status)  # fmt: skip
+    assert found is not None and not solution.optimal
+    covered, bound = (int(found.group(n).replace(",", "")) for n in (1, 2))
+    assert covered < bound and float(found.group(3)) == pytest.approx(
+        100 * (bound - covered) / bound, abs=0.01
+    )
+    assert float(found.group(3)) <= 1.0
