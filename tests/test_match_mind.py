@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +18,7 @@ from mentormatch.cli import app
 from mentormatch.normalise import BAND_RANK
 from mentormatch.pipeline import Source, validate_exports
 from mentormatch.rulefile import load_rules
-from mentormatch.scoring import Scorer
-from tests.conftest import MIND_EXPORT, MIND_RULES
+from tests.conftest import MIND_EXPORT, MIND_HEADERS, MIND_RULES
 
 runner = CliRunner()
 
@@ -77,18 +78,78 @@ def test_no_pair_breaks_a_hard_rule(pairs: Path, validation) -> None:  # type: i
         assert count <= min(int(offered), 3) if offered else count <= 1
 
 
-def test_coverage_equals_an_exact_maximum_matching(pairs: Path, validation) -> None:  # type: ignore[no-untyped-def]
-    rules = load_rules(MIND_RULES)
-    scorer = Scorer(rules, validation.checked.eligible_in("mentee"), validation.checked.eligible_in("mentor"))
-    n, m = len(scorer.receivers.people), len(scorer.givers.people)
-    allowed = scorer.allowed(np.arange(n)[:, None], np.arange(m)[None, :])
-    slots = np.repeat(np.arange(m), scorer.givers.capacity)  # one column per mentor place
-    graph = csr_matrix(allowed[:, slots].astype(np.int8))
-    best = int((maximum_bipartite_matching(graph, perm_type="column") >= 0).sum())
+LADDER = ["1", "2", "3", "4", "5", "6", "7", "8a", "8b", "8c", "8d", "9"]
+# The example's README: consultants and specialist grades count as 8a, specialty doctors as 7.
+GRADES = {"consultant": "8a", "medical consultant": "8a", "specialist grade": "8a", "specialty doctor": "7"}
+
+
+def band_step(answer: object) -> int:
+    """A band answer's step on the Agenda for Change ladder, read here without mentormatch."""
+    text = " ".join(str(answer).lower().split())
+    if text in GRADES:
+        return LADDER.index(GRADES[text])
+    found = re.search(r"(\d)\s*(?:-\s*range\s*)?([a-d])?$", text)
+    assert found, f"unexpected band answer {answer!r}"
+    return LADDER.index(found.group(1) + (found.group(2) or ""))
+
+
+def places(answer: object) -> int:
+    """A mentor's places: the number they offer (the first in their answer), one if blank, at most 3."""
+    found = re.search(r"\d+", str(answer or ""))
+    return min(int(found.group()), 3) if found else 1
+
+
+def eligible_from_the_example() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The eligible mentees and mentors as the generator recorded them (expected.csv), with their
+    answers read straight from the workbook: nothing here goes through mentormatch."""
+    expected = list(csv.DictReader((MIND_EXPORT.parent / "expected.csv").open(encoding="utf-8")))
+    ws = openpyxl.load_workbook(MIND_EXPORT).active
+    assert ws is not None
+    header = [c.value for c in ws[1]]
+
+    def answer(row: int, question: str) -> object:
+        return ws.cell(row=row, column=header.index(question) + 1).value
+
+    people: dict[str, list[dict[str, Any]]] = {"mentee": [], "mentor": []}
+    for line in expected:
+        if line["outcome"] != "eligible":
+            continue
+        row = int(line["row"])
+        assert str(answer(row, MIND_HEADERS["email"])).strip().lower() == line["email"]
+        people[line["role"]].append(
+            {
+                "email": line["email"],
+                "band": band_step(answer(row, MIND_HEADERS["band"])),
+                "manager": str(answer(row, MIND_HEADERS["manager"]) or "").strip().lower(),
+                "places": places(answer(row, MIND_HEADERS["capacity"])),
+            }
+        )
+    return people["mentee"], people["mentor"]
+
+
+def test_coverage_equals_an_exact_maximum_matching(pairs: Path) -> None:
+    """The most pairs the programme's hard rules allow, counted independently of mentormatch: a
+    mentor at least one band above the mentee, never their line manager (either way round), and
+    each mentor taking as many mentees as they offered (one if blank, at most three)."""
+    mentees, mentors = eligible_from_the_example()
+    assert (len(mentees), len(mentors)) == (68, 42)  # the example's README
+    slots = [r for r in mentors for _ in range(r["places"])]  # one column per mentor place
+    allowed = np.array(
+        [
+            [
+                r["band"] - e["band"] >= 1 and e["manager"] != r["email"] and r["manager"] != e["email"]
+                for r in slots
+            ]
+            for e in mentees
+        ],
+        dtype=np.int8,
+    )
+    best = int((maximum_bipartite_matching(csr_matrix(allowed), perm_type="column") >= 0).sum())
     assert len(sheet_rows(pairs, "Matches")) == best
     summary = {row["Item"]: row["Value"] for row in sheet_rows(pairs, "Summary")}
     assert summary["Optimal"] == "yes (proven)"
     assert summary["Pairs"] == best
+    assert best == 57 < len(mentees)  # every place filled; some mentees wait (the README's figures)
 
 
 def test_matches_sheet_explains_and_hides_special_category_data(pairs: Path, validation) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from mentormatch.schema import Condition, RuleFile
 from tests.conftest import ROOT
+from tests.readme_outputs import blocks, run
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -57,3 +58,23 @@ def test_readme_first_command_runs_match_on_a_bundled_example() -> None:
     assert words[0].endswith("mentormatch") and words[1] == "match"
     assert (ROOT / words[2]).is_file()
     assert (ROOT / words[words.index("--rules") + 1]).is_file()
+
+
+def test_readme_outputs_are_what_their_commands_print() -> None:
+    """Each printed output in the README, rerun; `python tests/readme_outputs.py` rewrites them."""
+    shown = blocks(README)
+    assert len(shown) >= 2
+    first = re.findall(r"```console\n(.+?)\n```", README)[0]
+    assert shown[0][0] == first.split("&&")[-1].strip().removeprefix(".venv/bin/")
+    for command, output in shown:
+        assert run(command) == output, (
+            f"README output of `{command}` is stale: run python tests/readme_outputs.py"
+        )
+
+
+def test_every_test_file_that_can_skip_is_explained_in_the_readme() -> None:
+    skips = re.compile(r"pytest\.(skip|importorskip)\(|mark\.skipif\(")
+    reasons = README.split("What is skipped, and why:", 1)[1].split("\n## ", 1)[0]
+    for path in sorted((ROOT / "tests").glob("test_*.py")):
+        if skips.search(path.read_text(encoding="utf-8")):
+            assert f"`tests/{path.name}`" in reasons, f"README: say when and why {path.name} skips"
