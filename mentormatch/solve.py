@@ -48,6 +48,7 @@ import importlib
 import os
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -800,6 +801,23 @@ class _HighsModel:
         return _run_highs(self.highs, mip, deadline)
 
 
+def _interruptible_run(highs: Any) -> None:
+    """``highs.run()``, but stopped by Ctrl-C within an iteration or so: highspy runs the solve in
+    a thread and cancels it through its interrupt callback when the main thread sees the
+    KeyboardInterrupt; here it is raised again once HiGHS has stopped. (Its note to the user
+    goes to stderr, never to the stdout a `--json` reader may be parsing.)"""
+    import contextlib
+
+    if threading.current_thread() is not threading.main_thread():
+        highs.run()  # signals reach only the main thread
+        return
+    highs.HandleKeyboardInterrupt = True
+    with contextlib.redirect_stdout(sys.stderr):
+        highs.solve()
+    if highs.getModelStatus() == _highspy.HighsModelStatus.kInterrupt:
+        raise KeyboardInterrupt
+
+
 def _run_highs(highs: Any, mip: bool, deadline: float | None) -> _Run:
     """Run a highspy model within the time left and translate its model status."""
     assert _highspy is not None
@@ -807,7 +825,7 @@ def _run_highs(highs: Any, mip: bool, deadline: float | None) -> _Run:
     if left is not None and left <= 0:
         return _Run("stopped", None, timed_out=True, detail="no time left")
     highs.setOptionValue("time_limit", _highspy.kHighsInf if left is None else left)
-    highs.run()
+    _interruptible_run(highs)
     status = highs.getModelStatus()
     detail = highs.modelStatusToString(status)
     kinds = _highspy.HighsModelStatus

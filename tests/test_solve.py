@@ -502,3 +502,40 @@ def test_augmenting_paths_reach_the_most_pairs() -> None:
         assert most.size == scipy_reference(problem)[0], index
         checked += 1
     assert checked > 100
+
+
+def test_ctrl_c_during_highs_is_raised_again_once_it_stopped() -> None:
+    """_interruptible_run: HiGHS solves in highspy's thread and, cancelled by Ctrl-C, reports
+    kInterrupt; the KeyboardInterrupt is then raised again. Off the main thread, a plain run."""
+    import threading
+
+    import highspy
+
+    from mentormatch.solve import _interruptible_run
+
+    class Fake:
+        def __init__(self, status: Any) -> None:
+            self.status, self.calls = status, []  # type: ignore[var-annotated]
+            self.HandleKeyboardInterrupt = False
+
+        def solve(self) -> None:
+            self.calls.append(("solve", self.HandleKeyboardInterrupt))
+
+        def run(self) -> None:
+            self.calls.append(("run", self.HandleKeyboardInterrupt))
+
+        def getModelStatus(self) -> Any:
+            return self.status
+
+    stopped = Fake(highspy.HighsModelStatus.kInterrupt)
+    with pytest.raises(KeyboardInterrupt):
+        _interruptible_run(stopped)
+    assert stopped.calls == [("solve", True)]
+    finished = Fake(highspy.HighsModelStatus.kOptimal)
+    _interruptible_run(finished)
+    assert finished.calls == [("solve", True)]
+    elsewhere = Fake(highspy.HighsModelStatus.kOptimal)
+    worker = threading.Thread(target=_interruptible_run, args=(elsewhere,))
+    worker.start()
+    worker.join()
+    assert elsewhere.calls == [("run", False)]
