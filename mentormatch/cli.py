@@ -256,11 +256,17 @@ def _sources(
     return sources
 
 
-def _validate(sources: list[Source], rules: Rules, sheet: str | None, members: Path | None) -> Validation:
+def _validate(
+    sources: list[Source],
+    rules: Rules,
+    sheet: str | None,
+    members: Path | None,
+    late: frozenset[str] = frozenset(),
+) -> Validation:
     from mentormatch.pipeline import load_members, validate_exports
 
     member_emails = load_members(members) if members is not None else None
-    return validate_exports(sources, rules, sheet=sheet, members=member_emails, progress=_say)
+    return validate_exports(sources, rules, sheet=sheet, members=member_emails, progress=_say, late=late)
 
 
 def _load_rules(given: Path) -> Rules:
@@ -432,11 +438,20 @@ def match(
     solver: SolverOpt = "auto",
     time_limit: TimeOpt = None,
     review: Annotated[
-        Path | None,
+        list[Path] | None,
         typer.Option(
             "--review",
-            help="A pairs workbook with Decision filled in: keep fixes a pair, reject forbids it,"
-            " blank pairs are kept unless more pairs need them.",
+            help="A pairs workbook with Decision filled in: keep fixes a pair, reject forbids it for"
+            " every later round, blank pairs are kept unless more pairs need them. Given twice, the"
+            " files must be rounds of one history.",
+        ),
+    ] = None,
+    accept_late: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--accept-late",
+            help="Email (or file of emails) of a late applicant to admit despite the deadline; kept"
+            " for later rounds.",
         ),
     ] = None,
     withdraw: Annotated[
@@ -493,6 +508,7 @@ def match(
     if solver.lower() not in {"auto", "highs", "cbc"}:
         raise typer.BadParameter("choose auto, highs or cbc", param_hint="--solver")
     as_json = as_json or State.json
+    from mentormatch.history import carry_history
     from mentormatch.matching import match_pairs
     from mentormatch.report import (
         match_counts,
@@ -504,13 +520,13 @@ def match(
         summary_sheet,
         unmatched_sheet,
     )
-    from mentormatch.review import adjustments
+    from mentormatch.review import adjustments, begin
     from mentormatch.workbook import Sheet, check_output_path, write_workbook
 
     sources = _sources(export, files, mentors, mentees)
     loaded = _load_rules(rules)
     inputs = _inputs(sources, loaded.path, members)
-    earlier = [p for p in [review, *(exclude_previous or []), *(favour_unmatched or [])] if p is not None]
+    earlier = [*(review or []), *(exclude_previous or []), *(favour_unmatched or [])]
     inputs += earlier
     check_output_path(output, force=force, inputs=inputs, suffix=".xlsx")
     if monitoring is not None:
@@ -522,7 +538,9 @@ def match(
         raise RulesError(
             f"{rules}: has no 'matching' section", "add one; see rules/kent-medway-mind-2022.yaml"
         )
-    result = _validate(sources, loaded, sheet, members)
+    reviews = (review or []) if spec.mode != "groups" else []
+    round_ = begin(loaded, reviews, withdraw=withdraw or [], accept_late=accept_late or [])
+    result = _validate(sources, loaded, sheet, members, round_.late)
     checked = result.checked
     receivers, givers = checked.eligible_in(spec.receiver), checked.eligible_in(spec.giver)
     warnings = list(result.warnings)
@@ -552,10 +570,10 @@ def match(
     else:
         adjust = adjustments(
             loaded,
-            review=review,
-            withdraw=withdraw or [],
+            round_,
             exclude_previous=exclude_previous or [],
             favour_unmatched=favour_unmatched or [],
+            eligible={a.email or "" for a in (*receivers, *givers)},
         )
         matching = match_pairs(
             loaded,
@@ -572,8 +590,18 @@ def match(
             *score_lines(matching, loaded),
             *[("Re-run", n) for n in adjust.notes],
         ]
-        changes = matching.changes
-        first = [matches_sheet(matching, loaded), unmatched_sheet(matching, loaded)]
+        carried = carry_history(
+            round_,
+            matches_sheet(matching, loaded),
+            loaded,
+            checked.applicants,
+            members=members,
+            excluded=exclude_previous or [],
+            newcomers=adjust.newcomers,
+        )
+        solved += carried.summary
+        changes = (*matching.changes, *carried.changes)
+        first = [carried.matches, unmatched_sheet(matching, loaded), carried.decisions]
         optimal, status = matching.solution.optimal, matching.solution.status
         placed = {p.receiver.email or "" for p in matching.pairs} | {
             p.giver.email or "" for p in matching.pairs
@@ -640,6 +668,7 @@ def explain(
         ),
     ] = None,
     files: FileOpt = None,
+    members: MembersOpt = None,
 ) -> None:
     """Explain one person's outcome: their pair's score part by part and their next-best
     alternatives, or, if unmatched, what ruled each partner out and the smallest change that
@@ -653,7 +682,7 @@ def explain(
 
     loaded = _load_rules(rules)
     given = _sources(export, files, None, None) if export or files else None
-    for line in explain_person(workbook, loaded, person, sources=given):
+    for line in explain_person(workbook, loaded, person, sources=given, members=members):
         out.print(line, highlight=False, markup=False, soft_wrap=True)
 
 

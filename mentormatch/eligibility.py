@@ -54,16 +54,23 @@ class Checked:
 
 
 def check_applicants(
-    applicants: Sequence[Applicant], rules: Rules, members: frozenset[str] | None = None
+    applicants: Sequence[Applicant],
+    rules: Rules,
+    members: frozenset[str] | None = None,
+    late: frozenset[str] = frozenset(),
 ) -> Checked:
-    """Check every applicant; each ends eligible or rejected with the rules it broke."""
+    """Check every applicant; each ends eligible or rejected with the rules it broke.
+
+    ``late``: emails of late applicants the coordinator admitted (`--accept-late`): their
+    applications are checked as if they had arrived before the deadline.
+    """
     found: dict[int, list[Problem]] = defaultdict(list)
     for applicant in applicants:
         if applicant.email is None:
             found[id(applicant)].append(_email_problem(applicant, rules))
     for applicant, problem in _email_doubts(applicants, rules):
         found[id(applicant)].append(problem)
-    for applicant, problem in _submission_problems(applicants, rules):
+    for applicant, problem in _submission_problems(applicants, rules, late):
         found[id(applicant)].append(problem)
     eligible, rejected = [], []
     used = {role: _used_fields(rules, role) for role in rules.spec.roles}
@@ -115,7 +122,9 @@ def _email_doubts(applicants: Sequence[Applicant], rules: Rules) -> list[tuple[A
     return out
 
 
-def _submission_problems(applicants: Sequence[Applicant], rules: Rules) -> list[tuple[Applicant, Problem]]:
+def _submission_problems(
+    applicants: Sequence[Applicant], rules: Rules, late: frozenset[str] = frozenset()
+) -> list[tuple[Applicant, Problem]]:
     """Late submissions, and every in-time submission but the latest per person and role.
 
     The rule for repeated applications: within one export that has a role column, a person's latest
@@ -132,7 +141,8 @@ def _submission_problems(applicants: Sequence[Applicant], rules: Rules) -> list[
         if applicant.email is None or email_doubt(applicant.email) is not None:
             continue
         when = applicant.value("submitted")
-        if deadline is not None and not isinstance(when, datetime):
+        admitted = applicant.email in late
+        if deadline is not None and not isinstance(when, datetime) and not admitted:
             seen = applicant.raw.get("submitted", "")
             out.append(
                 (
@@ -148,7 +158,7 @@ def _submission_problems(applicants: Sequence[Applicant], rules: Rules) -> list[
                 )
             )
             continue
-        if deadline is not None and isinstance(when, datetime) and when > deadline:
+        if deadline is not None and isinstance(when, datetime) and when > deadline and not admitted:
             out.append(
                 (
                     applicant,

@@ -1,4 +1,9 @@
-"""Explain one person's outcome in a pairs workbook: their pair part by part, or why nobody."""
+"""Explain one person's outcome in a pairs workbook: their pair part by part, or why nobody.
+
+It re-creates what `mentormatch match` saw when it wrote the workbook: the exports and the members
+list its Summary records, the late applicants admitted, the people withdrawn and the vetoes its
+Decisions sheet records, and the earlier cohorts it was told never to repeat.
+"""
 
 from __future__ import annotations
 
@@ -8,30 +13,37 @@ from pathlib import Path
 import numpy as np
 
 from mentormatch.errors import ExportError
-from mentormatch.load import load_table
+from mentormatch.history import recorded_state
 from mentormatch.matching import diagnose_giver, diagnose_receiver, explain_pair
 from mentormatch.normalise import Unreadable, parse_email
-from mentormatch.pipeline import Source, validate_exports
-from mentormatch.review import read_previous
+from mentormatch.pairsbook import EXCLUDED_ITEM, INPUT_PREFIX, MEMBERS_ITEM, PairsBook, read_book
+from mentormatch.pipeline import Source, load_members, validate_exports
 from mentormatch.rulefile import Rules
 from mentormatch.scoring import Scorer
 
 
-def recorded_sources(workbook: Path) -> list[Source]:
+def recorded_sources(book: PairsBook) -> list[Source]:
     """The exports a pairs workbook was made from, as its Summary sheet records them."""
-    summary = load_table(workbook, "Summary")
     sources = []
-    for row in summary.rows:
-        label, value = (str(c) if c is not None else "" for c in row.cells[:2])
-        if label.startswith("Input path ("):
-            role = label.removeprefix("Input path (").removesuffix(")")
-            sources.append(Source(Path(value), None if role == "all roles" else role))
+    for label, value in book.items(INPUT_PREFIX):
+        role = label.removeprefix(INPUT_PREFIX).removesuffix(")")
+        sources.append(Source(Path(value), None if role == "all roles" else role))
     if not sources:
         raise ExportError(
-            f"{workbook}: its Summary sheet does not say which export it was made from",
+            f"{book.path}: its Summary sheet does not say which export it was made from",
             "give the export with --export",
         )
     return sources
+
+
+def _recorded_file(book: PairsBook, value: str, what: str, option: str) -> Path:
+    path = Path(value)
+    if not path.is_file():
+        raise ExportError(
+            f"{path}: the {what} recorded in {book.path.name} is not there",
+            f"give it with {option}",
+        )
+    return path
 
 
 def explain_person(
@@ -40,6 +52,7 @@ def explain_person(
     email: str,
     *,
     sources: Sequence[Source] | None = None,
+    members: Path | None = None,
     alternatives: int = 3,
 ) -> list[str]:
     """Lines explaining one person's outcome; their next-best alternatives if paired."""
@@ -49,44 +62,62 @@ def explain_person(
         raise ExportError(f"'{email}' is not an email address") from None
     spec = rules.spec.matching
     assert spec is not None
-    used_sources = list(sources) if sources else recorded_sources(workbook)
+    book = read_book(workbook, rules)
+    used_sources = list(sources) if sources else recorded_sources(book)
     for source in used_sources:
-        if not source.path.is_file():
-            raise ExportError(
-                f"{source.path}: the export recorded in {workbook.name} is not there",
-                "give it with --export (or --file ROLE=PATH)",
-            )
-    checked = validate_exports(used_sources, rules).checked
+        _recorded_file(book, str(source.path), "export", "--export (or --file ROLE=PATH)")
+    recorded_members = book.item(MEMBERS_ITEM)
+    if members is None and recorded_members:
+        members = _recorded_file(book, recorded_members, "members list", "--members")
+    member_emails = load_members(members) if members is not None else None
+    state = recorded_state(book)
+    checked = validate_exports(used_sources, rules, members=member_emails, late=frozenset(state.late)).checked
+    if wanted in state.withdrawn:
+        record = state.withdrawn[wanted]
+        return [f"{wanted}: withdrew (recorded in round {record.round}, {record.date}); not paired"]
     rejected = [r for r in checked.rejected if r.applicant.email == wanted]
     if rejected and wanted not in {a.email for a in checked.eligible}:
         lines = [f"{wanted}: rejected (row {rejected[-1].applicant.row})"]
         lines += [f"  {p.rule}: {p.message}" for r in rejected for p in r.problems]
         return lines
-    receivers = sorted(checked.eligible_in(spec.receiver), key=lambda a: (a.email or "", a.row))
-    givers = sorted(checked.eligible_in(spec.giver), key=lambda a: (a.email or "", a.row))
-    scorer = Scorer(rules, receivers, givers)
+    out = set(state.withdrawn)
+    receivers = sorted(
+        (a for a in checked.eligible_in(spec.receiver) if a.email not in out),
+        key=lambda a: (a.email or "", a.row),
+    )
+    givers = sorted(
+        (a for a in checked.eligible_in(spec.giver) if a.email not in out),
+        key=lambda a: (a.email or "", a.row),
+    )
+    forbidden = set(state.vetoes)
+    for _label, value in book.items(EXCLUDED_ITEM):
+        earlier = read_book(_recorded_file(book, value, "earlier workbook", "a copy at that path"), rules)
+        forbidden |= earlier.pairs | set(recorded_state(earlier).vetoes)
+    scorer = Scorer(rules, receivers, givers, forbidden=forbidden)
     r_index = {a.email: n for n, a in enumerate(receivers)}
     g_index = {a.email: n for n, a in enumerate(givers)}
     if wanted not in r_index and wanted not in g_index:
         raise ExportError(f"{wanted} is not among the applicants of {workbook.name}", "check the spelling")
-    pairs = [
-        (r_index[a], g_index[b])
-        for a, b in read_previous(workbook, rules).pairs
-        if a in r_index and b in g_index
+    pairs = [(r_index[a], g_index[b]) for a, b in book.pairs if a in r_index and b in g_index]
+    vetoed = [
+        f"  Vetoed in round {r.round} (never made again): {r.receiver_email} + {r.giver_email}"
+        for pair, r in sorted(state.vetoes.items())
+        if wanted in pair
     ]
     used = np.bincount([j for _i, j in pairs], minlength=len(givers))
     partner_of = {i: j for i, j in pairs}
     if wanted in r_index:
         i = r_index[wanted]
         if i in partner_of:
-            return _paired(scorer, i, partner_of[i], pairs, alternatives)
-        return [f"{wanted}: unmatched", f"  {diagnose_receiver(scorer, i, used)}"]
+            return _paired(scorer, i, partner_of[i], pairs, alternatives) + vetoed
+        return [f"{wanted}: unmatched", f"  {diagnose_receiver(scorer, i, used)}", *vetoed]
     j = g_index[wanted]
     mine = [i for i, jj in pairs if jj == j]
     if not mine:
         taken = {i for i, _j in pairs}
-        return [f"{wanted}: unmatched", f"  {diagnose_giver(scorer, j, taken)}"]
-    return [line for i in mine for line in _paired(scorer, i, j, pairs, alternatives, giver_view=True)]
+        return [f"{wanted}: unmatched", f"  {diagnose_giver(scorer, j, taken)}", *vetoed]
+    lines = [line for i in mine for line in _paired(scorer, i, j, pairs, alternatives, giver_view=True)]
+    return lines + vetoed
 
 
 def _paired(

@@ -16,21 +16,18 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from mentormatch.errors import ExportError, OutputError, RulesError
-from mentormatch.load import Table, column_letter, load_table
 from mentormatch.names import tidy_name
-from mentormatch.normalise import Unreadable, clean_text, key, parse_email
+from mentormatch.normalise import Unreadable, key, parse_email
+from mentormatch.pairsbook import read_book
 from mentormatch.report import field_label, role_label
 from mentormatch.rulefile import Rules
 from mentormatch.workbook import _atomic_file, write_csv
 
-MATCHES_SHEET = "Matches"
 MAIL_MERGE = "mail-merge.csv"
 # Every .eml written carries this header, so a later run with force can tell its own drafts
 # (a pair rejected since then) from files someone else put in the outbox.
 PAIR_HEADER = "X-Mentormatch-Pair"
 
-KEEP = frozenset({"", "keep", "kept", "yes", "ok"})
-REJECT = frozenset({"reject", "rejected"})
 
 PERSON_PARTS = ("name", "first_name", "email", "title", "organisation", "role")
 SIDES = ("receiver", "giver")
@@ -121,147 +118,47 @@ def _sheet_headers(rules: Rules) -> _Headers:
 
 
 def read_pairs(workbook: Path, rules: Rules) -> list[PairRecord]:
-    """The kept pairs of a pairs workbook's Matches sheet, in Pair order.
+    """The pairs to introduce from a pairs workbook's Matches sheet, in Pair order.
 
-    Columns are found by their header text (case, spacing and punctuation ignored), never by
-    position, so rows re-sorted or filtered and columns moved in Excel or LibreOffice still
-    read correctly. Rows hidden by a filter are still read: the Decision column is what says
-    no. A row whose Decision is "reject" is skipped; blank or "keep" keeps it. Any other
-    Decision, an unreadable email, a missing or repeated Pair id is an ExportError naming the
-    row and column.
+    The workbook is read by the one pairs-workbook reader (pairsbook.read_book): columns by header
+    text, never position; one Decision vocabulary (a reject word or cross skips the pair, blank or
+    a keep word or tick keeps it, anything else is an error naming the cell); every row's Check
+    must still match its pair id, names and emails, so a row whose cells were mixed up by a sort
+    of one column is refused rather than introducing the wrong people to each other.
     """
-    workbook = Path(workbook)
     headers = _sheet_headers(rules)
-    try:
-        table = load_table(workbook, MATCHES_SHEET)
-    except ExportError as exc:
-        raise ExportError(
-            f"{workbook}: cannot read its '{MATCHES_SHEET}' sheet: {exc.message}",
-            "give the pairs workbook written by `mentormatch match` (after setting each Decision)",
-        ) from None
-    where = f"{workbook} (sheet '{MATCHES_SHEET}')"
-    index = _column_index(table)
-
-    def find(header: str | None, required: bool) -> int | None:
-        if header is None:
-            return None
-        found = index.get(key(header), [])
-        if len(found) > 1:
-            letters = " and ".join(column_letter(i) for i in found)
-            raise ExportError(
-                f"{where}: columns {letters} are both headed '{header}'",
-                "delete or rename the copy, so each pair's details are read from one column",
-            )
-        if not found and required:
-            present = ", ".join(f"'{h}'" for h in table.headers if h)
-            raise ExportError(
-                f"{where}: no column headed '{header}'. Headers found (row {table.header_row}): {present}",
-                f"put the '{header}' column back (its header text must be as `mentormatch match` wrote"
-                f" it for {rules.path.name}), or check you gave the rule file the workbook was made with",
-            )
-        return found[0] if found else None
-
-    pair_col = find(headers.pair, True)
-    name_cols = tuple(find(h, True) for h in headers.names)
-    email_cols = tuple(find(h, True) for h in headers.emails)
-    title_cols = tuple(find(h, False) for h in headers.titles)
-    why_col = find(headers.why, True)
-    decision_col = find(headers.decision, True)
-    mapped = {pair_col, *name_cols, *email_cols, *title_cols, why_col, decision_col}
-    extra_names = _extra_names(table, mapped)
-
-    records: list[PairRecord] = []
-    seen: dict[str, int] = {}
-    for row in table.rows:
-
-        def cell(col: int | None, cells: tuple[object, ...] = row.cells) -> str:
-            return _cell_text(cells, col)
-
-        pair_id = cell(pair_col)
-        people = [cell(c) for c in (*name_cols, *email_cols)]
-        if not pair_id and not any(people):
-            continue  # a blank or notes-only row
-        at = f"{where}, row {row.number}"
-        decision = cell(decision_col)
-        if key(decision) in REJECT:
+    book = read_book(Path(workbook), rules)
+    records = []
+    for row in book.rows:
+        if row.decision == "reject":
             continue
-        if key(decision) not in KEEP:
-            raise ExportError(
-                f"{at}, column {_letter(decision_col)} ('{headers.decision}'): '{decision}' is neither"
-                " keep nor reject",
-                "choose keep or reject from the drop-down (blank means keep)",
-            )
-        if not pair_id:
-            raise ExportError(
-                f"{at}, column {_letter(pair_col)} ('{headers.pair}'): the pair has no Pair id",
-                "give every pair a Pair id such as P058 (it names the email file)",
-            )
-        if pair_id in seen:
-            raise ExportError(
-                f"{at}: the Pair id '{pair_id}' is also used in row {seen[pair_id]}",
-                "give each pair its own Pair id, or set Decision to reject on the one to drop",
-            )
-        seen[pair_id] = row.number
-        emails = []
-        for header, col in zip(headers.emails, email_cols, strict=True):
-            text = cell(col)
-            try:
-                emails.append(parse_email(text))
-            except Unreadable:
-                shown = f"'{text}' is not an email address" if text else "the email is blank"
-                raise ExportError(
-                    f"{at}, column {_letter(col)} ('{header}'): {shown}",
-                    "correct the address in the workbook, or set Decision to reject for this pair",
-                ) from None
-        extra = {extra_names[i]: cell(i) for i in extra_names}
+        extra = dict(row.extra)
+        titles = [_take(extra, h) for h in headers.titles]
         records.append(
             PairRecord(
-                pair_id=pair_id,
-                receiver_name=cell(name_cols[0]),
-                receiver_email=emails[0],
-                receiver_title=cell(title_cols[0]),
-                giver_name=cell(name_cols[1]),
-                giver_email=emails[1],
-                giver_title=cell(title_cols[1]),
-                why=cell(why_col),
-                decision=decision,
+                pair_id=row.pair_id,
+                receiver_name=row.receiver_name,
+                receiver_email=row.receiver_email,
+                receiver_title=titles[0],
+                giver_name=row.giver_name,
+                giver_email=row.giver_email,
+                giver_title=titles[1],
+                why=row.why,
+                decision=row.decision_text,
                 extra=extra,
             )
         )
     return sorted(records, key=lambda r: _natural(r.pair_id))
 
 
-def _column_index(table: Table) -> dict[str, list[int]]:
-    """Header key -> the columns with that header (a needed header must be on one column only)."""
-    index: dict[str, list[int]] = {}
-    for i, header in enumerate(table.headers):
-        if key(header):
-            index.setdefault(key(header), []).append(i)
-    return index
-
-
-def _extra_names(table: Table, mapped: set[int | None]) -> dict[int, str]:
-    """Column -> name in PairRecord.extra for every other headed column; a repeated header gets " (2)"."""
-    names: dict[int, str] = {}
-    for i, header in enumerate(table.headers):
-        if i in mapped or not header:
-            continue
-        name, n = header, 1
-        while name in names.values():
-            n += 1
-            name = f"{header} ({n})"
-        names[i] = name
-    return names
-
-
-def _cell_text(cells: tuple[object, ...], col: int | None) -> str:
-    if col is None or col >= len(cells):
+def _take(extra: dict[str, str], header: str | None) -> str:
+    """The value of an optional column (found by header key) taken out of ``extra``."""
+    if header is None:
         return ""
-    return clean_text(cells[col]) or ""
-
-
-def _letter(col: int | None) -> str:
-    return column_letter(col) if col is not None else "?"
+    for name in list(extra):
+        if key(name) == key(header):
+            return extra.pop(name)
+    return ""
 
 
 def _natural(text: str) -> tuple[tuple[int, int | str], ...]:

@@ -47,8 +47,10 @@ def validate_exports(
     sheet: str | None = None,
     members: frozenset[str] | None = None,
     progress: Progress | None = None,
+    late: frozenset[str] = frozenset(),
 ) -> Validation:
-    """Load every export and check every applicant against the rules."""
+    """Load every export and check every applicant against the rules (``late``: late applicants
+    admitted by the coordinator)."""
     say = progress or silent
     applicants: list[Applicant] = []
     maps: list[ColumnMap] = []
@@ -64,7 +66,7 @@ def validate_exports(
         maps.append(columns)
         applicants += build_applicants(table, columns, rules, role=source.role)
     say("Checking eligibility")
-    checked = check_applicants(applicants, rules, members)
+    checked = check_applicants(applicants, rules, members, late)
     warnings = unmapped_warnings(rules, [(s.path.name, m) for s, m in zip(sources, maps, strict=True)])
     return Validation(tuple(sources), rules, tuple(maps), checked, tuple(warnings))
 

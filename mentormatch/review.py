@@ -1,29 +1,17 @@
-"""Read a pairs workbook back (after a coordinator's edits) to keep, forbid or favour pairs."""
+"""What a re-run must respect: the review history, withdrawals and earlier cohorts' workbooks."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mentormatch.errors import ExportError
+from mentormatch.history import Round, first_round, open_round, recorded_state
 from mentormatch.load import load_table
-from mentormatch.normalise import Unreadable, clean_text, key, parse_email
+from mentormatch.normalise import Unreadable, parse_email
+from mentormatch.pairsbook import read_book
 from mentormatch.rulefile import Rules
-
-
-@dataclass(frozen=True)
-class Previous:
-    """Pairs from an earlier workbook, with the coordinator's decisions, and who was unmatched."""
-
-    kept: frozenset[tuple[str, str]] = frozenset()  # (receiver email, giver email)
-    rejected: frozenset[tuple[str, str]] = frozenset()
-    undecided: frozenset[tuple[str, str]] = frozenset()
-    unmatched: frozenset[str] = frozenset()
-
-    @property
-    def pairs(self) -> frozenset[tuple[str, str]]:
-        return self.kept | self.rejected | self.undecided
 
 
 @dataclass(frozen=True)
@@ -37,73 +25,12 @@ class Adjustments:
     withdrawn: frozenset[str] = frozenset()
     notes: tuple[str, ...] = field(default_factory=tuple)
     previous: frozenset[tuple[str, str]] = frozenset()  # the reviewed workbook's pairs
+    round: Round | None = None  # the review history this run continues
+    newcomers: frozenset[str] = frozenset()  # eligible people the reviewed workbook never saw
 
     @property
     def active(self) -> bool:
         return bool(self.must or self.forbidden or self.prefer or self.favoured or self.withdrawn)
-
-
-def read_previous(path: Path, rules: Rules) -> Previous:
-    """Read the Matches and Unmatched sheets by header text, whatever order rows are in."""
-    spec = rules.spec.matching
-    assert spec is not None
-    r_label = rules.spec.roles[spec.receiver].label or spec.receiver
-    g_label = rules.spec.roles[spec.giver].label or spec.giver
-    matches = load_table(path, "Matches")
-    col = _columns(path, "Matches", matches.headers, [f"{r_label} email", f"{g_label} email"])
-    decision_col = _find(matches.headers, "Decision")
-    kept, rejected, undecided = set(), set(), set()
-    for row in matches.rows:
-        try:
-            pair = (parse_email(row.cells[col[0]]), parse_email(row.cells[col[1]]))
-        except Unreadable:
-            continue  # a total row or a note typed under the table
-        cell = clean_text(row.cells[decision_col]) if decision_col is not None else None
-        decision = key(cell) if cell is not None else ""
-        if decision in {"keep", "kept", "yes", "ok"}:
-            kept.add(pair)
-        elif decision in {"reject", "rejected", "no", "veto"}:
-            rejected.add(pair)
-        elif decision:
-            raise ExportError(
-                f"{path} (sheet 'Matches', row {row.number}): Decision '{cell}' is not 'keep' or 'reject'",
-                "use the drop-down: keep, reject, or leave it blank",
-            )
-        else:
-            undecided.add(pair)
-    unmatched: set[str] = set()
-    try:
-        table = load_table(path, "Unmatched")
-    except ExportError:
-        table = None
-    if table is not None:
-        email_col = _find(table.headers, "Email")
-        for row in table.rows if email_col is not None else ():
-            try:
-                unmatched.add(parse_email(row.cells[email_col]))  # type: ignore[index]
-            except Unreadable:
-                continue
-    return Previous(frozenset(kept), frozenset(rejected), frozenset(undecided), frozenset(unmatched))
-
-
-def _find(headers: Sequence[str], wanted: str) -> int | None:
-    for n, header in enumerate(headers):
-        if key(header) == key(wanted):
-            return n
-    return None
-
-
-def _columns(path: Path, sheet: str, headers: Sequence[str], wanted: Iterable[str]) -> list[int]:
-    out = []
-    for name in wanted:
-        found = _find(headers, name)
-        if found is None:
-            raise ExportError(
-                f"{path} (sheet '{sheet}'): no column headed '{name}'",
-                "give a workbook written by `mentormatch match` for this rule file",
-            )
-        out.append(found)
-    return out
 
 
 def read_emails(values: Sequence[str]) -> frozenset[str]:
@@ -132,47 +59,71 @@ def read_emails(values: Sequence[str]) -> frozenset[str]:
     return frozenset(found)
 
 
-def adjustments(
+def begin(
     rules: Rules,
+    review: Sequence[Path] = (),
     *,
-    review: Path | None = None,
     withdraw: Sequence[str] = (),
-    exclude_previous: Sequence[Path] = (),
-    favour_unmatched: Sequence[Path] = (),
-) -> Adjustments:
-    """Combine the review, withdrawal and earlier-cohort options into one set of adjustments."""
-    must: set[tuple[str, str]] = set()
-    forbidden: set[tuple[str, str]] = set()
-    prefer: set[tuple[str, str]] = set()
-    favoured: set[str] = set()
-    notes: list[str] = []
-    reviewed: frozenset[tuple[str, str]] = frozenset()
+    accept_late: Sequence[str] = (),
+) -> Round:
+    """The round being made: the reviewed workbook(s) and this run's decisions, merged with
+    every decision recorded earlier (see history.py)."""
     withdrawn = read_emails(withdraw) if withdraw else frozenset()
-    if review is not None:
-        previous = read_previous(review, rules)
-        reviewed = previous.pairs
-        forbidden |= previous.rejected
-        if withdrawn:
-            # A drop-out: every pair not touching a withdrawn person stays exactly as it was.
-            must |= {p for p in previous.kept | previous.undecided if not set(p) & withdrawn}
-        else:
-            must |= previous.kept
-            prefer |= previous.undecided
-        notes.append(
-            f"review of {review.name}: {len(previous.kept)} kept, {len(previous.rejected)} rejected,"
-            f" {len(previous.undecided)} undecided"
-        )
-    elif withdrawn:
+    if withdrawn and not review:
         raise ExportError(
             "--withdraw needs the current pairs: add --review pairs.xlsx",
             "give the workbook the programme is running with",
         )
+    late = read_emails(accept_late) if accept_late else frozenset()
+    return open_round(rules, list(review), withdraw=withdrawn, accept_late=late)
+
+
+def adjustments(
+    rules: Rules,
+    round_: Round | None = None,
+    *,
+    exclude_previous: Sequence[Path] = (),
+    favour_unmatched: Sequence[Path] = (),
+    eligible: Collection[str] = (),
+) -> Adjustments:
+    """What the solve must respect: the round's history (kept pairs fixed, vetoes forbidden,
+    withdrawn people out) and earlier cohorts' workbooks.
+
+    Undecided pairs of the reviewed workbook are kept if possible; when someone withdrew in this
+    run, or new applicants arrived since (``eligible`` people the reviewed workbook never saw),
+    every pair not touching a withdrawn person stays exactly as it was.
+    """
+    round_ = round_ or first_round()
+    must: set[tuple[str, str]] = set()
+    forbidden: set[tuple[str, str]] = set(round_.vetoes)
+    prefer: set[tuple[str, str]] = set()
+    favoured: set[str] = set()
+    notes: list[str] = []
+    withdrawn = round_.withdrawn
+    newcomers: frozenset[str] = frozenset()
+    base = round_.base
+    if base is not None:
+        seen = {e for pair in base.pairs for e in pair} | base.unmatched
+        newcomers = frozenset(set(eligible) - seen - withdrawn)
+        if round_.withdrawn_now or newcomers:
+            must |= {p for p in round_.kept | round_.undecided if not set(p) & withdrawn}
+        else:
+            must |= round_.kept
+            prefer |= round_.undecided
+        names = ", ".join(b.path.name for b in round_.books)
+        notes.append(
+            f"review of {names} (round {base.round}): {len(round_.kept)} kept,"
+            f" {len(round_.rejected_now)} rejected, {len(round_.undecided)} undecided;"
+            f" {len(round_.vetoes)} vetoes in force"
+        )
+        if newcomers:
+            notes.append(f"{len(newcomers)} new applicants since round {base.round}")
     for path in exclude_previous:
-        earlier = read_previous(path, rules)
-        forbidden |= earlier.pairs
+        earlier = read_book(path, rules)
+        forbidden |= earlier.pairs | set(recorded_state(earlier).vetoes)
         notes.append(f"{len(earlier.pairs)} pairs from {path.name} will not be repeated")
     for path in favour_unmatched:
-        earlier = read_previous(path, rules)
+        earlier = read_book(path, rules)
         favoured |= earlier.unmatched
         notes.append(f"{len(earlier.unmatched)} people unmatched in {path.name} are favoured")
     must = {p for p in must if not set(p) & withdrawn}
@@ -183,5 +134,7 @@ def adjustments(
         frozenset(favoured),
         withdrawn,
         tuple(notes),
-        reviewed,
+        round_.reviewed,
+        round_,
+        newcomers,
     )

@@ -181,10 +181,15 @@ def test_emails_read_from_the_sheet_are_normalised(workbook: Path, rules: Rules,
     wb = openpyxl.load_workbook(edited)
     ws = wb["Matches"]
     col = _letter(ws, "Mentee email")  # columns are found by header, wherever they are
-    ws[f"{col}2"] = "  Someone.Else@NHS.net "
+    original = str(ws[f"{col}2"].value)
+    ws[f"{col}2"] = f"  {original.upper()} "  # the same address, typed differently
     wb.save(edited)
     pairs = {p.pair_id: p for p in read_pairs(edited, rules)}
-    assert pairs[ws["A2"].value].receiver_email == "someone.else@nhs.net"
+    assert pairs[ws["A2"].value].receiver_email == original
+    ws[f"{col}2"] = "  Someone.Else@NHS.net "  # another address: the row no longer matches its Check
+    wb.save(edited)
+    with pytest.raises(ExportError, match=r"row 2: the pair id, names and emails in this row no longer"):
+        read_pairs(edited, rules)
 
 
 # --- sheet problems ------------------------------------------------------------------------------
