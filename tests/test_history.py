@@ -148,7 +148,11 @@ def test_withdrawals_are_remembered_and_explained(rounds: dict[str, Any]) -> Non
     r4 = rounds["r4"]
     gone = rounds["partners"] - set(rounds["kept"])
     assert not {e for p in pairs(r4) for e in p} & gone
-    records = {r["Mentee email"] or r["Mentor email"]: r for r in rows(r4, "Decisions") if r["Decision"] == "withdrew"}
+    records = {
+        r["Mentee email"] or r["Mentor email"]: r
+        for r in rows(r4, "Decisions")
+        if r["Decision"] == "withdrew"
+    }
     assert set(records) == gone and {r["Round"] for r in records.values()} == {2}
     changes = [r["Change"] for r in rows(r4, "Changes")]
     assert any(line.startswith("still withdrawn (earlier rounds):") for line in changes)
@@ -187,7 +191,13 @@ def test_review_twice_needs_rounds_of_one_history(rounds: dict[str, Any], tmp_pa
 
 def person(n: int, role: str, **answers: Any) -> dict[str, Any]:
     band = "Band 5" if role == "Mentee" else "Band 8a"
-    return {"name": f"{role} {n}", "email": f"{role.lower()}{n}@nhs.net", "role": role, "band": band, **answers}
+    return {
+        "name": f"{role} {n}",
+        "email": f"{role.lower()}{n}@nhs.net",
+        "role": role,
+        "band": band,
+        **answers,
+    }
 
 
 def test_new_applicants_between_rounds_keep_every_pair(tmp_path: Path) -> None:
@@ -226,5 +236,7 @@ def test_accept_late_admits_named_late_applicants_and_remembers(tmp_path: Path) 
 
 
 def test_withdraw_without_review_is_still_refused(tmp_path: Path) -> None:
-    result = run("match", MIND_EXPORT, "--rules", MIND_RULES, "-o", tmp_path / "x.xlsx", "--withdraw", "a@nhs.net")
+    result = run(
+        "match", MIND_EXPORT, "--rules", MIND_RULES, "-o", tmp_path / "x.xlsx", "--withdraw", "a@nhs.net"
+    )
     assert result.exit_code == 1 and "--review" in result.output
