@@ -51,7 +51,7 @@ def decide(source: Path, target: Path, decisions: dict[tuple[str, str], str], wh
     data.sort(key=lambda row: (row[s], row[m]))
     for r, row in enumerate(data, start=2):
         for c, value in enumerate(row, start=1):
-            ws.cell(row=r, column=c, value=value)
+            ws.cell(row=r, column=c).value = value
     wb.properties.lastModifiedBy = who
     wb.save(target)
     return target
