@@ -520,7 +520,7 @@ def match(
         summary_sheet,
         unmatched_sheet,
     )
-    from mentormatch.review import adjustments, begin
+    from mentormatch.review import adjustments, begin, check_admitted
     from mentormatch.workbook import Sheet, check_output_path, write_workbook
 
     sources = _sources(export, files, mentors, mentees)
@@ -542,6 +542,7 @@ def match(
     round_ = begin(loaded, reviews, withdraw=withdraw or [], accept_late=accept_late or [])
     result = _validate(sources, loaded, sheet, members, round_.late)
     checked = result.checked
+    check_admitted(round_, checked.applicants)
     receivers, givers = checked.eligible_in(spec.receiver), checked.eligible_in(spec.giver)
     warnings = list(result.warnings)
     if spec.mode == "pairs":

@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mentormatch.applicants import Applicant
 from mentormatch.errors import ExportError
 from mentormatch.history import Round, first_round, open_round, recorded_state
 from mentormatch.load import load_table
@@ -138,3 +139,13 @@ def adjustments(
         round_,
         newcomers,
     )
+
+
+def check_admitted(round_: Round, applicants: Collection[Applicant]) -> None:
+    """Refuse an --accept-late email that no application in the exports carries."""
+    unknown = sorted(round_.admitted_now - {a.email for a in applicants})
+    if unknown:
+        raise ExportError(
+            f"--accept-late {', '.join(unknown)}: no application from this address in the export",
+            "check the spelling, or give the export that holds the late application",
+        )

@@ -240,3 +240,10 @@ def test_withdraw_without_review_is_still_refused(tmp_path: Path) -> None:
         "match", MIND_EXPORT, "--rules", MIND_RULES, "-o", tmp_path / "x.xlsx", "--withdraw", "a@nhs.net"
     )
     assert result.exit_code == 1 and "--review" in result.output
+
+
+def test_accept_late_for_nobody_in_the_export_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "x.xlsx"
+    result = run("match", MIND_EXPORT, "--rules", MIND_RULES, "-o", out, "--accept-late", "nobody@nhs.net")
+    assert result.exit_code == 1 and "--accept-late nobody@nhs.net: no application" in result.output
+    assert not out.exists()
