@@ -15,6 +15,7 @@ import numpy as np
 from mentormatch.errors import ExportError
 from mentormatch.history import recorded_state
 from mentormatch.matching import diagnose_giver, diagnose_receiver, explain_pair
+from mentormatch.names import tidy_name
 from mentormatch.normalise import Unreadable, parse_email
 from mentormatch.pairsbook import EXCLUDED_ITEM, INPUT_PREFIX, MEMBERS_ITEM, PairsBook, read_book
 from mentormatch.pipeline import Source, load_members, validate_exports
@@ -125,7 +126,7 @@ def _paired(
 ) -> list[str]:
     pair = explain_pair(scorer, i, j)
     me, them = (pair.giver, pair.receiver) if giver_view else (pair.receiver, pair.giver)
-    lines = [f"{me.email}: paired with {them.name} ({them.email}), score {pair.score:g}"]
+    lines = [f"{me.email}: paired with {tidy_name(them.name or '')} ({them.email}), score {pair.score:g}"]
     for part, spec in zip(pair.parts, scorer.spec.score, strict=True):
         lines.append(f"  {part.label}: {part.points:.1f} of {spec.weight:g} points ({part.text or 'no'})")
     if giver_view:
@@ -151,7 +152,7 @@ def _paired(
         state = f"at capacity with {len(holders)} pair(s)" if full else "had a free place"
         delta = scores[k] - pair.score
         lines.append(
-            f"    {giver.name} ({giver.email}): score {scores[k]:.0f}"
+            f"    {tidy_name(giver.name or '')} ({giver.email}): score {scores[k]:.0f}"
             f" ({delta:+.0f} against this pair); {state}"
         )
     return lines
