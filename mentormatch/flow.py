@@ -255,7 +255,7 @@ def solve_classes(problem: ClassProblem, held: np.ndarray | None = None) -> Clas
         flow[arcs] = flows[net.first_arc : net.first_arc + arcs.size]
         new = _priced(problem, weight, potential, held)
         if problem.objective != "score":
-            new |= _path_arcs(problem, flow, held)
+            new |= _path_arcs(problem, weight, flow, held)
         check_s += time.perf_counter() - start
         if not new.any():
             break
@@ -302,13 +302,23 @@ def _priced(problem: ClassProblem, weight: np.ndarray, potential: np.ndarray, he
     return new
 
 
-def _path_arcs(problem: ClassProblem, flow: np.ndarray, held: np.ndarray) -> np.ndarray:
-    """Arcs not held between people an augmenting path search reaches, if it reaches the sink
-    (then a pairing with more pairs exists and these arcs hold a path to it); else none."""
+def _path_arcs(problem: ClassProblem, weight: np.ndarray, flow: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """If an augmenting path search reaches the sink (a pairing with more pairs exists), arcs
+    not held from the left classes it reaches to the right classes it reaches: each left
+    class's PRICE_PER_CLASS heaviest, first those to a right class with places to spare. Else
+    none. (Every augmenting path runs between reached classes, so repeated rounds find one.)"""
     reached_left, reached_right, sink = _search(problem, flow)
     new = np.zeros(flow.size, dtype=bool)
-    if sink:
-        new = reached_left[problem.arc_left] & reached_right[problem.arc_right] & ~held
+    if not sink:
+        return new
+    used_right = np.bincount(problem.arc_right, weights=flow, minlength=problem.right_supply.size)
+    spare = used_right < problem.right_supply
+    candidates = np.flatnonzero(reached_left[problem.arc_left] & reached_right[problem.arc_right] & ~held)
+    ending = spare[problem.arc_right[candidates]]
+    for part in (candidates[ending], candidates[~ending]):
+        if part.size:
+            new[part[_best_per_group(problem.arc_left[part], -weight[part], PRICE_PER_CLASS)]] = True
+            break
     return new
 
 
