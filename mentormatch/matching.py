@@ -132,8 +132,8 @@ def match_pairs(
         raise InfeasibleError(_name_conflicts(exc, receivers, givers, rules), exc.hint) from None
     chosen = solution.chosen
     found = list(zip(candidates.left[chosen].tolist(), candidates.right[chosen].tolist(), strict=True))
-    pairs = tuple(explain_pair(scorer, i, j) for i, j in counted(found, "Explaining the pairs", say))
-    unmatched = _unmatched(scorer, candidates, chosen, rules, say)
+    pairs = _explain_pairs(scorer, found, say)
+    unmatched = _unmatched(scorer, candidates, chosen, rules, say, (setup.left.of, setup.right.of))
     unmatched += tuple(
         Unmatched(a, a.role or "", "Withdrew from the programme; not paired.") for a in withdrawn
     )
@@ -452,20 +452,36 @@ def _name_conflicts(
 # --- explanations -------------------------------------------------------------------------------
 
 
-def explain_pair(scorer: Scorer, i: int, j: int) -> Pair:
-    """The pair (receiver i, giver j) with its score broken into named parts."""
+def explain_pair(scorer: Scorer, i: int, j: int, values: Sequence[float] | None = None) -> Pair:
+    """The pair (receiver i, giver j) with its score broken into named parts. ``values``: the
+    parts' values for this pair when already worked out (for many pairs at once, see
+    ``_explain_pairs``)."""
     spec = scorer.spec
     receiver, giver = scorer.receivers.people[i], scorer.givers.people[j]
     parts = []
     ii, jj = np.array([i]), np.array([j])
     for index, part in enumerate(spec.score):
-        value = float(scorer.part_values(index, ii, jj)[0])
+        value = float(scorer.part_values(index, ii, jj)[0]) if values is None else float(values[index])
         parts.append(
             PartValue(part_label(part), value, part.weight * value, _part_text(scorer, index, i, j, value))
         )
     total = float(np.rint(sum(p.points for p in parts) * SCORE_SCALE) / SCORE_SCALE)
     why = "; ".join(f"{p.text} (+{_points(p.points)})" for p in parts if p.text)
     return Pair(receiver, giver, total, tuple(parts), why)
+
+
+def _explain_pairs(scorer: Scorer, found: list[tuple[int, int]], say: Progress) -> tuple[Pair, ...]:
+    """explain_pair for every pair, with the parts' values worked out for all pairs at once."""
+    left = np.array([i for i, _j in found], dtype=np.int64)
+    right = np.array([j for _i, j in found], dtype=np.int64)
+    columns = [
+        np.asarray(scorer.part_values(k, left, right), dtype=float) for k in range(len(scorer.spec.score))
+    ]
+    values = np.stack(columns, axis=1) if columns else np.zeros((left.size, 0))
+    return tuple(
+        explain_pair(scorer, i, j, values[n].tolist())
+        for n, (i, j) in enumerate(counted(found, "Explaining the pairs", say))
+    )
 
 
 def _points(points: float) -> str:
@@ -522,9 +538,30 @@ def _role_word(rules: Rules, role: str) -> str:
 
 
 def _unmatched(
-    scorer: Scorer, candidates: Candidates, chosen: np.ndarray, rules: Rules, say: Progress = silent
+    scorer: Scorer,
+    candidates: Candidates,
+    chosen: np.ndarray,
+    rules: Rules,
+    say: Progress = silent,
+    classes: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[Unmatched, ...]:
+    """Everyone left unpaired, with why. ``classes``: each receiver's and giver's class of
+    interchangeable people (flow.group; -1 none): the reason depends only on the class, so it is
+    worked out once per class (a national cohort has thousands of unmatched people, a few
+    hundred classes)."""
     spec = scorer.spec
+    reasons: dict[tuple[str, int], str] = {}
+
+    def reason(side: str, n: int) -> str:
+        of = None if classes is None else classes[0 if side == "r" else 1][n]
+        memo = (side, int(of)) if of is not None and of >= 0 else (side, -1 - n)
+        if memo not in reasons:
+            if side == "r":
+                reasons[memo] = diagnose_receiver(scorer, n, used)
+            else:
+                reasons[memo] = diagnose_giver(scorer, n, taken_r)
+        return reasons[memo]
+
     left, right = candidates.left[chosen], candidates.right[chosen]
     taken_r = set(left.tolist())
     used = np.bincount(right, minlength=len(scorer.givers.people))
@@ -533,10 +570,9 @@ def _unmatched(
     out = []
     for side, n in counted(waiting, "Explaining who is unmatched", say):
         if side == "r":
-            reason = diagnose_receiver(scorer, n, used)
-            out.append(Unmatched(scorer.receivers.people[n], spec.receiver, reason))
+            out.append(Unmatched(scorer.receivers.people[n], spec.receiver, reason(side, n)))
         else:
-            out.append(Unmatched(scorer.givers.people[n], spec.giver, diagnose_giver(scorer, n, taken_r)))
+            out.append(Unmatched(scorer.givers.people[n], spec.giver, reason(side, n)))
     return tuple(out)
 
 

@@ -432,3 +432,40 @@ def test_a_named_solver_refuses_more_pairs_than_it_can_hold(
         match_pairs(rules, receivers, givers, solver="highs")
     assert "Leave --solver out" in str(caught.value)
     assert match_pairs(rules, receivers, givers).solution.optimal  # the flow route has no such limit
+
+
+def test_reasons_for_the_unmatched_worked_out_per_class_are_each_persons(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules, receivers, givers = cohort(tmp_path, 5, 90)
+    few = givers[:12]  # few mentors: mentees left over, some of them interchangeable
+    fast = match_pairs(rules, receivers, few)
+    assert len(fast.unmatched) > 10
+    original = matching_module._unmatched
+
+    def one_by_one(*args: Any, **kwargs: Any) -> Any:
+        return original(*args[:5])  # no classes: every reason worked out for its own person
+
+    monkeypatch.setattr(matching_module, "_unmatched", one_by_one)
+    slow = match_pairs(rules, receivers, few)
+    assert [(u.applicant.email, u.reason) for u in fast.unmatched] == [
+        (u.applicant.email, u.reason) for u in slow.unmatched
+    ]
+    rich = match_pairs(rules, receivers[:10], givers)  # and mentors left over
+    monkeypatch.setattr(matching_module, "_unmatched", original)
+    again = match_pairs(rules, receivers[:10], givers)
+    assert [u.reason for u in rich.unmatched] == [u.reason for u in again.unmatched]
+
+
+def test_pairs_explained_together_read_as_each_alone(mind: tuple[Rules, list[Any], list[Any]]) -> None:
+    from mentormatch.matching import _order, explain_pair
+    from mentormatch.scoring import Scorer
+
+    rules, receivers, givers = mind
+    found = match_pairs(rules, receivers, givers)
+    scorer = Scorer(rules, sorted(receivers, key=_order), sorted(givers, key=_order))
+    index_r = {a.email: n for n, a in enumerate(scorer.receivers.people)}
+    index_g = {a.email: n for n, a in enumerate(scorer.givers.people)}
+    for pair in found.pairs:
+        alone = explain_pair(scorer, index_r[pair.receiver.email], index_g[pair.giver.email])
+        assert (alone.score, alone.parts, alone.why) == (pair.score, pair.parts, pair.why)
