@@ -7,6 +7,7 @@ Decisions sheet records, and the earlier cohorts it was told never to repeat.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,6 +48,22 @@ def _recorded_file(book: PairsBook, value: str, what: str, option: str) -> Path:
     return path
 
 
+def _changed_inputs(book: PairsBook, sources: Sequence[Source]) -> list[str]:
+    """A note for each export whose SHA-256 differs from the one the workbook's Summary records."""
+    notes = []
+    for source in sources:
+        recorded = book.item(f"Input {source.path.name}") or ""
+        if not recorded.startswith("SHA-256 "):
+            continue
+        digest = hashlib.sha256(source.path.read_bytes()).hexdigest()
+        if recorded.removeprefix("SHA-256 ").strip() != digest:
+            notes.append(
+                f"Note: {source.path.name} has changed since {book.path.name} was written; this account"
+                " uses the file as it is now"
+            )
+    return notes
+
+
 def explain_person(
     workbook: Path,
     rules: Rules,
@@ -56,7 +73,10 @@ def explain_person(
     members: Path | None = None,
     alternatives: int = 3,
 ) -> list[str]:
-    """Lines explaining one person's outcome; their next-best alternatives if paired."""
+    """Lines explaining one person's outcome; their next-best alternatives if paired.
+
+    A note at the end says when an export has changed since the workbook was written.
+    """
     try:
         wanted = parse_email(email)
     except Unreadable:
@@ -67,6 +87,7 @@ def explain_person(
     used_sources = list(sources) if sources else recorded_sources(book)
     for source in used_sources:
         _recorded_file(book, str(source.path), "export", "--export (or --file ROLE=PATH)")
+    notes = _changed_inputs(book, used_sources)
     recorded_members = book.item(MEMBERS_ITEM)
     if members is None and recorded_members:
         members = _recorded_file(book, recorded_members, "members list", "--members")
@@ -75,12 +96,12 @@ def explain_person(
     checked = validate_exports(used_sources, rules, members=member_emails, late=frozenset(state.late)).checked
     if wanted in state.withdrawn:
         record = state.withdrawn[wanted]
-        return [f"{wanted}: withdrew (recorded in round {record.round}, {record.date}); not paired"]
+        return [f"{wanted}: withdrew (recorded in round {record.round}, {record.date}); not paired", *notes]
     rejected = [r for r in checked.rejected if r.applicant.email == wanted]
     if rejected and wanted not in {a.email for a in checked.eligible}:
         lines = [f"{wanted}: rejected (row {rejected[-1].applicant.row})"]
         lines += [f"  {p.rule}: {p.message}" for r in rejected for p in r.problems]
-        return lines
+        return lines + notes
     out = set(state.withdrawn)
     receivers = sorted(
         (a for a in checked.eligible_in(spec.receiver) if a.email not in out),
@@ -104,7 +125,7 @@ def explain_person(
         f"  Vetoed in round {r.round} (never made again): {r.receiver_email} + {r.giver_email}"
         for pair, r in sorted(state.vetoes.items())
         if wanted in pair
-    ]
+    ] + notes
     used = np.bincount([j for _i, j in pairs], minlength=len(givers))
     partner_of = {i: j for i, j in pairs}
     if wanted in r_index:

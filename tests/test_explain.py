@@ -141,3 +141,28 @@ def test_explain_uses_the_members_list_the_workbook_records(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     lines = explain_person(out, load_rules(MIND_RULES), outsider)
     assert lines[0].startswith(f"{outsider}: rejected") and "not-a-member" in "\n".join(lines)
+
+
+def test_explain_says_when_the_export_changed_since_the_workbook(tmp_path: Path) -> None:
+    import shutil
+
+    from mentormatch.explain import explain_person
+    from mentormatch.rulefile import load_rules
+
+    export = tmp_path / "applications.xlsx"
+    shutil.copyfile(MIND_EXPORT, export)
+    out = tmp_path / "pairs.xlsx"
+    result = runner.invoke(app, ["match", str(export), "--rules", str(MIND_RULES), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    email = first_email(out, "Matches", "Mentee email")
+    rules = load_rules(MIND_RULES)
+    assert not [line for line in explain_person(out, rules, email) if line.startswith("Note:")]
+    wb = openpyxl.load_workbook(export)
+    wb.active.cell(row=1, column=1).value = "ID"  # saved again: other bytes, the same answers
+    wb.save(export)
+    lines = explain_person(out, rules, email)
+    assert lines[0].startswith(f"{email}: paired with")
+    assert lines[-1] == (
+        "Note: applications.xlsx has changed since pairs.xlsx was written; this account uses the file"
+        " as it is now"
+    )
