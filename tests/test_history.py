@@ -8,6 +8,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from mentormatch.cli import app
@@ -247,3 +249,53 @@ def test_accept_late_for_nobody_in_the_export_is_refused(tmp_path: Path) -> None
     result = run("match", MIND_EXPORT, "--rules", MIND_RULES, "-o", out, "--accept-late", "nobody@nhs.net")
     assert result.exit_code == 1 and "--accept-late nobody@nhs.net: no application" in result.output
     assert not out.exists()
+
+
+# --- property: any sequence of decisions over three rounds ------------------------------------------
+
+MARKS = {"": "", "keep": "keep", "✓": "keep", "reject": "reject", "✗": "reject", "No": "reject"}
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_decisions_over_rounds_are_never_forgotten(tmp_path_factory: Any, data: st.DataObject) -> None:
+    folder = tmp_path_factory.mktemp("prop")
+    people = [person(n, "Mentee", goals=g) for n, g in enumerate(["Leadership;", "Confidence;"] * 3, 1)]
+    people += [person(n, "Mentor") for n in range(1, 5)]
+    export = mind_export(folder / "export.xlsx", people)
+    current = match(folder / "r1.xlsx", export=export)
+    vetoed: set[tuple[str, str]] = set()
+    withdrawn: set[str] = set()
+    ids_ever: dict[str, tuple[str, str]] = {p["Pair"]: k for k, p in pairs(current).items()}
+    for n in (2, 3):
+        before = pairs(current)
+        marks = {
+            pair: data.draw(st.sampled_from(sorted(MARKS)), label=f"{n}:{pair}") for pair in sorted(before)
+        }
+        kept = {p for p, m in marks.items() if MARKS[m] == "keep"} | {
+            p for p, row in before.items() if row["Decision"] == "keep" and MARKS[marks[p]] == ""
+        }
+        vetoed |= {p for p, m in marks.items() if MARKS[m] == "reject"}
+        everyone = sorted({e for p in before for e in p})
+        leaving = (
+            data.draw(st.lists(st.sampled_from(everyone), max_size=1), label=f"withdraw {n}")
+            if everyone
+            else []
+        )
+        withdrawn |= set(leaving)
+        reviewed = decide(current, folder / f"r{n - 1}-reviewed.xlsx", {p: m for p, m in marks.items() if m})
+        options = [x for e in leaving for x in ("--withdraw", e)]
+        current = match(folder / f"r{n}.xlsx", "--review", reviewed, *options, export=export)
+        after = pairs(current)
+        assert not vetoed & set(after), "a rejected pair was made again"
+        assert not {e for p in after for e in p} & withdrawn, "a withdrawn person was paired"
+        for pair in kept - {p for p in kept if set(p) & withdrawn}:
+            assert after[pair]["Decision"] == "keep" and after[pair]["Pair"] == before[pair]["Pair"]
+        last = max(number(i) for i in ids_ever)
+        for pair, row in after.items():
+            if pair in before and pair not in vetoed:
+                assert row["Pair"] == before[pair]["Pair"]
+            elif pair not in before:
+                assert number(row["Pair"]) > last
+            assert ids_ever.setdefault(row["Pair"], pair) == pair, "an id was reused"
+        assert summary(current)["Vetoes in force"] == len(vetoed)
