@@ -601,7 +601,7 @@ def match(
             newcomers=adjust.newcomers,
         )
         solved += carried.summary
-        changes = (*matching.changes, *carried.changes)
+        changes = tuple(carried.changes) or matching.changes
         first = [carried.matches, unmatched_sheet(matching, loaded), carried.decisions]
         optimal, status = matching.solution.optimal, matching.solution.status
         placed = {p.receiver.email or "" for p in matching.pairs} | {

@@ -206,9 +206,9 @@ def open_round(
                 )
             )
     names = _names(base)
-    for record in _person_records("withdrew", withdraw, base.round, day, names):
+    for record in _person_records("withdrew", withdraw, base.round, day, names, base.reviewer):
         add(record)
-    for record in _person_records("late", accept_late, base.round, day, names):
+    for record in _person_records("late", accept_late, base.round, day, names, base.reviewer):
         add(record)
     merged = tuple(records)
     history = base.history or f"H-{secrets.token_hex(4).upper()}"
@@ -262,7 +262,7 @@ def _names(book: PairsBook) -> dict[str, str]:
 
 
 def _person_records(
-    decision: str, emails: Iterable[str], number: int, day: str, names: Mapping[str, str]
+    decision: str, emails: Iterable[str], number: int, day: str, names: Mapping[str, str], who: str = ""
 ) -> list[Record]:
     out = []
     for email in sorted(emails):
@@ -273,7 +273,7 @@ def _person_records(
                 decision=decision,  # type: ignore[arg-type]
                 receiver_name=names.get(email, ""),
                 receiver_email=email,
-                who="--" + ("withdraw" if decision == "withdrew" else "accept-late"),
+                who=who,
             )
         )
     return out
@@ -413,8 +413,23 @@ def summary_lines(
 
 
 def change_lines(round_: Round, ids: Mapping[Pair, str], newcomers: Collection[str] = ()) -> list[str]:
-    """Lines for the Changes sheet about the history itself: lifts, carried vetoes, withdrawals."""
-    lines = []
+    """The Changes sheet: pairs unchanged, new (with their new ids) and ended (with their ids and
+    why), then the history itself: lifts, vetoes in force, withdrawals, late admissions."""
+    before = round_.reviewed
+    old_ids = {row.pair: row.pair_id for row in round_.base.rows} if round_.base is not None else {}
+    now = set(ids)
+    new, ended = sorted(now - before, key=lambda p: ids[p]), sorted(before - now, key=lambda p: old_ids[p])
+    lines = [f"{len(now & before)} pairs unchanged, {len(new)} new, {len(ended)} no longer paired"]
+    lines += [f"new {ids[p]}: {p[0]} + {p[1]}" for p in new]
+    for pair in ended:
+        gone = sorted(set(pair) & round_.withdrawn)
+        if pair in round_.rejected_now:
+            why = "rejected in this review"
+        elif gone:
+            why = f"{', '.join(gone)} withdrew"
+        else:
+            why = "its people were re-paired so that more people have a partner"
+        lines.append(f"ended {old_ids[pair]}: {pair[0]} + {pair[1]} ({why})")
     for lift in round_.lifted:
         who = person(lift)
         if who:

@@ -120,6 +120,20 @@ def test_the_veto_is_recorded_with_round_date_pair_and_who(rounds: dict[str, Any
     assert len(history) == 1
 
 
+def test_changes_name_the_pair_ids_and_why_a_pair_ended(rounds: dict[str, Any]) -> None:
+    mentee, mentor = rounds["vetoed"]
+    veto_id = pairs(rounds["r1"])[rounds["vetoed"]]["Pair"]
+    changes = [r["Change"] for r in rows(rounds["r2"], "Changes")]
+    assert f"ended {veto_id}: {mentee} + {mentor} (rejected in this review)" in changes
+    r2, r3 = pairs(rounds["r2"]), pairs(rounds["r3"])
+    for pair in set(r3) - set(r2):
+        assert f"new {r3[pair]['Pair']}: {pair[0]} + {pair[1]}" in [
+            r["Change"] for r in rows(rounds["r3"], "Changes")
+        ]
+    ended = [r["Change"] for r in rows(rounds["r3"], "Changes") if r["Change"].startswith("ended ")]
+    assert ended and all(line.endswith(" withdrew)") or "re-paired" in line for line in ended)
+
+
 def test_keep_is_carried_into_every_later_workbook(rounds: dict[str, Any]) -> None:
     kept = rounds["kept"]
     for name in ("r2", "r3", "r4"):
