@@ -18,10 +18,12 @@ import csv
 import dataclasses
 import random
 import sys
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/synthetic.py
+from synthetic import ascii_slug, number_rows, outcome_label, tally, write_csv
 
 HERE = Path(__file__).resolve().parent
 SEED = 2022
@@ -288,11 +290,6 @@ def plain_time(when: datetime) -> str:
     return f"{when:%d/%m/%Y %H:%M:%S}"
 
 
-def _ascii(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return "".join(c for c in folded.replace(" ", "-") if c.isalnum() or c == "-").strip("-")
-
-
 class Builder:
     """Invents people and their submissions from one seeded random stream."""
 
@@ -314,7 +311,7 @@ class Builder:
 
     def email_for(self, name: str) -> str:
         first, last = name.split(" ", 1)
-        base = f"{_ascii(first)}.{_ascii(last).replace('-', '')}"
+        base = f"{ascii_slug(first, hyphens=True)}.{ascii_slug(last, hyphens=True).replace('-', '')}"
         email, n = f"{base}@nhs.net", 1
         while email in self.used_emails:
             n += 1
@@ -558,8 +555,7 @@ def decide(subs: list[Submission]) -> None:
 
 def lay_out(b: Builder) -> list[Submission]:
     subs = sorted(b.submissions, key=lambda s: s.when)  # Google lists responses in order
-    for number, sub in enumerate(subs, start=2):  # header is row 1
-        sub.row = number
+    number_rows(subs)
     return subs
 
 
@@ -611,26 +607,24 @@ def write_members(b: Builder, path: Path) -> int:
 
 
 def write_expected(subs: list[Submission], path: Path) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["row", "email", "outcome", "role", "rule", "organisation", "profession",
-                         "career_fit", "on_list", "says_member"])  # fmt: skip
-        for sub in subs:
-            p = sub.person
-            fit = "" if p.role != MEMBER else ("yes" if p.fits else "no")
-            says = {True: "yes", False: "no", None: "unclear"}[p.says_member]
-            writer.writerow([sub.row, p.email, sub.outcome, p.role or "", sub.rule, ORGANISATIONS[p.org][0],
-                             p.profession, fit, "yes" if p.on_list else "no", says])  # fmt: skip
+    lines = []
+    for sub in subs:
+        p = sub.person
+        fit = "" if p.role != MEMBER else ("yes" if p.fits else "no")
+        says = {True: "yes", False: "no", None: "unclear"}[p.says_member]
+        lines.append([sub.row, p.email, sub.outcome, p.role or "", sub.rule, ORGANISATIONS[p.org][0],
+                      p.profession, fit, "yes" if p.on_list else "no", says])  # fmt: skip
+    header = ["row", "email", "outcome", "role", "rule", "organisation", "profession", "career_fit", "on_list",
+              "says_member"]  # fmt: skip
+    write_csv(path, header, lines)
 
 
 def counts(subs: list[Submission]) -> dict[str, int]:
-    tally: dict[str, int] = {}
-    for sub in subs:
-        label = f"eligible {sub.person.role}" if sub.outcome == "eligible" else sub.rule
-        tally[label] = tally.get(label, 0) + 1
-        if sub.outcome == "eligible" and sub.person.role == MEMBER and not sub.person.fits:
-            tally["(flagged members)"] = tally.get("(flagged members)", 0) + 1
-    return tally
+    counted = tally(outcome_label(s.outcome, s.person.role, s.rule) for s in subs)
+    flagged = [s for s in subs if s.outcome == "eligible" and s.person.role == MEMBER and not s.person.fits]
+    if flagged:
+        counted["(flagged members)"] = len(flagged)
+    return counted
 
 
 def most_placed(members: int, leaders: int) -> tuple[int, int]:

@@ -15,19 +15,27 @@ capacity), so a test can check the pairs without reading the tool's own parsing.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import random
-import re
 import sys
-import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from openpyxl import Workbook
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/synthetic.py
+from synthetic import (
+    ascii_slug,
+    messy_email,
+    number_rows,
+    outcome_label,
+    save_workbook,
+    tally,
+    text_time,
+    title_email,
+    write_csv,
+)
 
 HERE = Path(__file__).resolve().parent
 SEED = 2024
@@ -305,7 +313,7 @@ class Builder:
 
     def email_for(self, name: str) -> str:
         first, last = name.split(" ", 1)
-        base = f"{_ascii(first)}.{_ascii(last)}"
+        base = f"{ascii_slug(first)}.{ascii_slug(last)}"
         email, n = f"{base}@nhs.net", 1
         while email in self.used_emails:
             n += 1
@@ -421,7 +429,7 @@ class Builder:
 
     def set_manager(self, person: Person, email: str) -> None:
         person.line_manager = email
-        person.line_manager_text = self.messy_email(email)
+        person.line_manager_text = messy_email(self.rng, email, trailing=False)
 
     # submissions
 
@@ -444,7 +452,7 @@ class Builder:
         started = started or completed - timedelta(seconds=self.rng.randint(90, 1500))
         if anonymous is None:
             anonymous = self.rng.random() < 0.3
-        forms_email = "anonymous" if anonymous else _title_email(person.email)
+        forms_email = "anonymous" if anonymous else title_email(person.email)
         forms_name = "" if anonymous or self.rng.random() < 0.15 else person.name
         r = self.rng.random()
         name_text = person.name.lower() if r < 0.06 else person.name + " " if r < 0.12 else person.name
@@ -452,7 +460,9 @@ class Builder:
             person=person,
             completed=completed,
             started=started,
-            email_text=self.messy_email(person.email) if email_text is None else email_text,
+            email_text=messy_email(self.rng, person.email, trailing=False)
+            if email_text is None
+            else email_text,
             forms_email=forms_email,
             forms_name=forms_name,
             name_text=name_text,
@@ -461,31 +471,6 @@ class Builder:
         )
         self.submissions.append(sub)
         return sub
-
-    def messy_email(self, email: str) -> str:
-        r = self.rng.random()
-        if r < 0.12:
-            return _title_email(email)
-        if r < 0.16:
-            return email.upper()
-        if r < 0.22:
-            return f" {email} "
-        return email
-
-
-def _ascii(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9\-]+", "", folded)
-
-
-def _title_email(email: str) -> str:
-    local, domain = email.split("@")
-    return ".".join(part[:1].upper() + part[1:] for part in local.split(".")) + "@" + domain
-
-
-def _text_time(moment: datetime, rng: random.Random) -> str:
-    day = str(moment.day) if rng.random() < 0.3 else f"{moment.day:02d}"
-    return f"{day}/{moment.month:02d}/{moment.year} {moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
 
 
 # --- the cohort ---------------------------------------------------------------------------------
@@ -584,12 +569,12 @@ def build(b: Builder) -> None:
     before = "Birmingham" if p.place != "Birmingham" else "Solihull"
     first = b.submit(dataclasses.replace(p, place=before, place_text=before),
                      OPENED + timedelta(days=5, hours=3, minutes=12, seconds=40))  # fmt: skip
-    b.submit(p, first.completed + timedelta(days=9, hours=2), email_text=f"  {_title_email(p.email)} ")
+    b.submit(p, first.completed + timedelta(days=9, hours=2), email_text=f"  {title_email(p.email)} ")
     p = repeaters[1]  # three goes; the middle one as day-first text
     t = OPENED + timedelta(days=20, hours=4, minutes=2, seconds=9)
     b.submit(p, t, email_text=p.email.upper())
     b.submit(p, t + timedelta(minutes=47), text_times=True)
-    b.submit(p, t + timedelta(days=3, hours=1, minutes=5), email_text=_title_email(p.email))
+    b.submit(p, t + timedelta(days=3, hours=1, minutes=5), email_text=title_email(p.email))
     p = repeaters[2]  # opened the form, left it, finished after a second quicker go
     t = OPENED + timedelta(days=33, hours=2, minutes=30, seconds=17)
     b.submit(p, t + timedelta(minutes=10), started=t + timedelta(minutes=2))
@@ -671,14 +656,7 @@ BLANK_AFTER = {MENTORS_FILE: (17,), MENTEES_FILE: (30, 51, 51)}  # data rows fol
 
 def lay_out(b: Builder, file: str) -> list[Submission | None]:
     subs = sorted((s for s in b.submissions if s.file == file), key=lambda s: s.completed)
-    rows: list[Submission | None] = []
-    for i, sub in enumerate(subs, start=1):  # Forms numbers responses in completion order
-        rows.append(sub)
-        rows.extend([None] * BLANK_AFTER[file].count(i))
-    for number, item in enumerate(rows, start=2):  # header is row 1
-        if item is not None:
-            item.row = number
-    return rows
+    return number_rows(subs, BLANK_AFTER[file])  # Forms numbers responses in completion order
 
 
 def answers(sub: Submission) -> dict[str, object]:
@@ -710,8 +688,8 @@ def write_xlsx(rows: list[Submission | None], role: str, path: Path, rng: random
             continue  # a blank row: no cells at all
         forms_id += 1
         if item.text_times:
-            started: object = _text_time(item.started, rng)
-            completed: object = _text_time(item.completed, rng)
+            started: object = text_time(item.started, rng)
+            completed: object = text_time(item.completed, rng)
         else:
             started, completed = item.started, item.completed
         given = answers(item)
@@ -727,37 +705,13 @@ def write_xlsx(rows: list[Submission | None], role: str, path: Path, rng: random
     for letter, width in zip("ABCDEFGHIJKLMNO", widths, strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
-    wb.properties.creator = "Microsoft Forms (synthetic example)"
-    wb.properties.created = datetime(*FIXED_STAMP)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    path.write_bytes(_fixed_zip(buffer.getvalue()))
-
-
-def _fixed_zip(data: bytes) -> bytes:
-    """The same workbook with fixed entry times and modified date, so reruns give equal bytes."""
-    stamp = datetime(*FIXED_STAMP).strftime("%Y-%m-%dT%H:%M:%SZ")
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), content)
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_STAMP)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(entry, content)
-    return out.getvalue()
+    save_workbook(wb, path, FIXED_STAMP)
 
 
 def write_expected(layouts: dict[str, list[Submission | None]], path: Path) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["file", "row", "email", "outcome", "role", "rule"])
-        for file, rows in layouts.items():
-            for item in rows:
-                if item is not None:
-                    p = item.person
-                    writer.writerow([file, item.row, p.email, item.outcome, p.role, item.rule])
+    lines = [[file, s.row, s.person.email, s.outcome, s.person.role, s.rule]
+             for file, rows in layouts.items() for s in rows if s is not None]  # fmt: skip
+    write_csv(path, ["file", "row", "email", "outcome", "role", "rule"], lines)
 
 
 def cohort() -> tuple[Builder, dict[str, list[Submission | None]]]:
@@ -775,13 +729,8 @@ def cohort() -> tuple[Builder, dict[str, list[Submission | None]]]:
 
 
 def counts(layouts: dict[str, list[Submission | None]]) -> dict[str, int]:
-    tally: dict[str, int] = {}
-    for rows in layouts.values():
-        for item in rows:
-            if item is not None:
-                label = f"eligible {item.person.role}" if item.outcome == "eligible" else item.rule
-                tally[label] = tally.get(label, 0) + 1
-    return tally
+    every = [s for rows in layouts.values() for s in rows if s is not None]
+    return tally(outcome_label(s.outcome, s.person.role, s.rule) for s in every)
 
 
 def main(out_dir: Path | str | None = None) -> dict[str, int]:

@@ -12,20 +12,28 @@ was made to break), never by running mentormatch.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import math
 import random
-import re
 import sys
-import unicodedata
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from openpyxl import Workbook
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/synthetic.py
+from synthetic import (
+    ascii_slug,
+    messy_email,
+    number_rows,
+    outcome_label,
+    save_workbook,
+    tally,
+    text_time,
+    title_email,
+    write_csv,
+)
 
 HERE = Path(__file__).resolve().parent
 SEED = 2022
@@ -313,7 +321,7 @@ class Builder:
             f for f in sorted(WOMEN + MEN + NEUTRAL, key=len, reverse=True) if name.startswith(f + " ")
         )
         last = name[len(first) + 1 :]
-        base = f"{_ascii(first)}.{_ascii(last)}"
+        base = f"{ascii_slug(first)}.{ascii_slug(last)}"
         email, n = f"{base}@nhs.net", 1
         while email in self.used_emails:
             n += 1
@@ -479,13 +487,13 @@ class Builder:
         completed = completed or self.time_in_window()
         started = started or completed - timedelta(seconds=self.rng.randint(90, 1500))
         if email_text is None:
-            email_text = self.messy_email(person.email)
+            email_text = messy_email(self.rng, person.email)
         if anonymous is None:
             anonymous = self.rng.random() < 0.25
         if anonymous:
             forms_email, forms_name = "anonymous", ""
         else:
-            forms_email = _title_email(person.email)
+            forms_email = title_email(person.email)
             forms_name = person.name if self.rng.random() < 0.85 else ""
         name_text = person.name
         r = self.rng.random()
@@ -505,31 +513,6 @@ class Builder:
         )
         self.submissions.append(sub)
         return sub
-
-    def messy_email(self, email: str) -> str:
-        r = self.rng.random()
-        if r < 0.12:
-            return _title_email(email)
-        if r < 0.16:
-            return email.upper()
-        if r < 0.22:
-            return f" {email} " if self.rng.random() < 0.5 else email + " "
-        return email
-
-
-def _ascii(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9\-]+", "", folded)
-
-
-def _title_email(email: str) -> str:
-    local, domain = email.split("@")
-    return ".".join(part[:1].upper() + part[1:] for part in local.split(".")) + "@" + domain
-
-
-def _text_time(moment: datetime, rng: random.Random) -> str:
-    day = str(moment.day) if rng.random() < 0.3 else f"{moment.day:02d}"
-    return f"{day}/{moment.month:02d}/{moment.year} {moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
 
 
 # --- the cohort ---------------------------------------------------------------------------------
@@ -569,11 +552,11 @@ def build(b: Builder) -> None:
     for mentee in mentees:
         if rng.random() < 0.4:
             boss = b.person_name(rng.choice(["Woman", "Man"]))
-            mentee.line_manager = b.messy_email(b.email_for(boss))
+            mentee.line_manager = messy_email(b.rng, b.email_for(boss))
     senior = [m for m in mentors if m.band in ("8a", "8b")]
     for mentee, boss in zip(rng.sample([m for m in mentees if m.band in ("5", "6")], 3),
                             rng.sample(senior, 3), strict=True):  # fmt: skip
-        mentee.org_text, mentee.line_manager = boss.org_text, _title_email(boss.email)
+        mentee.org_text, mentee.line_manager = boss.org_text, title_email(boss.email)
 
     everyone_eligible = mentees + mentors
     rng.shuffle(everyone_eligible)
@@ -588,12 +571,12 @@ def build(b: Builder) -> None:
     # Repeated submissions (~6 duplicate rows). The latest in-time submission counts.
     p = dup_people[0]  # second time with stray capitals and spaces
     first = b.submit(p, OPENED + timedelta(days=3, hours=2, minutes=14, seconds=5))
-    b.submit(p, first.completed + timedelta(days=2, hours=5), email_text=f"  {_title_email(p.email)} ")
+    b.submit(p, first.completed + timedelta(days=2, hours=5), email_text=f"  {title_email(p.email)} ")
     p = dup_people[1]  # three goes; the middle one as day-first text
     t = OPENED + timedelta(days=8, hours=1, minutes=3, seconds=41)
     b.submit(p, t, email_text=p.email.upper())
     b.submit(p, t + timedelta(minutes=52), text_times=True)
-    b.submit(p, t + timedelta(days=1, hours=3, minutes=7), email_text=_title_email(p.email))
+    b.submit(p, t + timedelta(days=1, hours=3, minutes=7), email_text=title_email(p.email))
     p = dup_people[2]  # changed their mind about how many mentees (mentor) / goals (mentee)
     t = OPENED + timedelta(days=11, hours=4, minutes=40, seconds=12)
     b.submit(p, t)
@@ -605,7 +588,7 @@ def build(b: Builder) -> None:
     b.submit(p2, t + timedelta(hours=20), email_text=p.email + " ")
     p = dup_people[3]  # was acting up when first applying; the second go has the substantive title
     t = OPENED + timedelta(days=15, hours=6, minutes=1, seconds=9)
-    b.submit(dataclasses.replace(p, job_title="Acting " + p.job_title), t, email_text=_title_email(p.email))
+    b.submit(dataclasses.replace(p, job_title="Acting " + p.job_title), t, email_text=title_email(p.email))
     b.submit(p, t + timedelta(days=1, minutes=30), email_text=p.email)
     p = dup_people[4]  # opened the form, left it, finished later: completion time decides
     t = OPENED + timedelta(days=20, hours=1, minutes=30, seconds=17)
@@ -617,7 +600,7 @@ def build(b: Builder) -> None:
 
     # In time, then a late resubmission: the in-time one counts.
     b.submit(late_resubmitter, datetime(2022, 10, 14, 16, 58, 12))
-    late_email = _title_email(late_resubmitter.email)
+    late_email = title_email(late_resubmitter.email)
     b.submit(late_resubmitter, datetime(2022, 10, 14, 18, 20, 47), email_text=late_email)
 
     # Late only (otherwise eligible).
@@ -754,22 +737,14 @@ BLANK_AFTER = (41, 88, 88)  # data rows after which a blank row sits (two togeth
 
 
 def lay_out(b: Builder) -> list[Submission | None]:
-    subs = sorted(b.submissions, key=lambda s: s.completed)  # Forms numbers responses in order
-    rows: list[Submission | None] = []
-    for i, sub in enumerate(subs, start=1):
-        rows.append(sub)
-        rows.extend([None] * BLANK_AFTER.count(i))
-    for number, item in enumerate(rows, start=2):  # header is row 1
-        if item is not None:
-            item.row = number
-    return rows
+    return number_rows(sorted(b.submissions, key=lambda s: s.completed), BLANK_AFTER)  # Forms' order
 
 
 def cells(sub: Submission, forms_id: int, rng: random.Random) -> list[object]:
     p = sub.person
     if sub.text_times:
-        started: object = _text_time(sub.started, rng)
-        completed: object = _text_time(sub.completed, rng)
+        started: object = text_time(sub.started, rng)
+        completed: object = text_time(sub.completed, rng)
     else:
         started, completed = sub.started, sub.completed
     answers = {
@@ -813,46 +788,16 @@ def write_xlsx(rows: list[Submission | None], path: Path, rng: random.Random) ->
                                                    14, 12, 14, 30, 32, 30, 32, 10], strict=True):  # fmt: skip
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
-    wb.properties.creator = "Microsoft Forms (synthetic example)"
-    wb.properties.created = datetime(*FIXED_STAMP)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    path.write_bytes(_fixed_zip(buffer.getvalue()))
-
-
-def _fixed_zip(data: bytes) -> bytes:
-    """The same workbook with fixed entry times and modified date, so reruns give equal bytes."""
-    stamp = datetime(*FIXED_STAMP).strftime("%Y-%m-%dT%H:%M:%SZ")
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), content)
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_STAMP)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(entry, content)
-    return out.getvalue()
+    save_workbook(wb, path, FIXED_STAMP)
 
 
 def write_expected(rows: list[Submission | None], path: Path) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["row", "email", "outcome", "role", "rule"])
-        for item in rows:
-            if item is None:
-                continue
-            writer.writerow([item.row, item.person.email, item.outcome, item.person.role or "", item.rule])
+    lines = [[s.row, s.person.email, s.outcome, s.person.role or "", s.rule] for s in rows if s is not None]
+    write_csv(path, ["row", "email", "outcome", "role", "rule"], lines)
 
 
 def counts(rows: list[Submission | None]) -> dict[str, int]:
-    tally: dict[str, int] = {}
-    for item in rows:
-        if item is None:
-            continue
-        label = f"eligible {item.person.role}" if item.outcome == "eligible" else item.rule
-        tally[label] = tally.get(label, 0) + 1
-    return tally
+    return tally(outcome_label(s.outcome, s.person.role, s.rule) for s in rows if s is not None)
 
 
 def main(out_dir: Path | str | None = None) -> dict[str, int]:

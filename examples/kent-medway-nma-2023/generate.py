@@ -17,10 +17,12 @@ import csv
 import dataclasses
 import random
 import sys
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/synthetic.py
+from synthetic import ascii_slug, number_rows, outcome_label, tally, write_csv
 
 HERE = Path(__file__).resolve().parent
 SEED = 2023
@@ -261,11 +263,6 @@ def plain_time(when: datetime) -> str:
     return f"{when:%d/%m/%Y %H:%M:%S}"
 
 
-def _ascii(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return "".join(c for c in folded.replace(" ", "-") if c.isalnum() or c == "-").strip("-")
-
-
 class Builder:
     """Invents applicants and their submissions from one seeded random stream."""
 
@@ -286,7 +283,7 @@ class Builder:
 
     def email_for(self, name: str) -> str:
         first, last = name.split(" ", 1)
-        base = f"{_ascii(first)}.{_ascii(last)}"
+        base = f"{ascii_slug(first, hyphens=True)}.{ascii_slug(last, hyphens=True)}"
         email, n = f"{base}@nhs.net", 1
         while email in self.used_emails:
             n += 1
@@ -547,8 +544,7 @@ def decide(subs: list[Submission]) -> None:
 
 def lay_out(b: Builder) -> list[Submission]:
     subs = sorted(b.submissions, key=lambda s: s.when)  # Google lists responses in order
-    for number, sub in enumerate(subs, start=2):  # header is row 1
-        sub.row = number
+    number_rows(subs)
     return subs
 
 
@@ -581,21 +577,13 @@ def write_applications(subs: list[Submission], path: Path) -> None:
 
 
 def write_expected(subs: list[Submission], path: Path) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["row", "email", "outcome", "role", "rule", "organisation"])
-        for sub in subs:
-            p = sub.person
-            org = ORGANISATIONS[p.org][0] if p.org else ""
-            writer.writerow([sub.row, p.email, sub.outcome, p.role or "", sub.rule, org])
+    lines = [[s.row, s.person.email, s.outcome, s.person.role or "", s.rule,
+              ORGANISATIONS[s.person.org][0] if s.person.org else ""] for s in subs]  # fmt: skip
+    write_csv(path, ["row", "email", "outcome", "role", "rule", "organisation"], lines)
 
 
 def counts(subs: list[Submission]) -> dict[str, int]:
-    tally: dict[str, int] = {}
-    for sub in subs:
-        label = f"eligible {sub.person.role}" if sub.outcome == "eligible" else sub.rule
-        tally[label] = tally.get(label, 0) + 1
-    return tally
+    return tally(outcome_label(s.outcome, s.person.role, s.rule) for s in subs)
 
 
 def most_pairs(subs: list[Submission]) -> int:

@@ -14,19 +14,28 @@ independently of the tool.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import random
 import re
 import sys
-import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from openpyxl import Workbook
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/synthetic.py
+from synthetic import (
+    ascii_slug,
+    messy_email,
+    number_rows,
+    outcome_label,
+    save_workbook,
+    tally,
+    text_time,
+    title_email,
+    write_csv,
+)
 
 HERE = Path(__file__).resolve().parent
 SEED = 2018
@@ -258,7 +267,7 @@ class Builder:
                      name.split(" ", 1)[0])  # fmt: skip
         last = name[len(first) + 1 :]
         domain = COUNCIL_DOMAINS.get(org, "nhs.net")
-        base = f"{_ascii(first)}.{_ascii(last)}"
+        base = f"{ascii_slug(first)}.{ascii_slug(last)}"
         email, n = f"{base}@{domain}", 1
         while email in self.used_emails:
             n += 1
@@ -394,13 +403,13 @@ class Builder:
         completed = completed or self.time_in_window()
         started = started or completed - timedelta(seconds=self.rng.randint(120, 1800))
         if email_text is None:
-            email_text = self.messy_email(person.email)
+            email_text = messy_email(self.rng, person.email)
         if anonymous is None:
             anonymous = self.rng.random() < 0.3
         if anonymous:
             forms_email, forms_name = "anonymous", ""
         else:
-            forms_email = _title_email(person.email)
+            forms_email = title_email(person.email)
             forms_name = person.name if self.rng.random() < 0.85 else ""
         name_text = person.name
         r = self.rng.random()
@@ -420,31 +429,6 @@ class Builder:
         )
         self.submissions.append(sub)
         return sub
-
-    def messy_email(self, email: str) -> str:
-        r = self.rng.random()
-        if r < 0.12:
-            return _title_email(email)
-        if r < 0.16:
-            return email.upper()
-        if r < 0.22:
-            return f" {email} " if self.rng.random() < 0.5 else email + " "
-        return email
-
-
-def _ascii(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9\-]+", "", folded)
-
-
-def _title_email(email: str) -> str:
-    local, domain = email.split("@")
-    return ".".join(part[:1].upper() + part[1:] for part in local.split(".")) + "@" + domain
-
-
-def _text_time(moment: datetime, rng: random.Random) -> str:
-    day = str(moment.day) if rng.random() < 0.3 else f"{moment.day:02d}"
-    return f"{day}/{moment.month:02d}/{moment.year} {moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
 
 
 # --- the cohort ---------------------------------------------------------------------------------
@@ -515,12 +499,12 @@ def build(b: Builder) -> None:
     t = OPENED + timedelta(days=4, hours=3, minutes=12, seconds=40)
     first_goals = b.multi(MENTEE_WANTS if p.role == "mentee" else MENTOR_WANTS, 1, 2)
     b.submit(dataclasses.replace(p, goals_text=first_goals), t)
-    b.submit(p, t + timedelta(days=2, hours=1), email_text=f"  {_title_email(p.email)} ")
+    b.submit(p, t + timedelta(days=2, hours=1), email_text=f"  {title_email(p.email)} ")
     p = dup[1]  # three goes; the middle one with day-first text times
     t = OPENED + timedelta(days=9, hours=5, minutes=1, seconds=7)
     b.submit(p, t, email_text=p.email.upper())
     b.submit(p, t + timedelta(minutes=41), text_times=True)
-    b.submit(p, t + timedelta(days=3, hours=2), email_text=_title_email(p.email))
+    b.submit(p, t + timedelta(days=3, hours=2), email_text=title_email(p.email))
     p = dup[2]  # first said No to the commitment, then applied again saying Yes: the Yes counts
     t = OPENED + timedelta(days=14, hours=2, minutes=30, seconds=55)
     b.submit(dataclasses.replace(p, commit=False, commit_text="No - not sure I can commit yet"), t)
@@ -624,23 +608,14 @@ BLANK_AFTER = 47  # a blank row sits after this data row
 
 
 def lay_out(b: Builder) -> list[Submission | None]:
-    subs = sorted(b.submissions, key=lambda s: s.completed)  # Forms numbers responses in order
-    rows: list[Submission | None] = []
-    for i, sub in enumerate(subs, start=1):
-        rows.append(sub)
-        if i == BLANK_AFTER:
-            rows.append(None)
-    for number, item in enumerate(rows, start=2):  # header is row 1
-        if item is not None:
-            item.row = number
-    return rows
+    return number_rows(sorted(b.submissions, key=lambda s: s.completed), [BLANK_AFTER])  # Forms' order
 
 
 def cells(sub: Submission, forms_id: int, rng: random.Random) -> list[object]:
     p = sub.person
     if sub.text_times:
-        started: object = _text_time(sub.started, rng)
-        completed: object = _text_time(sub.completed, rng)
+        started: object = text_time(sub.started, rng)
+        completed: object = text_time(sub.completed, rng)
     else:
         started, completed = sub.started, sub.completed
     answers: dict[str, object] = {
@@ -681,46 +656,16 @@ def write_xlsx(rows: list[Submission | None], path: Path, rng: random.Random) ->
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = width
     ws.freeze_panes = "A2"
-    wb.properties.creator = "Microsoft Forms (synthetic example)"
-    wb.properties.created = datetime(*FIXED_STAMP)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    path.write_bytes(_fixed_zip(buffer.getvalue()))
-
-
-def _fixed_zip(data: bytes) -> bytes:
-    """The same workbook with fixed entry times and modified date, so reruns give equal bytes."""
-    stamp = datetime(*FIXED_STAMP).strftime("%Y-%m-%dT%H:%M:%SZ")
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), content)
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_STAMP)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(entry, content)
-    return out.getvalue()
+    save_workbook(wb, path, FIXED_STAMP)
 
 
 def write_expected(rows: list[Submission | None], path: Path) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["row", "email", "outcome", "role", "rule"])
-        for item in rows:
-            if item is None:
-                continue
-            writer.writerow([item.row, item.person.email, item.outcome, item.person.role or "", item.rule])
+    lines = [[s.row, s.person.email, s.outcome, s.person.role or "", s.rule] for s in rows if s is not None]
+    write_csv(path, ["row", "email", "outcome", "role", "rule"], lines)
 
 
 def counts(rows: list[Submission | None]) -> dict[str, int]:
-    tally: dict[str, int] = {}
-    for item in rows:
-        if item is None:
-            continue
-        label = f"eligible {item.person.role}" if item.outcome == "eligible" else item.rule
-        tally[label] = tally.get(label, 0) + 1
-    return tally
+    return tally(outcome_label(s.outcome, s.person.role, s.rule) for s in rows if s is not None)
 
 
 def cohort() -> tuple[list[Submission | None], random.Random]:
