@@ -192,49 +192,13 @@ def test_expected_csv_is_what_the_generator_decides(truth: dict[str, Any]) -> No
     }  # fmt: skip
 
 
-def test_generator_is_deterministic(tmp_path: Path) -> None:
-    GENERATE.main(tmp_path / "a")
-    GENERATE.main(tmp_path / "b")
-    for name in ("expected.csv", "mentors.xlsx", "mentees.xlsx"):
-        first = (tmp_path / "a" / name).read_bytes()
-        assert first == (tmp_path / "b" / name).read_bytes(), name
-        assert first == (EXAMPLE / name).read_bytes(), f"{name} is not what generate.py writes"
-
-
 # --- rejections and where every row lands --------------------------------------------------------
 
 
-def test_rejected_sheet_matches_expected(sheets: dict[str, list[dict[str, Any]]]) -> None:
-    expected = {(r["file"], int(r["row"])): r for r in expected_rows() if r["outcome"] == "rejected"}
-    got = {(FILE_OF_ROLE[str(r["Role"])], int(r["Row"])): r for r in sheets["Rejected"]}
-    assert len(got) == len(sheets["Rejected"]), "a row is listed twice on the Rejected sheet"
-    assert sorted(got) == sorted(expected)
-    wrong = [
-        (key, e["rule"], got[key]["Rule"])
-        for key, e in sorted(expected.items())
-        if str(got[key]["Rule"]).split(",")[0].strip() != e["rule"]
-    ]
-    assert not wrong, wrong
-    assert all(str(r["Reason"] or "").strip() for r in sheets["Rejected"])
+def test_an_unoffered_place_is_rejected_with_the_place_seen(sheets: dict[str, list[dict[str, Any]]]) -> None:
+    """Rows and rules are checked for all five programmes in tests/test_examples.py."""
     lichfield = [r for r in sheets["Rejected"] if r["Value seen"] == "Lichfield"]
     assert {r["Rule"] for r in lichfield} == {"place-not-offered"} and len(lichfield) == 2
-
-
-def test_every_row_of_each_file_lands_in_exactly_one_place(sheets: dict[str, list[dict[str, Any]]]) -> None:
-    expected = {(r["file"], int(r["row"])): r for r in expected_rows()}
-    landed: list[tuple[str, int]] = [("mentees.xlsx", int(m["Mentee row"])) for m in sheets["Matches"]]
-    landed += sorted({("mentors.xlsx", int(m["Mentor row"])) for m in sheets["Matches"]})
-    landed += [(FILE_OF_ROLE[str(u["Role"])], int(u["Row"])) for u in sheets["Unmatched"]]
-    landed += [(FILE_OF_ROLE[str(r["Role"])], int(r["Row"])) for r in sheets["Rejected"]]
-    assert len(landed) == len(set(landed)), [k for k, n in Counter(landed).items() if n > 1]
-    assert set(landed) == set(expected)
-    # The (file, row) each sheet names is the person expected there (eligible people by email).
-    named = [(("mentees.xlsx", m["Mentee row"]), m["Mentee email"]) for m in sheets["Matches"]]
-    named += [(("mentors.xlsx", m["Mentor row"]), m["Mentor email"]) for m in sheets["Matches"]]
-    named += [((FILE_OF_ROLE[str(u["Role"])], u["Row"]), u["Email"]) for u in sheets["Unmatched"]]
-    for (file, row), email in named:
-        assert expected[(file, int(row))]["email"] == email, (file, row, email)
-        assert expected[(file, int(row))]["outcome"] == "eligible"
 
 
 # --- the pairs -------------------------------------------------------------------------------------

@@ -10,10 +10,7 @@ career pairing, the most pairs possible, and each pair's reciprocal goals score.
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -97,25 +94,6 @@ def pair_score(early: dict[str, str], later: dict[str, str]) -> float:
 # --- rejections ---------------------------------------------------------------------------------
 
 
-def test_rejected_rows_and_first_rules_equal_expected(report: Path) -> None:
-    expected = {row: e for row, e in expected_rows().items() if e["outcome"] == "rejected"}
-    rows = sheet_rows(report, "Rejected")
-    by_row = {int(r["Row"]): r for r in rows}
-    assert len(by_row) == len(rows), "a row is listed twice on the Rejected sheet"
-    missing, extra = sorted(set(expected) - set(by_row)), sorted(set(by_row) - set(expected))
-    assert not missing and not extra, (
-        f"should be rejected but are not: {missing}; rejected but should be eligible: "
-        f"{[(r, by_row[r]['Rule'], by_row[r]['Value seen']) for r in extra]}"
-    )
-    wrong = [
-        (row, e["email"], f"expected {e['rule']}", f"got {by_row[row]['Rule']}", by_row[row]["Value seen"])
-        for row, e in sorted(expected.items())
-        if str(by_row[row]["Rule"] or "").split(",")[0].strip() != e["rule"]
-    ]
-    assert not wrong, "first rule differs:\n" + "\n".join(map(str, wrong))
-    assert all(isinstance(r["Reason"], str) and r["Reason"].strip() for r in rows)
-
-
 def test_six_or_seven_years_reads_that_it_fits_neither_role(report: Path) -> None:
     neither = [r for r in sheet_rows(report, "Rejected") if r["Rule"] == "experience-fits-neither-role"]
     seen = {str(r["Value seen"]) for r in neither}
@@ -146,17 +124,6 @@ def test_the_export_holds_the_cases_the_readme_promises() -> None:
 
 
 # --- every row in one place; the hard rules -----------------------------------------------------
-
-
-def test_every_input_row_is_in_exactly_one_place(report: Path, pairs: list[tuple[int, int, Any]]) -> None:
-    expected = expected_rows()
-    matched = [row for early, later, _ in pairs for row in (early, later)]
-    unmatched = [int(u["Row"]) for u in sheet_rows(report, "Unmatched")]
-    rejected = [int(r["Row"]) for r in sheet_rows(report, "Rejected")]
-    places = matched + unmatched + rejected
-    assert len(places) == len(set(places)), "a row appears in more than one place"
-    assert sorted(places) == sorted(expected)
-    assert sorted(matched + unmatched) == sorted(r for r, e in expected.items() if e["outcome"] == "eligible")
 
 
 def test_no_pair_is_inside_one_organisation(pairs: list[tuple[int, int, Any]]) -> None:
@@ -233,23 +200,3 @@ def test_total_score_is_the_best_among_the_most_pairs(
 
 
 # --- the generator ------------------------------------------------------------------------------
-
-
-def load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("nma_generate", EXAMPLE / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
-
-
-def test_generator_is_deterministic_and_wrote_the_committed_files(tmp_path: Path) -> None:
-    generate = load_generator()
-    tally = generate.main(tmp_path)
-    assert tally["(most pairs possible)"] == 35
-    for name in ("applications.csv", "expected.csv"):
-        assert (tmp_path / name).read_bytes() == (EXAMPLE / name).read_bytes(), name
