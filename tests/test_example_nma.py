@@ -197,4 +197,3 @@ def test_total_score_is_the_best_among_the_most_pairs(
     assert shown == best_points
     summary = {row["Item"]: row["Value"] for row in sheet_rows(report, "Summary")}
     assert round(float(summary["Total score"]) * 100) == best_points
-
