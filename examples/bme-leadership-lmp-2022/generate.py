@@ -614,8 +614,8 @@ def write_expected(subs: list[Submission], path: Path) -> None:
         says = {True: "yes", False: "no", None: "unclear"}[p.says_member]
         lines.append([sub.row, p.email, sub.outcome, p.role or "", sub.rule, ORGANISATIONS[p.org][0],
                       p.profession, fit, "yes" if p.on_list else "no", says])  # fmt: skip
-    header = ["row", "email", "outcome", "role", "rule", "organisation", "profession", "career_fit", "on_list",
-              "says_member"]  # fmt: skip
+    header = ["row", "email", "outcome", "role", "rule", "organisation", "profession", "career_fit",
+              "on_list", "says_member"]  # fmt: skip
     write_csv(path, header, lines)
 
 
