@@ -204,7 +204,7 @@ def _parsers(rules: Rules) -> dict[str, Parser]:
         "years": parse_years,
         "yesno": parse_yes_no,
         "number": parse_number,
-        "organisation": lambda v: parse_organisation(v, orgs),
+        "organisation": _organisation_parser(orgs),
         "place": lambda v: _parse_place(v, spec.places),
     }
     parsers = {name: by_type[f.type] for name, f in spec.fields.items()}
@@ -214,6 +214,24 @@ def _parsers(rules: Rules) -> dict[str, Parser]:
         elif f.values and f.type == "multi":
             parsers[name] = _canonical_multi(organisation_index(f.values))
     return parsers
+
+
+def _organisation_parser(index: dict[str, str]) -> Parser:
+    """An organisation answer as the rule file names it; else, when the organisations vocabulary
+    knows it (a hospital, a site, an abbreviation), as the vocabulary's organisation, itself
+    mapped onto the rule file's name; else as typed."""
+    from mentormatch.vocab import organisations
+
+    vocabulary = organisations()
+
+    def parse(value: object) -> str:
+        found = parse_organisation(value, index)
+        if found in index.values():
+            return found
+        term = vocabulary.lookup(found)
+        return parse_organisation(term.name, index) if term is not None else found
+
+    return parse
 
 
 def _canonical_choice(index: dict[str, str]) -> Parser:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from mentormatch import problems as codes
 from mentormatch.applicants import Applicant
-from mentormatch.known import matches
 from mentormatch.normalise import BAND_RANK, Years, band_label, canonical_band, parse_years
 from mentormatch.rulefile import Rules
 from mentormatch.schema import Condition
@@ -126,9 +125,9 @@ def _leaf(cond: Condition, applicant: Applicant, rules: Rules) -> Failure | None
         )
     if cond.in_ is not None:
         answers = value if isinstance(value, tuple) else (value,)
-        if any(matches(str(a), cond.in_) for a in answers):
-            return None
         known = rules.known
+        if any(known.accepts(name, str(a), cond.in_) for a in answers):
+            return None
         unknown = [str(a) for a in answers if not known.recognised(name, str(a))]
         if unknown and not known.closed(name):
             return Failure(

@@ -5,19 +5,17 @@ an eligibility condition on it can neither hold nor fail, so the applicant goes 
 (``answer-not-recognised``) instead of being rejected by the condition. A field declared
 ``closed: "<why>"`` in the rule file rejects unknown answers instead.
 
-How a vocabulary plugs in (issue 13): a module ``mentormatch.vocab`` that defines
-
-    def recogniser(rules: Rules, field: str) -> Callable[[str], bool] | None
-
-returns, for a field of a rule file, a function saying whether a vocabulary recognises an answer
-(as typed, or as the field's canonical value), or None when no vocabulary covers the field. A field's
-known answers are then the rule file's values for it plus whatever that function recognises.
+How a vocabulary plugs in: ``mentormatch.vocab.recogniser(rules, field)`` returns, for a field of a
+rule file, a function saying whether a vocabulary recognises an answer, or None when no vocabulary
+covers the field. A field's known answers are the rule file's values for it plus whatever that
+function recognises. An answer a vocabulary recognises is also compared with an ``in`` list under
+the vocabulary's own name for it (``F`` is ``Woman``; ``Kurdish`` is ``Other ethnic group: Any
+other ethnic group``), so recognising an answer never turns it into a rejection the text would not
+make.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -32,11 +30,29 @@ CHOICE_TYPES = frozenset({"choice", "multi", "text", "organisation"})
 
 def vocabulary_recogniser(rules: object, name: str) -> Recogniser | None:
     """The vocabularies' verdict on a field's answers, or None when no vocabulary covers it."""
-    if importlib.util.find_spec("mentormatch.vocab") is None:
+    from mentormatch.vocab import recogniser
+
+    return recogniser(rules, name)
+
+
+Namer = Callable[[str], tuple[str, ...]]
+
+
+def vocabulary_namer(rules: object, name: str) -> Namer | None:
+    """The vocabulary's own name for an answer to a field (empty when it does not know it), or
+    None when no vocabulary with named terms covers the field."""
+    from mentormatch.vocab import field_vocabulary, vocabulary
+
+    which = field_vocabulary(rules, name)
+    if which not in {"ethnicity", "gender", "profession", "organisation"}:
         return None
-    vocab = importlib.import_module("mentormatch.vocab")
-    found: Recogniser | None = getattr(vocab, "recogniser", lambda _r, _f: None)(rules, name)
-    return found
+    vocab = vocabulary(which)
+
+    def names(answer: str) -> tuple[str, ...]:
+        term = vocab.lookup(answer)
+        return (term.name,) if term is not None else ()
+
+    return names
 
 
 def conditions(spec: RuleFile, *, everywhere: bool = False) -> Iterator[tuple[str, Condition]]:
@@ -99,7 +115,12 @@ class FieldAnswers:
     listed: tuple[str, ...]
     vocabulary: Recogniser | None
     closed: str | None
+    namer: Namer | None = None
     _seen: dict[str, bool] = field(default_factory=dict)
+
+    def names(self, answer: str) -> tuple[str, ...]:
+        """The vocabulary's name(s) for an answer, to compare with listed values too."""
+        return self.namer(answer) if self.namer is not None else ()
 
     def recognises(self, answer: str) -> bool:
         found = self._seen.get(answer)
@@ -126,6 +147,7 @@ class Known:
                 listed=tuple(rule_file_answers(self._spec, name)),
                 vocabulary=vocabulary_recogniser(self._rules, name),
                 closed=fspec.closed if fspec is not None else None,
+                namer=vocabulary_namer(self._rules, name),
             )
             self._fields[name] = found
         return found
@@ -133,6 +155,12 @@ class Known:
     def recognised(self, name: str, answer: str) -> bool:
         """True when the rule file or a vocabulary knows this answer for the field."""
         return self.answers(name).recognises(answer)
+
+    def accepts(self, name: str, answer: str, accepted: list[str]) -> bool:
+        """True when the answer, or the vocabulary's name for it, is one of the accepted values."""
+        if matches(answer, accepted):
+            return True
+        return any(matches(n, accepted) for n in self.answers(name).names(answer))
 
     def closed(self, name: str) -> bool:
         """True when the rule file declares the field closed: unknown answers are rejected."""

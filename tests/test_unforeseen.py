@@ -196,3 +196,56 @@ def test_validate_lists_unrecognised_answers_on_terminal_and_in_the_report(tmp_p
     summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["Held for review (in Rejected, no rule failed)"] == 3
     assert summary["Answers not recognised (see Unrecognised)"] == 2
+
+
+def vocabulary_rules(tmp_path: Path) -> Path:
+    """The MIND rules with the standard ethnicity and gender vocabularies instead of known lists."""
+    text = MIND_RULES.read_text()
+    for known, vocabulary in [
+        ('    values: ["White", "Prefer not to say"]\n', "    vocabulary: ethnicity\n"),
+        ('    values: ["Man", "Male", "Prefer not to say"]\n', "    vocabulary: gender\n"),
+    ]:
+        assert known in text
+        text = text.replace(known, vocabulary)
+    path = tmp_path / "vocab.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_vocabularies_decide_answers_the_rule_file_does_not_list(tmp_path: Path) -> None:
+    """With the vocabularies, answers the MIND rule file never lists are decided as the text says:
+    Kurdish and Latin American are minority ethnic groups (census 'Any other ethnic group'), F is a
+    woman, a White Irish man is in none of the mentee groups; nonsense still goes to review."""
+    man = {"role": "Mentee", "band": "Band 5", "gender": "Man"}
+    people = [
+        {"name": "A", "email": "a@nhs.net", **man, "ethnicity": "Kurdish"},
+        {"name": "B", "email": "b@nhs.net", **man, "ethnicity": "Latin American"},
+        {"name": "C", "email": "c@nhs.net", **man, "ethnicity": "White - Irish"},
+        {"name": "D", "email": "d@nhs.net", **man, "gender": "F", "ethnicity": "White - Irish"},
+        {"name": "E", "email": "e@nhs.net", **man, "ethnicity": "Blue"},
+        {"name": "G", "email": "g@nhs.net", **man, "ethnicity": "BAME"},
+    ]
+    got = outcome(tmp_path, people, vocabulary_rules(tmp_path))
+    assert got == {
+        "a@nhs.net": "eligible",
+        "b@nhs.net": "eligible",
+        "c@nhs.net": "not-in-mentee-groups",
+        "d@nhs.net": "eligible",
+        "e@nhs.net": "answer-not-recognised",
+        "g@nhs.net": "eligible",
+    }
+
+
+def test_a_hospital_of_a_programme_trust_is_in_the_programme(tmp_path: Path) -> None:
+    """The organisations vocabulary knows the QEQM is East Kent Hospitals' (a MIND organisation):
+    recognising it must make it that trust, never 'outside the programme'."""
+    people = [
+        {"name": "Q", "email": "q@nhs.net", "role": "Mentee", "band": "Band 5", "org": "QEQM"},
+        {"name": "R", "email": "r@nhs.net", "role": "Mentee", "band": "Band 5", "org": "Ashford Clinic"},
+    ]
+    rules = load_rules(MIND_RULES)
+    checked = validate_exports([Source(mind_export(tmp_path / "q.xlsx", people))], rules).checked
+    assert [a.value("organisation") for a in checked.eligible] == [
+        "East Kent Hospitals University NHS Foundation Trust"
+    ]
+    assert [r.rule for r in checked.rejected] == ["answer-not-recognised"]
