@@ -217,9 +217,9 @@ def _parsers(rules: Rules) -> dict[str, Parser]:
 
 
 def _organisation_parser(index: dict[str, str]) -> Parser:
-    """An organisation answer as the rule file names it; else, when the organisations vocabulary
-    knows it (a hospital, a site, an abbreviation), as the vocabulary's organisation, itself
-    mapped onto the rule file's name; else as typed."""
+    """An organisation answer as the rule file names it; else, when it is exactly a name, site or
+    abbreviation the organisations vocabulary knows (``QEQM``), as that organisation, itself mapped
+    onto the rule file's name; else as typed (a looser reading is only used to recognise it)."""
     from mentormatch.vocab import organisations
 
     vocabulary = organisations()
@@ -228,7 +228,7 @@ def _organisation_parser(index: dict[str, str]) -> Parser:
         found = parse_organisation(value, index)
         if found in index.values():
             return found
-        term = vocabulary.lookup(found)
+        term = vocabulary.index.exact(found)
         return parse_organisation(term.name, index) if term is not None else found
 
     return parse

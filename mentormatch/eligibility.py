@@ -300,14 +300,15 @@ def _known_elsewhere(rules: Rules, field: str, answer: object) -> bool:
     """An organisation outside the programme that the rule file (``organisations.outside``) or a
     vocabulary knows, so a rejection is sure; or any unknown one when the field is closed."""
     known = rules.known
-    answers = known.answers(field)
     orgs = rules.spec.organisations
-    outside = organisation_index({name: [] for name in orgs.outside}) if orgs is not None else {}
-    return (
-        known.closed(field)
-        or parse_organisation(answer, outside) in (orgs.outside if orgs else [])
-        or bool(answers.vocabulary and answers.vocabulary(str(answer)))
-    )
+    if orgs is None:
+        return False
+    outside = organisation_index({name: [] for name in orgs.outside})
+    if known.closed(field) or parse_organisation(answer, outside) in orgs.outside:
+        return True
+    named = known.answers(field).names(str(answer))  # the vocabulary's organisation, if any
+    inside = organisation_index(orgs.names)
+    return bool(named) and all(parse_organisation(n, inside) not in orgs.names for n in named)
 
 
 def _membership_problems(applicant: Applicant, rules: Rules, members: frozenset[str] | None) -> list[Problem]:

@@ -249,3 +249,38 @@ def test_a_hospital_of_a_programme_trust_is_in_the_programme(tmp_path: Path) -> 
         "East Kent Hospitals University NHS Foundation Trust"
     ]
     assert [r.rule for r in checked.rejected] == ["answer-not-recognised"]
+
+
+def test_a_loosely_named_programme_hospital_goes_to_review_never_rejection(tmp_path: Path) -> None:
+    """A hospital of a programme trust written loosely (recognised, but not exactly a name the
+    vocabulary lists) is not 'outside the programme': it goes to review."""
+    people = [
+        {"name": "M", "email": "m@nhs.net", "role": "Mentee", "band": "Band 5",
+         "org": "Margate site - QEQM hospital (East Kent)"},
+    ]  # fmt: skip
+    rules = load_rules(MIND_RULES)
+    checked = validate_exports([Source(mind_export(tmp_path / "m.xlsx", people))], rules).checked
+    assert [r.rule for r in checked.rejected] == ["answer-not-recognised"]
+
+
+def test_match_lists_unrecognised_answers_too_without_the_special_category_answer(tmp_path: Path) -> None:
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from mentormatch.cli import app
+
+    people = [
+        {"name": "K", "email": "k@nhs.net", "role": "Mentee", "band": "Band 5", "gender": "Man",
+         "ethnicity": "Kurdish"},
+        {"name": "W", "email": "w@nhs.net", "role": "Mentee", "band": "Band 5"},
+        {"name": "M", "email": "m@nhs.net", "role": "Mentor", "band": "Band 8a", "org": "MTW"},
+    ]  # fmt: skip
+    export = mind_export(tmp_path / "export.xlsx", people)
+    pairs = tmp_path / "pairs.xlsx"
+    result = CliRunner().invoke(app, ["match", str(export), "--rules", str(MIND_RULES), "-o", str(pairs)])
+    assert result.exit_code == 0, result.output
+    assert "Ethnicity: 'Kurdish' x1 (row 2)" in result.output  # the coordinator's terminal
+    wb = openpyxl.load_workbook(pairs)
+    rows = list(wb["Unrecognised"].iter_rows(min_row=2, values_only=True))
+    assert [row[:4] for row in rows] == [("Ethnicity", HIDDEN_ANSWER, 1, "2")]
+    assert not any("Kurdish" in str(v) for ws in wb for row in ws.iter_rows(values_only=True) for v in row)
