@@ -538,8 +538,16 @@ def match(
         raise RulesError(
             f"{rules}: has no 'matching' section", "add one; see rules/kent-medway-mind-2022.yaml"
         )
-    reviews = (review or []) if spec.mode != "groups" else []
-    round_ = begin(loaded, reviews, withdraw=withdraw or [], accept_late=accept_late or [])
+    paired_only = {"--review": review, "--withdraw": withdraw, "--exclude-previous": exclude_previous}
+    paired_only["--favour-unmatched"] = favour_unmatched
+    given = [name for name, value in paired_only.items() if value]
+    if spec.mode == "groups" and given:
+        raise RulesError(
+            f"{loaded.path.name} forms groups; {given[0]} reads a pairs workbook, so it works for pair"
+            " programmes only",
+            f"run without {given[0]}",
+        )
+    round_ = begin(loaded, review or [], withdraw=withdraw or [], accept_late=accept_late or [])
     result = _validate(sources, loaded, sheet, members, round_.late)
     checked = result.checked
     check_admitted(round_, checked.applicants)

@@ -313,3 +313,13 @@ def test_any_decisions_over_rounds_are_never_forgotten(tmp_path_factory: Any, da
                 assert number(row["Pair"]) > last
             assert ids_ever.setdefault(row["Pair"], pair) == pair, "an id was reused"
         assert summary(current)["Vetoes in force"] == len(vetoed)
+
+
+def test_review_options_on_a_group_programme_are_refused_not_ignored(tmp_path: Path) -> None:
+    example = MIND_EXPORT.parents[1] / "bme-leadership-lmp-2022"
+    rules = MIND_RULES.parent / "bme-leadership-lmp-2022.yaml"
+    out = tmp_path / "groups.xlsx"
+    args = ["match", example / "applications.csv", "--rules", rules, "--members", example / "members.csv"]
+    result = run(*args, "-o", out, "--review", MIND_EXPORT)
+    assert result.exit_code == 1 and "works for pair programmes only" in result.output
+    assert not out.exists()
