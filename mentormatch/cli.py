@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import inspect
 import json
 import re
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
 
     from mentormatch.pipeline import Source, Validation
     from mentormatch.rulefile import Rules
-    from mentormatch.workbook import Sheet
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -256,19 +254,6 @@ def _sources(
     return sources
 
 
-def _validate(
-    sources: list[Source],
-    rules: Rules,
-    sheet: str | None,
-    members: Path | None,
-    late: frozenset[str] = frozenset(),
-) -> Validation:
-    from mentormatch.pipeline import load_members, validate_exports
-
-    member_emails = load_members(members) if members is not None else None
-    return validate_exports(sources, rules, sheet=sheet, members=member_emails, progress=_say, late=late)
-
-
 def _load_rules(given: Path) -> Rules:
     """The rule file named by --rules: a path, or a bundled programme's name."""
     from mentormatch.programmes import find_rules
@@ -279,21 +264,6 @@ def _load_rules(given: Path) -> Rules:
 
 def _inputs(sources: list[Source], rules: Path, members: Path | None) -> list[Path]:
     return [*(s.path for s in sources), rules, *([members] if members else [])]
-
-
-def _digests(sources: list[Source]) -> list[tuple[str, str]]:
-    return [(s.path.name, _sha256(s.path)) for s in sources if s.path.is_file()]
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _page(rules: Rules) -> dict[str, Any]:
-    """The programme and run time that head every printed page of a workbook."""
-    from mentormatch.report import run_time
-
-    return {"title": rules.spec.programme.name, "run_at": run_time()}
 
 
 def _print_counts(title: str, lines: list[tuple[str, Any]], as_json: bool) -> None:
@@ -314,20 +284,6 @@ def _print_counts(title: str, lines: list[tuple[str, Any]], as_json: bool) -> No
     out.print(table)
     for label, value in sentences:
         out.print(f"{label}: {value}", highlight=False, soft_wrap=True)
-
-
-def _unforeseen(
-    result: Validation, rules: Rules, warnings: list[str]
-) -> tuple[list[Sheet], list[tuple[str, Any]]]:
-    """The Unrecognised sheet (when any answer was not recognised) and the Summary lines for it
-    and for the warnings."""
-    from mentormatch.report import several_files
-    from mentormatch.unrecognised import review_lines, unrecognised_answers, unrecognised_sheet
-
-    found = unrecognised_answers(result.checked.applicants, rules)
-    several = several_files(result.checked.applicants)
-    notes = [*review_lines(len(result.checked.to_review), found), *(("Warning", w) for w in warnings)]
-    return ([unrecognised_sheet(found, rules, several)] if found else []), notes
 
 
 def _print_unforeseen(result: Validation, rules: Rules, warnings: list[str], as_json: bool) -> None:
@@ -379,36 +335,19 @@ def validate(
         mentormatch validate examples/kent-medway-mind-2022/applications.xlsx \\
             --rules rules/kent-medway-mind-2022.yaml -o report.xlsx
     """
-    as_json = as_json or State.json
-    from mentormatch.report import (
-        eligible_sheet,
-        provenance,
-        rejected_sheet,
-        summary_sheet,
-        validation_counts,
-    )
-    from mentormatch.workbook import check_output_path, write_workbook
+    from mentormatch.api import validate as check_all
+    from mentormatch.workbook import check_output_path
 
+    as_json = as_json or State.json
     sources = _sources(export, files, mentors, mentees)
     loaded = _load_rules(rules)
-    inputs = _inputs(sources, loaded.path, members)
     if output is not None:
-        check_output_path(output, force=force, inputs=inputs, suffix=".xlsx")
-    result = _validate(sources, loaded, sheet, members)
-    counts = validation_counts(result.checked, loaded)
-    found, notes = _unforeseen(result, loaded, list(result.warnings))
+        check_output_path(output, force=force, inputs=_inputs(sources, loaded.path, members), suffix=".xlsx")
+    report = check_all(sources, rules=loaded, members=members, sheet=sheet, progress=_say)
     if output is not None:
-        _say(f"Writing {output.name}")
-        lines = [*counts, *notes, *provenance(loaded, _digests(sources))]
-        sheets = [
-            rejected_sheet(result.checked, loaded),
-            eligible_sheet(result.checked, loaded),
-            summary_sheet(lines),
-            *found,
-        ]
-        write_workbook(output, sheets, force=force, inputs=inputs, progress=_say, **_page(loaded))
-    _print_counts(f"{loaded.spec.programme.name}: validation", list(counts), as_json)
-    _print_unforeseen(result, loaded, list(result.warnings), as_json)
+        report.to_excel(output, force=force, progress=_say)
+    _print_counts(f"{loaded.spec.programme.name}: validation", list(report.counts), as_json)
+    _print_unforeseen(report.validation, loaded, list(report.warnings), as_json)
     if output is not None and not State.quiet and not as_json:
         err.print(f"Wrote {output}", highlight=False)
 
@@ -505,140 +444,36 @@ def match(
         mentormatch match applications.xlsx --rules rules/x.yaml --review pairs.xlsx \\
             --withdraw a.b@nhs.net -o pairs-v3.xlsx
     """
+    from mentormatch.api import match as pair_up
+    from mentormatch.workbook import check_output_path
+
     if solver.lower() not in {"auto", "highs", "cbc"}:
         raise typer.BadParameter("choose auto, highs or cbc", param_hint="--solver")
     as_json = as_json or State.json
-    from mentormatch.history import carry_history
-    from mentormatch.matching import match_pairs
-    from mentormatch.report import (
-        match_counts,
-        matches_sheet,
-        provenance,
-        rejected_sheet,
-        score_lines,
-        solve_lines,
-        summary_sheet,
-        unmatched_sheet,
-    )
-    from mentormatch.review import adjustments, begin, check_admitted
-    from mentormatch.workbook import Sheet, check_output_path, write_workbook
-
     sources = _sources(export, files, mentors, mentees)
     loaded = _load_rules(rules)
-    inputs = _inputs(sources, loaded.path, members)
     earlier = [*(review or []), *(exclude_previous or []), *(favour_unmatched or [])]
-    inputs += earlier
-    check_output_path(output, force=force, inputs=inputs, suffix=".xlsx")
+    inputs = [*_inputs(sources, loaded.path, members), *earlier]
+    if monitoring is not None and monitoring.resolve() == output.resolve():
+        raise typer.BadParameter("give the monitoring workbook its own name", param_hint="--monitoring")
+    for path in [output, *([monitoring] if monitoring else [])]:
+        check_output_path(path, force=force, inputs=inputs, suffix=".xlsx")
+    result = pair_up(
+        sources, rules=loaded, members=members, sheet=sheet, review=review or [], withdraw=withdraw or [],
+        accept_late=accept_late or [], exclude_previous=exclude_previous or [],
+        favour_unmatched=favour_unmatched or [], solver=solver, time_limit=time_limit, progress=_say,
+    )  # fmt: skip
+    result.to_excel(output, force=force, progress=_say)
     if monitoring is not None:
-        if monitoring.resolve() == output.resolve():
-            raise typer.BadParameter("give the monitoring workbook its own name", param_hint="--monitoring")
-        check_output_path(monitoring, force=force, inputs=inputs, suffix=".xlsx")
-    spec = loaded.spec.matching
-    if spec is None:
-        raise RulesError(
-            f"{rules}: has no 'matching' section", "add one; see rules/kent-medway-mind-2022.yaml"
-        )
-    paired_only = {"--review": review, "--withdraw": withdraw, "--exclude-previous": exclude_previous}
-    paired_only["--favour-unmatched"] = favour_unmatched
-    given = [name for name, value in paired_only.items() if value]
-    if spec.mode == "groups" and given:
-        raise RulesError(
-            f"{loaded.path.name} forms groups; {given[0]} reads a pairs workbook, so it works for pair"
-            " programmes only",
-            f"run without {given[0]}",
-        )
-    round_ = begin(loaded, review or [], withdraw=withdraw or [], accept_late=accept_late or [])
-    result = _validate(sources, loaded, sheet, members, round_.late)
-    checked = result.checked
-    check_admitted(round_, checked.applicants)
-    receivers, givers = checked.eligible_in(spec.receiver), checked.eligible_in(spec.giver)
-    warnings = list(result.warnings)
-    if spec.mode == "pairs":
-        from mentormatch.notices import zero_score_warnings
-
-        warnings += zero_score_warnings(loaded, receivers, givers)
-    found, notes = _unforeseen(result, loaded, warnings)
-    if spec.mode == "groups":
-        from mentormatch.grouping import (  # imported here: only group programmes need it
-            group_counts,
-            group_solve_lines,
-            group_unplaced_sheet,
-            groups_sheet,
-            match_groups,
-        )
-
-        _say("Forming groups")
-        grouping = match_groups(loaded, receivers, givers, solver=solver.lower(), time_limit=time_limit)
-        counts = group_counts(checked, grouping, loaded)
-        solved = group_solve_lines(grouping)
-        first = [groups_sheet(grouping, loaded), group_unplaced_sheet(grouping, loaded)]
-        changes: tuple[str, ...] = ()
-        optimal, status = grouping.solution.optimal, grouping.solution.status
-        placed = {p.email or "" for g in grouping.groups for p in (*g.members, *g.leaders)}
-        waiting = {p.email or "" for p, _role, _reason in grouping.unplaced}
-    else:
-        adjust = adjustments(
-            loaded,
-            round_,
-            exclude_previous=exclude_previous or [],
-            favour_unmatched=favour_unmatched or [],
-            eligible={a.email or "" for a in (*receivers, *givers)},
-        )
-        matching = match_pairs(
-            loaded,
-            receivers,
-            givers,
-            solver=solver.lower(),
-            time_limit=time_limit,
-            adjust=adjust,
-            progress=_say,
-        )
-        counts = match_counts(checked, matching, loaded)
-        solved = [
-            *solve_lines(matching),
-            *score_lines(matching, loaded),
-            *[("Re-run", n) for n in adjust.notes],
-        ]
-        carried = carry_history(
-            round_,
-            matches_sheet(matching, loaded),
-            loaded,
-            checked.applicants,
-            members=members,
-            excluded=exclude_previous or [],
-            newcomers=adjust.newcomers,
-        )
-        solved += carried.summary
-        changes = tuple(carried.changes) or matching.changes
-        first = [carried.matches, unmatched_sheet(matching, loaded), carried.decisions]
-        optimal, status = matching.solution.optimal, matching.solution.status
-        placed = {p.receiver.email or "" for p in matching.pairs} | {
-            p.giver.email or "" for p in matching.pairs
-        }
-        waiting = {u.applicant.email or "" for u in matching.unmatched}
-    lines = [*counts, *solved, *notes, *provenance(loaded, _digests(sources))]
-    lines += [(f"Input path ({s.role or 'all roles'})", str(s.path)) for s in sources]
-    _say(f"Writing {output.name}")
-    sheets = [*first, rejected_sheet(checked, loaded), summary_sheet(lines), *found]
-    if changes:
-        sheets.append(Sheet("Changes", ["Change"], [[line] for line in changes]))
-    write_workbook(output, sheets, force=force, inputs=inputs, progress=_say, **_page(loaded))
-    if monitoring is not None:
-        from mentormatch.monitoring import monitoring_sheets, write_monitoring
-
         _say(f"Writing {monitoring.name}")
-        write_monitoring(
-            monitoring, monitoring_sheets(checked, loaded, placed, waiting), force=force, inputs=inputs
-        )
-    _print_counts(f"{loaded.spec.programme.name}: matching", [*counts, *solved[:2]], as_json)
-    _print_unforeseen(result, loaded, warnings, as_json)
-    if changes and not as_json:  # counts only on the terminal; who changed is in the Changes sheet
-        out.print(f"Changes from the reviewed pairs: {changes[0]}", highlight=False)
-    if not optimal:
-        err.print(
-            _labelled("Warning:", "bold yellow", f"the result is NOT proven optimal ({status})."),
-            highlight=False,
-        )
+        result.monitoring_to_excel(monitoring, force=force)
+    _print_counts(f"{loaded.spec.programme.name}: matching", list(result.counts), as_json)
+    _print_unforeseen(result.validation, loaded, list(result.warnings), as_json)
+    if result.changes and not as_json:  # counts only on the terminal; who changed is in Changes
+        out.print(f"Changes from the reviewed pairs: {result.changes[0]}", highlight=False)
+    if not result.optimal:
+        warning = f"the result is NOT proven optimal ({result.status})."
+        err.print(_labelled("Warning:", "bold yellow", warning), highlight=False)
     if not State.quiet and not as_json:
         err.print(f"Wrote {output}", highlight=False)
 

@@ -11,7 +11,7 @@ from mentormatch.applicants import Applicant, build_applicants
 from mentormatch.columns import ColumnMap, resolve_columns
 from mentormatch.eligibility import Checked, check_applicants
 from mentormatch.errors import ExportError
-from mentormatch.load import load_table
+from mentormatch.load import Table, load_table
 from mentormatch.notices import unmapped_warnings
 from mentormatch.progress import Progress, silent
 from mentormatch.rulefile import Rules
@@ -19,10 +19,12 @@ from mentormatch.rulefile import Rules
 
 @dataclass(frozen=True)
 class Source:
-    """One export file, and the role of everyone in it when the file is one role's."""
+    """One export file, and the role of everyone in it when the file is one role's; ``table``
+    when the answers are already loaded (a DataFrame given to the library)."""
 
     path: Path
     role: str | None = None
+    table: Table | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def validate_exports(
                 f"roles there: {', '.join(rules.spec.roles)}",
             )
         say(f"Loading {source.path.name}")
-        table = load_table(source.path, sheet)
+        table = source.table if source.table is not None else load_table(source.path, sheet)
         columns = resolve_columns(table, rules)
         maps.append(columns)
         applicants += build_applicants(table, columns, rules, role=source.role)
