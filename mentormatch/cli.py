@@ -353,12 +353,19 @@ def validate(
 
 
 SolverOpt = Annotated[
-    str, typer.Option("--solver", help="auto (HiGHS, else CBC), highs or cbc.", case_sensitive=False)
+    str,
+    typer.Option(
+        "--solver",
+        help="auto (exact min-cost flow, any size), or highs / cbc (the same model as a PuLP LP).",
+        case_sensitive=False,
+    ),
 ]
 TimeOpt = Annotated[
     float | None,
     typer.Option(
-        "--time-limit", min=0.1, help="Seconds the solver may take; a stopped result is marked not optimal."
+        "--time-limit",
+        min=0.1,
+        help="Seconds HiGHS or CBC may take (with --solver); a stopped result is marked not optimal.",
     ),
 ]
 
