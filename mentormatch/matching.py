@@ -214,9 +214,9 @@ def _class_limit(setup: _Setup) -> None:
         raise SolverError(
             f"This cohort has {setup.left.size.size:,} x {setup.right.size.size:,} classes of"
             f" interchangeable applicants ({cells:,} class pairs to weigh); mentormatch holds at most"
-            f" {MAX_CLASS_CELLS:,} (about {MAX_CLASS_CELLS * CLASS_PAIR_BYTES / 2**30:.1f} GB of memory),"
-            f" e.g. {math.isqrt(MAX_CLASS_CELLS):,} x {math.isqrt(MAX_CLASS_CELLS):,} applicants"
-            " who all differ.",
+            f" {MAX_CLASS_CELLS:,} (about {MAX_CLASS_CELLS * CLASS_PAIR_BYTES / 2**30:.1f} GB of memory;"
+            f" for example {math.isqrt(MAX_CLASS_CELLS):,} mentees and as many mentors who all answer"
+            " differently).",
             hint="Split the cohort (by organisation or region) and match each part.",
         )
 
