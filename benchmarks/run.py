@@ -241,7 +241,8 @@ def _exact(args: argparse.Namespace, rules: Any, receivers: list, givers: list, 
         points = np.rint(scorer.scores(i, j) * SCORE_SCALE)
         cost[start : start + i.shape[0]] = -np.where(ok, big + points, -big)[:, slots]
     build_s = time.perf_counter() - t0
-    _emit(scipy_build_s=build_s, scipy_matrix=f"{n} x {slots.size}", running="scipy", **_peak_mb())
+    # (not peak_mb: the table's peak is the pipeline's, before this matrix)
+    _emit(scipy_build_s=build_s, scipy_matrix=f"{n} x {slots.size}", running="scipy")
     t0 = time.perf_counter()
     rows, cols = linear_sum_assignment(cost)
     scipy_s = time.perf_counter() - t0
