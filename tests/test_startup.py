@@ -46,3 +46,4 @@ def test_plain_pairing_never_imports_the_lp_solvers(tmp_path: Path) -> None:
     assert out.exists()
     assert "ortools" in heavy and "numpy" in heavy
     assert "pulp" not in heavy and "highspy" not in heavy and "scipy" not in heavy
+    assert "pandas" not in heavy  # the CLI never needs DataFrames
