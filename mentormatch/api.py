@@ -236,14 +236,9 @@ class _Options:
 
 
 def _groups(loaded: Rules, result: Validation, options: _Options, inputs: tuple[Path, ...]) -> MatchResult:
-    from mentormatch.grouping import (
-        group_counts,
-        group_solve_lines,
-        group_unplaced_sheet,
-        groups_sheet,
-        match_groups,
-    )
+    from mentormatch.grouping import match_groups
     from mentormatch.report import rejected_sheet, summary_sheet
+    from mentormatch.report_groups import group_counts, group_solve_lines, group_unplaced_sheet, groups_sheet
 
     spec = loaded.spec.matching
     assert spec is not None

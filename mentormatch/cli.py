@@ -208,6 +208,7 @@ def _complete_programme(incomplete: str) -> list[str]:
     return [name for name in bundled_names() if name.startswith(incomplete)]
 
 
+WorkbookArg = Annotated[Path, typer.Argument(help="A pairs workbook written by `mentormatch match`.")]
 RulesOpt = Annotated[
     Path,
     typer.Option(
@@ -509,7 +510,7 @@ def rules_check(
 @app.command()
 @reports_errors
 def explain(
-    workbook: Annotated[Path, typer.Argument(help="A pairs workbook written by `mentormatch match`.")],
+    workbook: WorkbookArg,
     rules: RulesOpt,
     person: Annotated[str, typer.Option("--person", "-p", help="The email of the person to explain.")],
     export: Annotated[
@@ -577,7 +578,7 @@ def init(
 @app.command()
 @reports_errors
 def introduce(
-    workbook: Annotated[Path, typer.Argument(help="A pairs workbook written by `mentormatch match`.")],
+    workbook: WorkbookArg,
     rules: RulesOpt,
     outbox: Annotated[Path, typer.Option("--output", "-o", help="The folder to write the .eml drafts into.")],
     coordinator: Annotated[

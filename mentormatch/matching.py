@@ -15,7 +15,7 @@ from mentormatch.normalise import BANDS, band_label, key
 from mentormatch.progress import Progress, counted, silent
 from mentormatch.review import Adjustments
 from mentormatch.rulefile import Rules
-from mentormatch.scoring import SCORE_SCALE, Candidates, Scorer, _mix, km_text, part_label
+from mentormatch.scoring import SCORE_SCALE, Candidates, Scorer, km_text, pair_key, part_label
 from mentormatch.solve import (
     Objective,
     PairingInfeasibleError,
@@ -194,7 +194,7 @@ def _class_keys(setup: _Setup, left: np.ndarray, right: np.ndarray) -> np.ndarra
     lc, rc = setup.left.of[left], setup.right.of[right]
     left_key = np.where(lc >= 0, setup.left.key[np.maximum(lc, 0)], np.uint64(0))
     right_key = np.where(rc >= 0, setup.right.key[np.maximum(rc, 0)], np.uint64(0))
-    return _mix(left_key.astype(np.uint64), right_key.astype(np.uint64)).astype(np.uint64)
+    return pair_key(left_key.astype(np.uint64), right_key.astype(np.uint64)).astype(np.uint64)
 
 
 def _lp_limit(n: int, m: int, solver: str) -> None:
@@ -275,7 +275,7 @@ def _solve_flow(
         arc_left=arc_left,
         arc_right=arc_right,
         arc_score=score,
-        arc_key=_mix(left.key[arc_left], right.key[arc_right]).astype(np.uint64),
+        arc_key=pair_key(left.key[arc_left], right.key[arc_right]).astype(np.uint64),
         objective=objective,
         max_pairs=min(n, int(scorer.givers.capacity.sum())),
     )

@@ -296,7 +296,7 @@ class Scorer:
         if must:
             must_codes = np.array([a * m + b for a, b in must], dtype=np.int64)
             is_must = np.isin(left * m + right, must_codes)
-        tiebreak = _mix(self.receivers.hashes[left], self.givers.hashes[right])
+        tiebreak = pair_key(self.receivers.hashes[left], self.givers.hashes[right])
         return Candidates(left, right, score, tiebreak, is_must)
 
     def _blocks(self) -> Iterator[np.ndarray]:
@@ -418,7 +418,7 @@ def stable_hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
 
 
-def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def pair_key(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """A stable 63-bit key per pair from both people's hashes (order of sides matters)."""
     with np.errstate(over="ignore"):
         x = a * np.uint64(0x9E3779B97F4A7C15) ^ (b + np.uint64(0x632BE59BD9B4E019))
