@@ -431,9 +431,9 @@ def _unforeseen(result: Validation, warnings: list[str]) -> tuple[list[Sheet], l
     """The Unrecognised sheet (when an answer was not recognised) and the Summary lines for it
     and for the warnings."""
     from mentormatch.report import several_files
-    from mentormatch.unrecognised import review_lines, unrecognised_answers, unrecognised_sheet
+    from mentormatch.unrecognised import review_lines, unrecognised_sheet
 
-    found = unrecognised_answers(result.checked.applicants, result.rules)
+    found = result.unrecognised
     several = several_files(result.checked.applicants)
     notes = [*review_lines(len(result.checked.to_review), found), *(("Warning", w) for w in warnings)]
     return ([unrecognised_sheet(found, result.rules, several)] if found else []), notes

@@ -291,11 +291,11 @@ def _print_unforeseen(result: Validation, rules: Rules, warnings: list[str], as_
     """Warnings, and every answer the rules do not recognise (shown in full: the terminal is the
     coordinator's own), on stderr."""
     from mentormatch.report import several_files
-    from mentormatch.unrecognised import terminal_lines, unrecognised_answers
+    from mentormatch.unrecognised import terminal_lines
 
     for warning in warnings:
         err.print(_labelled("Warning:", "bold yellow", warning), highlight=False, soft_wrap=True)
-    found = unrecognised_answers(result.checked.applicants, rules)
+    found = result.unrecognised
     if not found or State.quiet or as_json:
         return
     err.print(

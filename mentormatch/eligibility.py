@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -174,26 +174,40 @@ def _submission_problems(
             )
             continue
         in_time.append(applicant)
-    order = {id(a): n for n, a in enumerate(applicants)}  # files in command-line order, then rows
+    position = {id(a): n for n, a in enumerate(applicants)}  # files in command-line order, then rows
 
-    def latest_first(group: list[Applicant]) -> list[Applicant]:
-        return sorted(group, key=lambda a: (_sort_time(a), order[id(a)]), reverse=True)
+    def latest(people: list[Applicant], key: Callable[[Applicant], str]) -> dict[str, Applicant]:
+        """The latest application per key (string keys: 100,000 rows make no tracked objects)."""
+        best: dict[str, Applicant] = {}
+        for person in people:
+            held = best.setdefault(key(person), person)
+            if held is not person and (_sort_time(person), position[id(person)]) > (
+                _sort_time(held),
+                position[id(held)],
+            ):
+                best[key(person)] = person
+        return best
 
-    by_file: dict[tuple[str, str], list[Applicant]] = defaultdict(list)
-    for applicant in in_time:
-        if not applicant.role_from_file:
-            by_file[(applicant.source, applicant.email or "")].append(applicant)
+    def same_file(a: Applicant) -> str:
+        return f"{a.source}\0{a.email}"
+
+    def same_role(a: Applicant) -> str:
+        return f"{a.email}\0{a.role}"
+
+    shared = [a for a in in_time if not a.role_from_file]
+    in_file = latest(shared, same_file)
     survivors = [a for a in in_time if a.role_from_file]
-    for group in by_file.values():
-        latest, *earlier = latest_first(group)
-        survivors.append(latest)
-        out += [(e, _replaced(rules, latest, e)) for e in earlier]
-    by_role: dict[tuple[str, str | None], list[Applicant]] = defaultdict(list)
+    for applicant in shared:
+        kept = in_file[same_file(applicant)]
+        if kept is applicant:
+            survivors.append(applicant)
+        else:
+            out.append((applicant, _replaced(rules, kept, applicant)))
+    per_role = latest(survivors, same_role)
     for applicant in survivors:
-        by_role[(applicant.email or "", applicant.role)].append(applicant)
-    for group in by_role.values():
-        latest, *earlier = latest_first(group)
-        out += [(e, _replaced(rules, latest, e)) for e in earlier]
+        kept = per_role[same_role(applicant)]
+        if kept is not applicant:
+            out.append((applicant, _replaced(rules, kept, applicant)))
     return out
 
 

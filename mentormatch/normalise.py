@@ -273,6 +273,8 @@ def _other_script(ch: str) -> bool:
 
 def email_doubt(email: str) -> str | None:
     """Why an email needs a person's eye (letters from another script, or look-alikes), or None."""
+    if email.isascii():
+        return None
     odd = sorted({ch for ch in email if ord(ch) > 127 and _other_script(ch)})
     if not odd:
         return None
@@ -285,8 +287,10 @@ def email_doubt(email: str) -> str | None:
 def parse_email(value: object) -> str:
     """An email as a person is known by it: Unicode NFKC, case folded, invisible characters
     removed, trimmed; ``Name <a@b.nhs.uk>`` gives ``a@b.nhs.uk``. ``anonymous`` is not one."""
+    if isinstance(value, str) and not value.isascii():
+        value = unicodedata.normalize("NFKC", INVISIBLE.sub("", value))
     if isinstance(value, str):
-        value = unicodedata.normalize("NFKC", INVISIBLE.sub("", value)).casefold()
+        value = value.casefold()
     text = clean_text(value)
     if text is None:
         raise Unreadable("no email given")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from mentormatch.applicants import Applicant, build_applicants
@@ -15,6 +16,7 @@ from mentormatch.load import Table, load_table
 from mentormatch.notices import unmapped_warnings
 from mentormatch.progress import Progress, silent
 from mentormatch.rulefile import Rules
+from mentormatch.unrecognised import Unrecognised, unrecognised_answers
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,11 @@ class Validation:
     @property
     def rows_read(self) -> int:
         return len(self.checked.applicants)
+
+    @cached_property
+    def unrecognised(self) -> list[Unrecognised]:
+        """Every answer the rules did not foresee, per field (see mentormatch.unrecognised)."""
+        return unrecognised_answers(self.checked.applicants, self.rules)
 
 
 def validate_exports(

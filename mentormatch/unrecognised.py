@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mentormatch.applicants import Applicant
 from mentormatch.known import CHOICE_TYPES, conditions, walk
 from mentormatch.rulefile import Rules
-from mentormatch.workbook import Sheet
+
+if TYPE_CHECKING:
+    from mentormatch.workbook import Sheet
 
 HIDDEN_ANSWER = "(not shown: special category data)"
 MAX_ROWS_SHOWN = 50
@@ -76,6 +78,7 @@ def unrecognised_answers(applicants: Sequence[Applicant], rules: Rules) -> list[
     rows: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
     for name, roles in checked_fields(rules).items():
         is_org = orgs is not None and name == orgs.field
+        verdicts: dict[str, bool] = {}  # answer -> unknown (answers recur on most rows)
         for applicant in applicants:
             if applicant.role not in roles:
                 continue
@@ -89,10 +92,10 @@ def unrecognised_answers(applicants: Sequence[Applicant], rules: Rules) -> list[
                 if answer is None:
                     continue
                 text = str(answer)
-                if is_org and orgs is not None:
-                    unknown = text not in orgs.names and not known.recognised(name, text)
-                else:
-                    unknown = not known.recognised(name, text)
+                unknown = verdicts.get(text)
+                if unknown is None:
+                    listed = is_org and orgs is not None and text in orgs.names
+                    unknown = verdicts[text] = not listed and not known.recognised(name, text)
                 if unknown:
                     rows[(name, text)].append((applicant.source, applicant.row))
     found = [
@@ -149,6 +152,8 @@ def terminal_lines(found: Sequence[Unrecognised], rules: Rules, several_files: b
 
 def unrecognised_sheet(found: Sequence[Unrecognised], rules: Rules, several_files: bool) -> Sheet:
     """The forwardable listing: per field and answer, its count, rows and rule-file lines."""
+    from mentormatch.workbook import Sheet
+
     rows = forwardable_rows(found, rules, several_files)
     return Sheet(
         "Unrecognised", list(UNRECOGNISED_COLUMNS), rows, wrap=frozenset({"Rows", "Rule-file lines"})
