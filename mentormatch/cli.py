@@ -596,6 +596,14 @@ def introduce(
             " programme's own.",
         ),
     ] = None,
+    since: Annotated[
+        Path | None,
+        typer.Option(
+            "--since",
+            help="An earlier round's pairs workbook: draft only for pairs that are new since it (give"
+            " a fresh outbox folder).",
+        ),
+    ] = None,
     force: ForceOpt = False,
 ) -> None:
     """Write one introduction email draft (.eml) per pair, to both partners and copying the
@@ -606,6 +614,11 @@ def introduce(
 
         mentormatch introduce pairs.xlsx --rules kent-medway-mind-2022 -o outbox/ \\
             --coordinator "Sam Lee <sam.lee@nhs.net>"
+
+    After a review round, only the pairs made since the last workbook you introduced from:
+
+        mentormatch introduce pairs-v2.xlsx --rules kent-medway-mind-2022 --since pairs.xlsx \
+            -o outbox-v2/ --coordinator sam.lee@nhs.net
 
     With your own template:
 
@@ -622,6 +635,11 @@ def introduce(
             f"{loaded.path.name} has no bundled template: give one", param_hint="--template"
         )
     pairs = read_pairs(workbook, loaded)
+    if since is not None:
+        from mentormatch.history import introduced_before
+
+        earlier = introduced_before(since, loaded)
+        pairs = [p for p in pairs if (p.pair_id, p.receiver_email, p.giver_email) not in earlier]
     written = write_introductions(
         pairs, load_template(template, loaded), outbox, rules=loaded, coordinator=coordinator, force=force
     )

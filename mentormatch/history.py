@@ -463,6 +463,12 @@ def change_lines(round_: Round, ids: Mapping[Pair, str], newcomers: Collection[s
     return lines
 
 
+def introduced_before(path: Path, rules: Rules) -> frozenset[tuple[str, str, str]]:
+    """(pair id, receiver email, giver email) of the pairs an earlier round's workbook introduces."""
+    book = read_book(path, rules)
+    return frozenset((r.pair_id, *r.pair) for r in book.rows if r.decision != "reject")
+
+
 @dataclass(frozen=True)
 class Carried:
     """The history's part of the new workbook."""

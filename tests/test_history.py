@@ -323,3 +323,18 @@ def test_review_options_on_a_group_programme_are_refused_not_ignored(tmp_path: P
     result = run(*args, "-o", out, "--review", MIND_EXPORT)
     assert result.exit_code == 1 and "works for pair programmes only" in result.output
     assert not out.exists()
+
+
+def test_introduce_since_an_earlier_round_drafts_only_new_pairs(
+    rounds: dict[str, Any], tmp_path: Path
+) -> None:
+    outbox = tmp_path / "outbox-v2"
+    result = run(
+        "introduce", rounds["r2"], "--rules", MIND_RULES, "--since", rounds["reviewed1"], "-o", outbox,
+        "--coordinator", "sam.lee@nhs.net",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    before, after = pairs(rounds["reviewed1"]), pairs(rounds["r2"])
+    new = {row["Pair"] for pair, row in after.items() if pair not in before}
+    assert new
+    assert {p.name.split("-")[0] for p in outbox.glob("*.eml")} == new
