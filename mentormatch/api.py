@@ -20,12 +20,13 @@ from mentormatch.errors import ExportError, RulesError
 from mentormatch.pipeline import Source, Validation, load_members, validate_exports
 from mentormatch.progress import Progress, silent
 from mentormatch.rulefile import Rules, load_rules
-from mentormatch.workbook import Sheet
+from mentormatch.workbook import Page, Sheet
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from mentormatch.load import Table
+    from mentormatch.outcome import InputFile, Outcome
 
 Export: TypeAlias = "str | os.PathLike[str] | pd.DataFrame"
 Exports: TypeAlias = "Export | Sequence[Export | Source] | Mapping[str, Export]"
@@ -39,10 +40,11 @@ class _Run:
 
     rules: Rules
     validation: Validation
-    sheets: tuple[Sheet, ...]
+    sheets: tuple[Sheet | Page, ...]
     counts: tuple[tuple[str, Any], ...]  # the figures printed after a run
     inputs: tuple[Path, ...] = ()  # files a workbook must never be written over
     warnings: tuple[str, ...] = ()
+    outcome: Outcome | None = None  # the counts behind the Summary, the Overview and --json
 
     def table(self, name: str) -> pd.DataFrame:
         """A sheet of the workbook as a DataFrame (its header row as the columns)."""
@@ -52,7 +54,7 @@ class _Run:
         return pd.DataFrame([list(row) for row in sheet.rows], columns=list(sheet.columns))
 
     def sheet(self, name: str) -> Sheet:
-        found = [s for s in self.sheets if s.name == name]
+        found = [s for s in self.sheets if s.name == name and isinstance(s, Sheet)]
         if not found:
             raise KeyError(f"no sheet called {name!r}; there are {', '.join(s.name for s in self.sheets)}")
         return found[0]
@@ -86,7 +88,7 @@ class _Run:
             inputs=self.inputs,
             progress=progress,
             title=title,
-            run_at=run_time(),
+            run_at=self.outcome.run_at if self.outcome is not None else run_time(),
         )
         return out
 
@@ -149,21 +151,22 @@ def validate(
     each role has its own form. ``rules``: a bundled programme's name, a rule file, or loaded
     Rules. ``members``: a membership list; applicants not on it are rejected.
     """
-    from mentormatch.report import eligible_sheet, rejected_sheet, summary_sheet, validation_counts
+    from mentormatch.outcome import summary_sheet, terminal_counts, validation_outcome
+    from mentormatch.report import eligible_sheet, rejected_sheet, run_time
 
     loaded, sources = load_programme(rules), as_sources(export)
     result = _check(sources, loaded, sheet, members, progress)
-    counts = validation_counts(result.checked, loaded)
     found, notes = _unforeseen(result, list(result.warnings))
-    lines = [*counts, *notes, *_provenance(loaded, sources, paths=False)]
+    outcome = validation_outcome(result.checked, loaded, input_files(sources), run_time(), notes)
     sheets = (
         rejected_sheet(result.checked, loaded),
         eligible_sheet(result.checked, loaded),
-        summary_sheet(lines),
+        summary_sheet(outcome),
         *found,
     )
     inputs = _inputs(sources, loaded, members)
-    return ValidationReport(loaded, result, sheets, tuple(counts), inputs, tuple(result.warnings))
+    counts = tuple(terminal_counts(outcome))
+    return ValidationReport(loaded, result, sheets, counts, inputs, tuple(result.warnings), outcome)
 
 
 def match(
@@ -237,8 +240,9 @@ class _Options:
 
 def _groups(loaded: Rules, result: Validation, options: _Options, inputs: tuple[Path, ...]) -> MatchResult:
     from mentormatch.grouping import match_groups
-    from mentormatch.report import rejected_sheet, summary_sheet
-    from mentormatch.report_groups import group_counts, group_solve_lines, group_unplaced_sheet, groups_sheet
+    from mentormatch.outcome import group_outcome, overview_page, summary_sheet, terminal_counts
+    from mentormatch.report import rejected_sheet, run_time
+    from mentormatch.report_groups import group_unplaced_sheet, groups_sheet
 
     spec = loaded.spec.matching
     assert spec is not None
@@ -251,23 +255,25 @@ def _groups(loaded: Rules, result: Validation, options: _Options, inputs: tuple[
         solver=options.solver,
         time_limit=options.time_limit,
     )
-    counts, solved = group_counts(checked, grouping, loaded), group_solve_lines(grouping)
     found, notes = _unforeseen(result, list(result.warnings))
-    lines = [*counts, *solved, *notes, *_provenance(loaded, result.sources)]
-    sheets = (
+    files = input_files(result.sources)
+    outcome = group_outcome(checked, grouping, loaded, files, run_time(), notes)
+    sheets: tuple[Sheet | Page, ...] = (
+        overview_page(outcome),
         groups_sheet(grouping, loaded),
         group_unplaced_sheet(grouping, loaded),
         rejected_sheet(checked, loaded),
-        summary_sheet(lines),
+        summary_sheet(outcome),
         *found,
     )
     return MatchResult(
         loaded,
         result,
         sheets,
-        (*counts, *solved[:2]),
+        tuple(terminal_counts(outcome)),
         inputs,
         tuple(result.warnings),
+        outcome,
         optimal=grouping.solution.optimal,
         status=grouping.solution.status,
         placed=frozenset(p.email or "" for g in grouping.groups for p in (*g.members, *g.leaders)),
@@ -287,15 +293,8 @@ def _pairs(
     from mentormatch.history import carry_history
     from mentormatch.matching import match_pairs
     from mentormatch.notices import zero_score_warnings
-    from mentormatch.report import (
-        match_counts,
-        matches_sheet,
-        rejected_sheet,
-        score_lines,
-        solve_lines,
-        summary_sheet,
-        unmatched_sheet,
-    )
+    from mentormatch.outcome import match_outcome, overview_page, summary_sheet, terminal_counts
+    from mentormatch.report import matches_sheet, rejected_sheet, run_time, unmatched_sheet
     from mentormatch.review import adjustments
 
     spec = loaded.spec.matching
@@ -319,8 +318,6 @@ def _pairs(
         adjust=adjust,
         progress=options.progress,
     )
-    counts = match_counts(checked, matching, loaded)
-    solved = [*solve_lines(matching), *score_lines(matching, loaded), *[("Re-run", n) for n in adjust.notes]]
     members = Path(options.members) if options.members is not None else None
     carried = carry_history(
         round_,
@@ -331,21 +328,22 @@ def _pairs(
         excluded=exclude_previous,
         newcomers=adjust.newcomers,
     )
-    solved += carried.summary
     changes = tuple(carried.changes) or matching.changes
     found, notes = _unforeseen(result, warnings)
-    lines = [*counts, *solved, *notes, *_provenance(loaded, result.sources)]
-    sheets = [carried.matches, unmatched_sheet(matching, loaded), carried.decisions]
-    sheets += [rejected_sheet(checked, loaded), summary_sheet(lines), *found]
+    notes = [*(("Re-run", n) for n in adjust.notes), *carried.summary, *notes]
+    outcome = match_outcome(checked, matching, loaded, input_files(result.sources), run_time(), notes)
+    sheets: list[Sheet | Page] = [overview_page(outcome), carried.matches, unmatched_sheet(matching, loaded)]
+    sheets += [carried.decisions, rejected_sheet(checked, loaded), summary_sheet(outcome), *found]
     if changes:
         sheets.append(Sheet("Changes", ["Change"], [[line] for line in changes]))
     return MatchResult(
         loaded,
         result,
         tuple(sheets),
-        (*counts, *solved[:2]),
+        tuple(terminal_counts(outcome)),
         inputs,
         tuple(warnings),
+        outcome,
         optimal=matching.solution.optimal,
         status=matching.solution.status,
         changes=changes,
@@ -439,15 +437,13 @@ def _unforeseen(result: Validation, warnings: list[str]) -> tuple[list[Sheet], l
     return ([unrecognised_sheet(found, result.rules, several)] if found else []), notes
 
 
-def _provenance(rules: Rules, sources: Sequence[Source], *, paths: bool = True) -> list[tuple[str, Any]]:
-    """The Summary's record of the rule file and the inputs (their digests, and with ``paths``
-    where they were read from, which `explain` reads back)."""
-    from mentormatch.report import provenance
+def input_files(sources: Sequence[Source]) -> list[InputFile]:
+    """The export files read, by file name and SHA-256 (never their local paths; a DataFrame has
+    neither)."""
+    from mentormatch.outcome import InputFile
 
     files = [s for s in sources if s.table is None and s.path.is_file()]
-    digests = [(s.path.name, hashlib.sha256(s.path.read_bytes()).hexdigest()) for s in files]
-    where = [(f"Input path ({s.role or 'all roles'})", str(s.path)) for s in sources] if paths else []
-    return [*provenance(rules, digests), *where]
+    return [InputFile(s.path.name, hashlib.sha256(s.path.read_bytes()).hexdigest(), s.role) for s in files]
 
 
 def _inputs(

@@ -24,6 +24,7 @@ from mentormatch.errors import MentormatchError, RulesError
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
+    from mentormatch.outcome import Outcome
     from mentormatch.pipeline import Source, Validation
     from mentormatch.rulefile import Rules
 
@@ -267,6 +268,17 @@ def _inputs(sources: list[Source], rules: Path, members: Path | None) -> list[Pa
     return [*(s.path for s in sources), rules, *([members] if members else [])]
 
 
+def _print_outcome(title: str, outcome: Outcome | None, lines: list[tuple[str, Any]], as_json: bool) -> None:
+    """The run's counts on the terminal, or its JSON (the README's schema) on stdout."""
+    if as_json and outcome is not None:
+        from mentormatch.outcome import outcome_json
+
+        _say.stop()
+        print(json.dumps(outcome_json(outcome), indent=2, ensure_ascii=False))
+        return
+    _print_counts(title, lines, as_json)
+
+
 def _print_counts(title: str, lines: list[tuple[str, Any]], as_json: bool) -> None:
     from rich.table import Table
 
@@ -347,7 +359,7 @@ def validate(
     report = check_all(sources, rules=loaded, members=members, sheet=sheet, progress=_say)
     if output is not None:
         report.to_excel(output, force=force, progress=_say)
-    _print_counts(f"{loaded.spec.programme.name}: validation", list(report.counts), as_json)
+    _print_outcome(f"{loaded.spec.programme.name}: validation", report.outcome, list(report.counts), as_json)
     _print_unforeseen(report.validation, loaded, list(report.warnings), as_json)
     if output is not None and not State.quiet and not as_json:
         err.print(f"Wrote {output}", highlight=False)
@@ -475,7 +487,7 @@ def match(
     if monitoring is not None:
         _say(f"Writing {monitoring.name}")
         result.monitoring_to_excel(monitoring, force=force)
-    _print_counts(f"{loaded.spec.programme.name}: matching", list(result.counts), as_json)
+    _print_outcome(f"{loaded.spec.programme.name}: matching", result.outcome, list(result.counts), as_json)
     _print_unforeseen(result.validation, loaded, list(result.warnings), as_json)
     if result.changes and not as_json:  # counts only on the terminal; who changed is in Changes
         out.print(f"Changes from the reviewed pairs: {result.changes[0]}", highlight=False)

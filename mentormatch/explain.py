@@ -18,15 +18,29 @@ from mentormatch.history import recorded_state
 from mentormatch.matching import diagnose_giver, diagnose_receiver, explain_pair
 from mentormatch.names import tidy_name
 from mentormatch.normalise import Unreadable, parse_email
-from mentormatch.pairsbook import EXCLUDED_ITEM, INPUT_PREFIX, MEMBERS_ITEM, PairsBook, read_book
+from mentormatch.pairsbook import (
+    EXCLUDED_ITEM,
+    INPUT_FILE_PREFIX,
+    INPUT_PREFIX,
+    INPUT_SHA256_PREFIX,
+    MEMBERS_ITEM,
+    PairsBook,
+    read_book,
+)
 from mentormatch.pipeline import Source, load_members, validate_exports
 from mentormatch.rulefile import Rules
 from mentormatch.scoring import Scorer
 
 
 def recorded_sources(book: PairsBook) -> list[Source]:
-    """The exports a pairs workbook was made from, as its Summary sheet records them."""
+    """The exports a pairs workbook was made from, as its Summary sheet records them: by file name
+    (never a local path, which would travel with every emailed copy; workbooks from earlier
+    versions recorded the path, which is still read)."""
     sources = []
+    for label, value in book.items(INPUT_FILE_PREFIX):
+        role = label.removeprefix(INPUT_FILE_PREFIX).removesuffix(")")
+        path = _recorded_file(book, value, "export", "--export (or --file ROLE=PATH)")
+        sources.append(Source(path, None if role == "all roles" else role))
     for label, value in book.items(INPUT_PREFIX):
         role = label.removeprefix(INPUT_PREFIX).removesuffix(")")
         sources.append(Source(Path(value), None if role == "all roles" else role))
@@ -39,24 +53,41 @@ def recorded_sources(book: PairsBook) -> list[Source]:
 
 
 def _recorded_file(book: PairsBook, value: str, what: str, option: str) -> Path:
-    path = Path(value)
-    if not path.is_file():
-        raise ExportError(
-            f"{path}: the {what} recorded in {book.path.name} is not there",
-            f"give it with {option}",
-        )
-    return path
+    """A file the Summary records by name (or, in older workbooks, by path): as recorded, else
+    beside the workbook, else in the current folder."""
+    given = Path(value)
+    for candidate in (given, book.path.parent / given.name, Path.cwd() / given.name):
+        if candidate.is_file():
+            return candidate
+    raise ExportError(
+        f"{given.name}: the {what} recorded in {book.path.name} is not beside it nor in the current folder",
+        f"give it with {option}",
+    )
+
+
+def _recorded_digests(book: PairsBook) -> dict[str, str]:
+    """File name -> the SHA-256 the Summary records for it (also as earlier versions wrote it)."""
+    names = {label.removeprefix(INPUT_FILE_PREFIX): value for label, value in book.items(INPUT_FILE_PREFIX)}
+    found = {
+        names[label.removeprefix(INPUT_SHA256_PREFIX)]: value.strip().lower()
+        for label, value in book.items(INPUT_SHA256_PREFIX)
+        if label.removeprefix(INPUT_SHA256_PREFIX) in names
+    }
+    for label, value in book.items("Input "):
+        if value.startswith("SHA-256 "):  # earlier versions: "Input NAME" = "SHA-256 digest"
+            found.setdefault(label.removeprefix("Input "), value.removeprefix("SHA-256 ").strip())
+    return found
 
 
 def _changed_inputs(book: PairsBook, sources: Sequence[Source]) -> list[str]:
     """A note for each export whose SHA-256 differs from the one the workbook's Summary records."""
+    recorded = _recorded_digests(book)
     notes = []
     for source in sources:
-        recorded = book.item(f"Input {source.path.name}") or ""
-        if not recorded.startswith("SHA-256 "):
+        if source.path.name not in recorded:
             continue
         digest = hashlib.sha256(source.path.read_bytes()).hexdigest()
-        if recorded.removeprefix("SHA-256 ").strip() != digest:
+        if recorded[source.path.name] != digest:
             notes.append(
                 f"Note: {source.path.name} has changed since {book.path.name} was written; this account"
                 " uses the file as it is now"

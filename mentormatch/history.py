@@ -406,9 +406,11 @@ def summary_lines(
     if round_.late:
         admitted = ", ".join(sorted(round_.late))
         lines += [("Accepted late", f"{len(round_.late)} admitted after the deadline: {admitted}")]
+    # File names only: a local path would travel with every emailed copy (explain looks for the
+    # file beside the workbook, then in the current folder).
     if members is not None:
-        lines.append((MEMBERS_ITEM, str(members)))
-    lines += [(f"{EXCLUDED_ITEM} ({n})", str(path)) for n, path in enumerate(excluded, start=1)]
+        lines.append((MEMBERS_ITEM, members.name))
+    lines += [(f"{EXCLUDED_ITEM} ({n})", path.name) for n, path in enumerate(excluded, start=1)]
     return lines
 
 

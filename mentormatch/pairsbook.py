@@ -50,7 +50,9 @@ RECORDS_ITEM = "Decisions recorded"
 PAIRS_ITEM = "Pairs in Matches"
 MEMBERS_ITEM = "Members list"
 EXCLUDED_ITEM = "Earlier pairs excluded from"
-INPUT_PREFIX = "Input path ("
+INPUT_PREFIX = "Input path ("  # workbooks before file names: the export's local path
+INPUT_FILE_PREFIX = "Input file ("  # the export's file name, "Input file (mentee)"
+INPUT_SHA256_PREFIX = "Input SHA-256 ("
 
 Decision = Literal["keep", "reject", ""]
 # What a Decisions row records: a coordinator's keep or reject of a pair, a withdrawal, a late

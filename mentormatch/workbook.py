@@ -29,7 +29,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.page import PageMargins
-from openpyxl.worksheet.properties import Outline
+from openpyxl.worksheet.properties import Outline, PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from mentormatch.errors import OutputError
@@ -38,7 +38,9 @@ from mentormatch.progress import Progress, silent
 __all__ = [
     "EXCEL_CELL_LIMIT",
     "WRITE_ONLY_THRESHOLD",
+    "Figure",
     "Formatted",
+    "Page",
     "Sheet",
     "check_output_path",
     "safe_text",
@@ -65,7 +67,8 @@ _LIST_FORMULA_LIMIT = 255  # Excel rejects an inline drop-down list longer than 
 CREATOR = "mentormatch"
 LONDON = ZoneInfo("Europe/London")
 
-_HEADER_FONT = Font(bold=True)
+FONT = "Calibri"  # Excel's default; LibreOffice prints it with the metric-compatible Carlito
+_HEADER_FONT = Font(name=FONT, bold=True)
 _HEADER_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
 _HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")
@@ -106,6 +109,35 @@ class Formatted:
 
     value: Any
     number_format: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A small table drawn as a native Excel chart: the first column names the categories, each
+    other column is a series. ``kind`` "bar" draws horizontal bars, "column" vertical ones."""
+
+    title: str
+    columns: list[str]
+    rows: Sequence[Sequence[Any]]
+    kind: str = "bar"
+    stacked: bool = False
+    axis_title: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """A one-page sheet for reading at a glance: a heading, sentences, then up to three charts
+    (the first tall on the left, two stacked on the right) printed on one landscape A4 page.
+    The figures behind the charts are listed under the printed area."""
+
+    name: str
+    heading: str
+    lines: Sequence[str]
+    figures: Sequence[Figure]
+
+    @property
+    def rows(self) -> Sequence[Any]:  # counted by write_workbook as a sheet's rows
+        return ()
 
 
 # --------------------------------------------------------------------------- output paths
@@ -337,7 +369,7 @@ def write_csv(
 
 def write_workbook(
     path: Path,
-    sheets: Sequence[Sheet],
+    sheets: Sequence[Sheet | Page],
     *,
     force: bool = False,
     inputs: Sequence[Path] = (),
@@ -373,6 +405,9 @@ def write_workbook(
         tell = _RowCounter(f"Writing {path.name}", total, progress or silent)
         page = _PageText(title, run_at)
         for sheet, name in zip(sheets, titles, strict=True):
+            if isinstance(sheet, Page):
+                _write_page(workbook, sheet, name, write_only=write_only, page_text=page)
+                continue
             _write_sheet(workbook, sheet, name, write_only=write_only, lists=lists, tell=tell, page=page)
         lists.write(workbook, write_only=write_only)
         with _atomic_file(path) as handle:
@@ -399,7 +434,9 @@ def _discard_write_only(workbook: Workbook) -> None:
             os.remove(writer.out)
 
 
-def _validate(sheet: Sheet) -> None:
+def _validate(sheet: Sheet | Page) -> None:
+    if isinstance(sheet, Page):
+        return
     known = set(sheet.columns)
     named = set(sheet.wrap) | set(sheet.dropdowns)
     if sheet.group_by is not None:
@@ -565,9 +602,13 @@ def _write_sheet(
         tell.row()
 
 
-def _style_template(ws: Any, *, header: bool = False, alignment: Alignment | None = None) -> Any:
+def _style_template(
+    ws: Any, *, header: bool = False, alignment: Alignment | None = None, font: Font | None = None
+) -> Any:
     """A style registered once with the workbook, to be copied onto many cells."""
     cell = WriteOnlyCell(ws)
+    if font is not None:
+        cell.font = font
     if header:
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
@@ -814,3 +855,152 @@ def _header_text(text: str, limit: int = 120) -> str:
     if len(text) > limit:
         text = text[: limit - 3].rstrip() + "..."
     return text.replace("&", "&&")
+
+
+# --------------------------------------------------------------------------- a page of charts
+
+_PAGE_WIDTHS = [44.0] + [11.0] * 8  # A: labels; B to I: counts (25.7 cm across)
+_ROW_CM = 15 * 2.54 / 72  # a row of the default height (15 points) in centimetres
+_CHART_CM = ((14.6, 13.0), (10.8, 6.5), (10.8, 6.5))  # width, height: one tall at A, two at E
+_HEADING = Font(name=FONT, bold=True, size=14)
+_BOLD = Font(name=FONT, bold=True)
+
+
+def _write_page(
+    workbook: Workbook, page: Page, title: str, *, write_only: bool, page_text: _PageText
+) -> None:
+    """One landscape page: heading, sentences and charts printed; the figures listed below."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.chart.label import DataLabelList
+    from openpyxl.chart.text import RichText
+    from openpyxl.chart.text import Text as ChartText
+    from openpyxl.chart.title import Title
+    from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
+
+    def text_size(points: int, bold: bool = False) -> CharacterProperties:
+        return CharacterProperties(sz=points * 100, b=bold)
+
+    def rich(points: int) -> RichText:
+        size = text_size(points)
+        return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=size), endParaRPr=size)])
+
+    ws = workbook.create_sheet(title)
+    for index, width in enumerate(_PAGE_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    last = get_column_letter(len(_PAGE_WIDTHS))
+    _print_setup(ws, _Paper(True, 100, list(_PAGE_WIDTHS), frozenset(), False), page_text)
+    ws.print_options.gridLines = False
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1  # one page, whatever the printer's margins
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+
+    # Where everything goes, worked out first: write-only sheets are written row by row.
+    lines = [_clean_text(str(line)) for line in page.lines]
+    first_chart = 2 + len(lines) + 1
+    lower = first_chart + math.ceil(_CHART_CM[1][1] / _ROW_CM)
+    end = first_chart + math.ceil(_CHART_CM[0][1] / _ROW_CM)
+    ws.print_area = f"A1:{last}{end}"
+    anchors = [f"A{first_chart}", f"E{first_chart}", f"E{lower}"]
+    sizes = list(_CHART_CM)
+
+    heading = _style_template(ws, font=_HEADING, alignment=_WRAP)
+    wrap = _style_template(ws, alignment=_WRAP)
+    bold = _style_template(ws, font=_BOLD)
+    header = _style_template(ws, header=True)
+    number = end + 2
+    rows: list[tuple[int, list[Any], list[Any]]] = [(1, [_clean_text(page.heading)], [heading])]
+    for offset, line in enumerate(lines):
+        rows.append((2 + offset, [line], [wrap]))
+    rows.append((number, ["Figures behind the charts"], [bold]))
+    tables: list[tuple[Figure, int, int]] = []
+    for figure in page.figures[: len(anchors)]:
+        body = [list(row) for row in figure.rows] or [["(none)", *([0] * (len(figure.columns) - 1))]]
+        top = number + 2
+        rows.append((top, [figure.title], [bold]))
+        rows.append((top + 1, [_clean_text(str(c)) for c in figure.columns], [header] * len(figure.columns)))
+        for offset, row in enumerate(body):
+            rows.append((top + 2 + offset, [_xlsx_value(v) for v in row], []))
+        tables.append((figure, top + 1, top + 1 + len(body)))
+        number = top + 1 + len(body)
+
+    for row_number, values, styles in _with_blank_rows(rows):
+        _emit_row(ws, row_number, values, styles, write_only=write_only)
+    if not write_only:
+        span = sum(_PAGE_WIDTHS)
+        ws.merge_cells(f"A1:{last}1")
+        ws.row_dimensions[1].height = 22 * _wrapped_lines(page.heading, span / 1.4)
+        for offset, line in enumerate(lines):
+            ws.merge_cells(f"A{2 + offset}:{last}{2 + offset}")
+            ws.row_dimensions[2 + offset].height = LINE_HEIGHT * _wrapped_lines(line, span)
+
+    for (figure, header_row, last_row), anchor, (width, height) in zip(tables, anchors, sizes, strict=False):
+        chart = BarChart()
+        chart.type = "bar" if figure.kind == "bar" else "col"
+        title = Paragraph(
+            pPr=ParagraphProperties(defRPr=text_size(11, True)),
+            r=[RegularTextRun(rPr=text_size(11, True), t=_clean_text(figure.title))],
+        )
+        chart.title = Title(tx=ChartText(rich=RichText(p=[title])), overlay=False)
+        series = len(figure.columns) - 1
+        data = Reference(ws, min_col=2, max_col=1 + series, min_row=header_row, max_row=last_row)
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=last_row))
+        if figure.stacked:
+            chart.grouping = "stacked"
+            chart.overlap = 100
+        if figure.kind == "bar":
+            chart.x_axis.scaling.orientation = "maxMin"  # categories top to bottom, as listed
+        chart.x_axis.delete = False  # recent Excel hides axes that do not say so
+        chart.y_axis.delete = False
+        chart.y_axis.title = figure.axis_title
+        chart.y_axis.majorGridlines = None
+        top_value = max((_number(v) for row in figure.rows for v in list(row)[1:]), default=0.0)
+        if figure.stacked:
+            top_value = max((sum(_number(v) for v in list(row)[1:]) for row in figure.rows), default=0.0)
+        chart.y_axis.majorUnit = _nice_step(top_value)
+        chart.y_axis.scaling.min = 0
+        chart.dataLabels = DataLabelList(
+            numFmt="0;-0;;@",  # a zero is not labelled
+            showVal=True,
+            showCatName=False,
+            showSerName=False,
+            showLegendKey=False,
+            showPercent=False,
+            txPr=rich(9),
+        )
+        chart.x_axis.txPr = rich(9)  # 9-point labels, every one of them shown
+        chart.x_axis.tickLblSkip = 1
+        chart.y_axis.txPr = rich(9)
+        if series == 1:
+            chart.legend = None
+        else:
+            chart.legend.position = "b"
+        chart.width, chart.height = width, height
+        ws.add_chart(chart, anchor)
+
+
+_Row = tuple[int, list[Any], list[Any]]  # row number, values, style templates
+
+
+def _with_blank_rows(rows: list[_Row]) -> Iterator[_Row]:
+    """The rows in order, with empty rows between them (a write-only sheet cannot skip rows)."""
+    expected = 1
+    for number, values, styles in sorted(rows, key=lambda r: r[0]):
+        while expected < number:
+            yield expected, [], []
+            expected += 1
+        yield number, values, styles
+        expected = number + 1
+
+
+def _number(value: Any) -> float:
+    value = _plain_value(value)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def _nice_step(top: float) -> float | None:
+    """A whole-number tick step for a count axis (no ticks at 0.5 of a person)."""
+    for limit, step in ((8, 1.0), (20, 2.0), (50, 5.0), (100, 10.0), (200, 20.0), (500, 50.0)):
+        if top <= limit:
+            return step
+    return None

@@ -81,7 +81,8 @@ def test_validate_json_summary(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(MIND_EXPORT), "--rules", str(MIND_RULES), "--json"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert data["Rows read"] == data["Eligible mentees"] + data["Eligible mentors"] + data["Rejected"]
+    eligible = {role["role"]: role["eligible"] for role in data["roles"]}
+    assert data["rows_read"] == eligible["mentee"] + eligible["mentor"] + data["rejected"]
 
 
 def test_every_command_has_help_with_an_example() -> None:

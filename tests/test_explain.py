@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -16,8 +17,12 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def pairs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("explain") / "pairs.xlsx"
-    result = runner.invoke(app, ["match", str(MIND_EXPORT), "--rules", str(MIND_RULES), "-o", str(out)])
+    # The export kept beside the pairs workbook: the Summary records it by name and SHA-256 only.
+    folder = tmp_path_factory.mktemp("explain")
+    export = folder / MIND_EXPORT.name
+    shutil.copyfile(MIND_EXPORT, export)
+    out = folder / "pairs.xlsx"
+    result = runner.invoke(app, ["match", str(export), "--rules", str(MIND_RULES), "-o", str(out)])
     assert result.exit_code == 0, result.output
     return out
 
@@ -88,7 +93,9 @@ def reviewed(pairs: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
             row[header.index("Decision")].value = "reject"
     wb.save(folder / "reviewed.xlsx")
     out = folder / "r2.xlsx"
-    args = ["match", str(MIND_EXPORT), "--rules", str(MIND_RULES), "-o", str(out), "--review"]
+    export = folder / MIND_EXPORT.name  # kept beside the workbooks: the Summary records its name
+    shutil.copyfile(MIND_EXPORT, export)
+    args = ["match", str(export), "--rules", str(MIND_RULES), "-o", str(out), "--review"]
     result = runner.invoke(app, [*args, str(folder / "reviewed.xlsx")])
     assert result.exit_code == 0, result.output
     return out, vetoed
@@ -127,8 +134,10 @@ def test_explain_uses_the_members_list_the_workbook_records(tmp_path: Path) -> N
     from mentormatch.explain import explain_person
     from mentormatch.rulefile import load_rules
 
+    export = tmp_path / MIND_EXPORT.name  # beside the workbooks, as the Summary records it
+    shutil.copyfile(MIND_EXPORT, export)
     first = tmp_path / "all.xlsx"
-    result = runner.invoke(app, ["match", str(MIND_EXPORT), "--rules", str(MIND_RULES), "-o", str(first)])
+    result = runner.invoke(app, ["match", str(export), "--rules", str(MIND_RULES), "-o", str(first)])
     assert result.exit_code == 0, result.output
     rows = sheet_rows(first, "Matches")
     outsider = str(rows[0]["Mentee email"])
@@ -136,7 +145,7 @@ def test_explain_uses_the_members_list_the_workbook_records(tmp_path: Path) -> N
     everyone = {str(r[k]) for r in rows for k in ("Mentee email", "Mentor email")} - {outsider}
     members.write_text("\n".join(sorted(everyone)) + "\n", encoding="utf-8")
     out = tmp_path / "members-only.xlsx"
-    args = ["match", str(MIND_EXPORT), "--rules", str(MIND_RULES), "-o", str(out), "--members", str(members)]
+    args = ["match", str(export), "--rules", str(MIND_RULES), "-o", str(out), "--members", str(members)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     lines = explain_person(out, load_rules(MIND_RULES), outsider)
@@ -166,3 +175,16 @@ def test_explain_says_when_the_export_changed_since_the_workbook(tmp_path: Path)
         "Note: applications.xlsx has changed since pairs.xlsx was written; this account uses the file"
         " as it is now"
     )
+
+
+def test_explain_refuses_an_export_that_is_not_beside_the_workbook(tmp_path: Path) -> None:
+    out = tmp_path / "pairs.xlsx"
+    result = runner.invoke(app, ["match", str(MIND_EXPORT), "--rules", str(MIND_RULES), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    email = first_email(out, "Matches", "Mentee email")
+    result = runner.invoke(app, ["explain", str(out), "--rules", str(MIND_RULES), "--person", email])
+    assert result.exit_code == 1
+    assert "applications.xlsx" in result.output and "--export" in result.output
+    given = ["--export", str(MIND_EXPORT)]
+    result = runner.invoke(app, ["explain", str(out), "--rules", str(MIND_RULES), "--person", email, *given])
+    assert result.exit_code == 0, result.output
