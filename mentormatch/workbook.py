@@ -716,14 +716,14 @@ def _display_width(value: Any) -> int:
 
 # --------------------------------------------------------------------------- paper
 
-# A4 with these margins (inches); Excel's column width unit is about 7 pixels at 96 per inch
-# for the default 11-point font. A page is printed at PRINT_SCALE % or more, so body text is
-# at least 11 * 0.8 = 8.8 points high on paper; columns are narrowed (their text wrapped)
-# rather than shrunk further.
+# A4 with these margins (inches); Excel's column width unit is about 7.45 pixels at 96 per inch
+# on paper for the default 11-point font. A page is printed at PRINT_SCALE % or more, so body
+# text is at least 11 * 0.75 = 8.25 points high on paper; columns are narrowed (their text
+# wrapped) rather than shrunk further.
 A4_INCHES = (8.27, 11.69)
 MARGIN = 0.4
 PIXELS_PER_INCH = 96
-PRINT_SCALE = 80
+PRINT_SCALE = 75
 NARROW_MIN = 10  # characters: text columns are never narrowed below this for paper
 WRAP_MIN = 28  # ... nor a column of long text that wraps (Why, Reason) below this
 
@@ -735,9 +735,10 @@ def column_pixels(width: float) -> float:
 
 
 def printable_pixels(landscape: bool) -> float:
-    """Pixels across the printable width of an A4 page at 100 %."""
+    """Pixels across the printable width of an A4 page at 100 %, less a little for the grid
+    lines and rounding that LibreOffice and printers add (5 %)."""
     inches = (A4_INCHES[1] if landscape else A4_INCHES[0]) - 2 * MARGIN
-    return inches * PIXELS_PER_INCH
+    return inches * PIXELS_PER_INCH * 0.95
 
 
 @dataclass(frozen=True)

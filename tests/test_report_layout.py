@@ -77,8 +77,10 @@ def headers(ws: Worksheet) -> list[str]:
 @pytest.mark.parametrize("name", list(RUNS))
 def test_every_sheet_prints_on_a4_legibly_with_header_and_footer(books: dict[str, Path], name: str) -> None:
     wb = openpyxl.load_workbook(books[name])
-    assert wb.sheetnames[:5] == ["Overview", *TABLE_SHEETS]
+    assert wb.sheetnames[0] == "Overview" and set(TABLE_SHEETS) <= set(wb.sheetnames)
     for ws in wb.worksheets:
+        if ws.sheet_state == "hidden":  # the drop-down lists
+            continue
         setup = ws.page_setup
         assert int(setup.paperSize) == 9, ws.title  # A4
         assert ws.oddHeader.left.text.startswith(("Kent && Medway MIND", "HPMA West Midlands"))
@@ -89,7 +91,7 @@ def test_every_sheet_prints_on_a4_legibly_with_header_and_footer(books: dict[str
             assert ws.sheet_properties.pageSetUpPr.fitToPage is True
             assert (setup.fitToWidth, setup.fitToHeight) == (1, 1)  # one page
             continue
-        # Tables: never shrunk below 80 % (11-point text stays at least 8.8 points), every
+        # Tables: never shrunk below 75 % (11-point text stays at least 8.25 points), every
         # column across one page at that scale, the header row on every page.
         assert workbook.PRINT_SCALE <= setup.scale <= 100, ws.title
         fit = ws.sheet_properties.pageSetUpPr
@@ -354,7 +356,7 @@ def test_printed_pages_are_legible_and_hold_every_column(books: dict[str, Path],
             small = [w[0] for w in words if w[4] < eight_points - 0.05]
             assert not small, (name, number, sheet, small[:10])
             assert all(w[2] <= width for w in words)
-            if sheet in TABLE_SHEETS and calibri:  # header row repeated: every column's heading
+            if sheet != "Overview" and calibri:  # header row repeated: every column's heading
                 on_page = {w[0] for w in words}
                 for heading in headers(wb[sheet]):
                     missing = [part for part in heading.split() if part not in on_page]

@@ -199,8 +199,8 @@ def test_layout_header_freeze_filter_widths_and_print_setup(tmp_path: Path, mode
     assert ws.auto_filter.ref == "A1:C3"
     assert ws.print_title_rows == "$1:$1"
     # Printed at full size (never shrunk to fit: that made text 3 points high): these three
-    # columns fit across a portrait A4 page.
-    assert ws.page_setup.orientation == "portrait"
+    # columns (93 characters) fit across a landscape A4 page, not a portrait one.
+    assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == 9  # A4
     assert ws.page_setup.scale == 100
     assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage
@@ -227,7 +227,7 @@ def test_wide_sheet_prints_landscape_at_a_legible_scale_with_every_column_on_the
 
     ws = load_workbook(out).active
     assert ws.page_setup.orientation == "landscape"
-    assert workbook.PRINT_SCALE <= ws.page_setup.scale <= 100  # 11-point text >= 8.8 points
+    assert workbook.PRINT_SCALE <= ws.page_setup.scale <= 100  # 11-point text >= 8.25 points
     assert _paper_width(ws) <= workbook.printable_pixels(landscape=True)
     assert ws.freeze_panes == "D2"  # header row and Pair + both names stay in view
     assert ws.print_title_rows == "$1:$1"
