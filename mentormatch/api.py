@@ -20,7 +20,7 @@ from mentormatch.errors import ExportError, RulesError
 from mentormatch.pipeline import Source, Validation, load_members, validate_exports
 from mentormatch.progress import Progress, silent
 from mentormatch.rulefile import Rules, load_rules
-from mentormatch.workbook import Page, Sheet
+from mentormatch.workbook import Formatted, Page, Sheet
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,7 +51,8 @@ class _Run:
         import pandas as pd
 
         sheet = self.sheet(name)
-        return pd.DataFrame([list(row) for row in sheet.rows], columns=list(sheet.columns))
+        rows = [[v.value if isinstance(v, Formatted) else v for v in row] for row in sheet.rows]
+        return pd.DataFrame(rows, columns=list(sheet.columns))
 
     def sheet(self, name: str) -> Sheet:
         found = [s for s in self.sheets if s.name == name and isinstance(s, Sheet)]

@@ -16,7 +16,7 @@ import mentormatch
 from mentormatch.cli import app
 from tests.conftest import EXAMPLES, MIND_EXPORT, ROOT
 
-VARYING = {"Solve time (s)", "Review history"}  # differ between any two runs
+VARYING = {"Solve time (s)", "Review history", "Run"}  # differ between any two runs
 HPMA = EXAMPLES / "hpma-west-midlands"
 
 
