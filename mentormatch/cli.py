@@ -484,7 +484,10 @@ def match(
         favour_unmatched=favour_unmatched or [], solver=solver, time_limit=time_limit, progress=_say,
     )  # fmt: skip
     result.to_excel(output, force=force, progress=_say)
-    if monitoring is not None:
+    from mentormatch.monitoring import nothing_to_monitor
+
+    unmonitored = nothing_to_monitor(loaded) if monitoring is not None else None
+    if monitoring is not None and unmonitored is None:
         _say(f"Writing {monitoring.name}")
         result.monitoring_to_excel(monitoring, force=force)
     _print_outcome(f"{loaded.spec.programme.name}: matching", result.outcome, list(result.counts), as_json)
@@ -494,6 +497,8 @@ def match(
     if not result.optimal:
         warning = f"the result is NOT proven optimal ({result.status})."
         err.print(_labelled("Warning:", "bold yellow", warning), highlight=False)
+    if unmonitored is not None:
+        err.print(_labelled("Note:", "bold", unmonitored), highlight=False, soft_wrap=True)
     if not State.quiet and not as_json:
         err.print(f"Wrote {output}", highlight=False)
 

@@ -329,6 +329,48 @@ def _answer(applicant: Applicant, field: str) -> str:
     return HIDDEN_ANSWER if "@" in text else text
 
 
+def answer_grouper(rules: Rules, field: str) -> Callable[[str], str]:
+    """How a special category field's answers are counted together: the one place that decides.
+
+    An answer a standard vocabulary recognises (the field's ``vocabulary:``, else the vocabulary
+    named like the field: ``gender``, ``ethnicity``) counts under its term, so "Male", "Man" and
+    "male" are one row; else an answer the rule file's ``values`` list names (or aliases) counts
+    under that value; else answers are the same when they differ only in case, spacing or
+    punctuation. A row is labelled with its most common spelling.
+    """
+    from mentormatch import vocab
+
+    spec = rules.spec.fields.get(field)
+    aliases: dict[str, str] = {}
+    if spec is not None:
+        for value, others in spec.values.items():
+            for alias in (value, *others):
+                aliases.setdefault(key(alias), key(value))
+    which = vocab.field_vocabulary(rules, field) or (field if field in {"gender", "ethnicity"} else None)
+    vocabulary = vocab.vocabulary(which) if which in {"gender", "ethnicity", "profession"} else None
+
+    def group(answer: str) -> str:
+        if answer in (NOT_GIVEN, HIDDEN_ANSWER):
+            return answer
+        term = vocabulary.lookup(answer) if vocabulary is not None else None
+        if term is not None:
+            return f"term:{term.name}"
+        plain = key(answer)
+        return f"value:{aliases[plain]}" if plain in aliases else (plain or answer)
+
+    return group
+
+
+def nothing_to_monitor(rules: Rules) -> str | None:
+    """Why there is no monitoring workbook to write for a rule file, or None when there is."""
+    if any(spec.special_category for spec in rules.spec.fields.values()):
+        return None
+    return (
+        f"Nothing to monitor: {rules.path.name} marks no field special_category: true (ethnicity,"
+        " gender, disability, ...), so no monitoring workbook was written."
+    )
+
+
 def _email_set(emails: Iterable[str]) -> set[str]:
     return {e.strip().lower() for e in emails if e and e.strip()}
 
@@ -351,9 +393,10 @@ def monitoring_sheets(
     for name in fields:
         spellings: dict[str, Counter[str]] = defaultdict(Counter)
         counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        group_of = answer_grouper(rules, name)
         for person in people:
             answer = _answer(person, name)
-            group = key(answer) or answer
+            group = group_of(answer)
             spellings[group][answer] += 1
             row = counts[group]
             row[A] += 1

@@ -415,3 +415,43 @@ def test_write_monitoring_refuses_inputs_and_existing(rules: Rules, tmp_path: Pa
     write_monitoring(path, sheets, force=True, inputs=[])
     with pytest.raises(OutputError, match="would overwrite the input"):
         write_monitoring(path, sheets, force=True, inputs=[path])
+
+
+# --- answers grouped as the vocabularies read them; nothing to monitor said -----------------------
+
+
+def test_gender_answers_are_grouped_through_the_vocabulary(rules: Rules) -> None:
+    people = People()
+    for gender, count in [("Male", 6), ("Man", 5), ("male", 2), ("female", 5), ("Woman", 6), ("F", 1)]:
+        people.add(count, "White - British", "matched", gender=gender)
+    people.add(7, "White - British", "matched", gender="Prefer not to say")
+    people.add(1, "White - British", "matched", gender="Not stated")
+    rows = by_answer(people.sheets(rules)[1])
+    # one row per gender, labelled with its most common spelling
+    assert set(rows) == {"Male", "Woman", "Prefer not to say", TOTAL}
+    assert rows["Male"][0] == 13 and rows["Woman"][0] == 12 and rows["Prefer not to say"][0] == 8
+    assert rows[TOTAL][0] == 33
+
+
+def test_an_answer_no_vocabulary_knows_is_grouped_by_its_spelling(rules: Rules) -> None:
+    people = People()
+    people.add(6, "White - British", "matched", gender="Two-spirit")
+    people.add(6, "White - British", "matched", gender="two spirit")
+    rows = by_answer(people.sheets(rules)[1])
+    assert rows["Two-spirit"][0] == 12  # case and punctuation aside, the same answer
+
+
+def test_monitoring_says_when_there_is_nothing_to_monitor(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mentormatch.cli import app
+
+    text = MIND_RULES.read_text(encoding="utf-8").replace("special_category: true", "special_category: false")
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(text, encoding="utf-8")
+    monitoring = tmp_path / "monitoring.xlsx"
+    args = [str(MIND_EXPORT), "--rules", str(plain), "-o", str(tmp_path / "pairs.xlsx")]
+    result = CliRunner().invoke(app, ["match", *args, "--monitoring", str(monitoring)])
+    assert result.exit_code == 0, result.output
+    assert "Nothing to monitor: plain.yaml marks no field special_category: true" in result.output
+    assert not monitoring.exists() and (tmp_path / "pairs.xlsx").exists()
