@@ -144,6 +144,11 @@ def validation_outcome(
     )
 
 
+# The shown score: issue 15 defines which score parts a forwardable output may count (those that
+# read no special category field). These two functions are the one place the Summary, the
+# Overview and --json take it from.
+
+
 def shown_score(pair: Pair) -> float:
     """The score a forwardable output shows for a pair."""
     return float(pair.score)
@@ -466,7 +471,7 @@ def overview_lines(o: Outcome) -> list[str]:
     )
     if o.solver is not None:
         proven = "proven optimal" if o.solver.optimal else f"NOT proven optimal ({o.solver.status})"
-        lines.append(f"The result is {proven}. Objective: {o.solver.objective}.")
+        lines.append(f"The result is {proven}. Objective: {o.solver.objective.rstrip('.')}.")
     return lines
 
 

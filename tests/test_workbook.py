@@ -637,3 +637,25 @@ def test_libreoffice_opens_the_workbook(tmp_path: Path) -> None:
     pdf = tmp_path / "pdf" / "pairs.pdf"
     assert pdf.exists(), result.stderr.decode(errors="replace")
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_a_page_of_charts_in_either_writer(tmp_path: Path, mode: str) -> None:
+    out = tmp_path / "out.xlsx"
+    figures = [
+        workbook.Figure("By organisation", ["Organisation", "Paired", "Unmatched"],
+                        [["A", 3, 1], ["B", 2, 0]], stacked=True),
+        workbook.Figure("By reason", ["Reason", "Rejected"], []),
+        workbook.Figure("Scores", ["Score", "Pairs"], [["0–10", 1], ["10–20", 4]], kind="column"),
+    ]  # fmt: skip
+    page = workbook.Page("Overview", "=Programme", ["+3 pairs made.", "Second line."], figures)
+    write_workbook(out, [page, Sheet("Data", ["A"], [["x"]])], title="Programme")
+
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["Overview", "Data"]
+    ws = wb["Overview"]
+    assert ws["A1"].value == "=Programme" and ws["A1"].data_type == "s"  # text, never a formula
+    assert [ws["A2"].value, ws["A3"].value] == ["+3 pairs made.", "Second line."]
+    assert len(ws._charts) == 3
+    assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+    values = [row[:3] for row in ws.iter_rows(values_only=True) if row[0] in {"A", "B", "(none)", "0–10"}]
+    assert values == [("A", 3, 1), ("B", 2, 0), ("(none)", 0, None), ("0–10", 1, None)]  # (none) drawn
