@@ -404,7 +404,12 @@ def _file_rows(o: Outcome) -> list[_Row]:
 def summary_sheet(outcome: Outcome) -> Sheet:
     rows = [list(row) for row in summary_rows(outcome)]
     return Sheet(
-        "Summary", ["Item", "Value", "Detail"], rows, wrap=frozenset({"Value", "Detail"}), landscape=False
+        "Summary",
+        ["Item", "Value", "Detail"],
+        rows,
+        wrap=frozenset({"Value", "Detail"}),
+        landscape=False,
+        left=frozenset({"Value"}),
     )
 
 

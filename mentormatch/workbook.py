@@ -71,7 +71,6 @@ FONT = "Calibri"  # Excel's default; LibreOffice prints it with the metric-compa
 _HEADER_FONT = Font(name=FONT, bold=True)
 _HEADER_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
 _HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
-_TOP = Alignment(vertical="top")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 # Characters an .xlsx cannot hold: openpyxl's control characters, plus lone surrogates and
@@ -101,6 +100,8 @@ class Sheet:
     freeze: str | None = None
     # None: portrait if the columns fit the width of A4, else landscape.
     landscape: bool | None = None
+    # Columns read as text whatever they hold (a Value column of numbers and words): left-aligned.
+    left: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -584,9 +585,17 @@ def _write_sheet(
     # When some text wraps, rows get tall: align every cell to the top so a row reads across.
     styles: list[Any | None] = [None] * n_cols
     wrapped = sorted(paper.wrap)
-    if wrapped:
-        wrap, top = _style_template(ws, alignment=_WRAP), _style_template(ws, alignment=_TOP)
-        styles = [wrap if i in paper.wrap else top for i in range(n_cols)]
+    left = [i for i, name in enumerate(sheet.columns) if name in sheet.left]
+    if wrapped or left:
+        templates = {
+            (wraps, at_left): _style_template(
+                ws,
+                alignment=Alignment(wrap_text=wraps, vertical="top", horizontal="left" if at_left else None),
+            )
+            for wraps in (False, True)
+            for at_left in (False, True)
+        }
+        styles = [templates[(i in paper.wrap, i in left)] for i in range(n_cols)]
     for number, row in enumerate(sheet.rows, start=2):
         if number in grouped:
             ws.row_dimensions[number].outlineLevel = 1
