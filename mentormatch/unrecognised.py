@@ -112,9 +112,11 @@ def unrecognised_answers(applicants: Sequence[Applicant], rules: Rules) -> list[
 
 
 def rows_text(rows: Sequence[tuple[str, int]], several_files: bool) -> str:
+    """``row 4``, ``rows 2, 3``, or ``mentees.xlsx row 4, mentors.xlsx row 9`` (first 50 only)."""
     shown = [f"{source} row {row}" if several_files else str(row) for source, row in rows[:MAX_ROWS_SHOWN]]
     more = f" and {len(rows) - MAX_ROWS_SHOWN} more" if len(rows) > MAX_ROWS_SHOWN else ""
-    return ", ".join(shown) + more
+    label = "" if several_files else ("row " if len(rows) == 1 else "rows ")
+    return label + ", ".join(shown) + more
 
 
 def forwardable_rows(found: Sequence[Unrecognised], rules: Rules, several_files: bool) -> list[list[object]]:
@@ -144,8 +146,7 @@ def terminal_lines(found: Sequence[Unrecognised], rules: Rules, several_files: b
     for u in found:
         lines.append(
             f"  {field_label(rules, u.field)}: '{u.answer}' x{u.count}"
-            f" ({'row' if u.count == 1 else 'rows'} {rows_text(u.rows, several_files)});"
-            f" accept or reject it at {u.lines[0]}"
+            f" ({rows_text(u.rows, several_files)}); accept or reject it at {u.lines[0]}"
         )
     return lines
 

@@ -149,8 +149,8 @@ def test_unrecognised_answers_are_listed_per_field_with_counts_and_lines(tmp_pat
     # forwardable rows: counts and row numbers, never the special category answer
     shared = forwardable_rows(list(found.values()), rules, several_files=False)
     assert all("Kurdish" not in str(cell) and "Roma" not in str(cell) for row in shared for cell in row)
-    assert [HIDDEN_ANSWER, 3, "2, 3, 4"] in [row[1:4] for row in shared]
-    assert ["Ashford Clinic", 1, "6"] in [row[1:4] for row in shared]
+    assert [HIDDEN_ANSWER, 3, "rows 2, 3, 4"] in [row[1:4] for row in shared]
+    assert ["Ashford Clinic", 1, "row 6"] in [row[1:4] for row in shared]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -191,7 +191,7 @@ def test_validate_lists_unrecognised_answers_on_terminal_and_in_the_report(tmp_p
     assert wb.sheetnames == ["Rejected", "Eligible", "Summary", "Unrecognised"]
     cells = [[c.value for c in row] for row in wb["Unrecognised"].iter_rows()]
     assert cells[0] == ["Field", "Answer", "Count", "Rows", "Rule-file lines"]
-    assert ["Ethnicity", HIDDEN_ANSWER, 2, "2, 3"] in [row[:4] for row in cells]
+    assert ["Ethnicity", HIDDEN_ANSWER, 2, "rows 2, 3"] in [row[:4] for row in cells]
     assert not any("Kurdish" in str(v) for ws in wb for row in ws.iter_rows(values_only=True) for v in row)
     rejected = {r[0]: r for r in wb["Rejected"].iter_rows(min_row=2, values_only=True)}
     assert {row[4] for row in rejected.values()} == {"answer-not-recognised"}
@@ -284,5 +284,28 @@ def test_match_lists_unrecognised_answers_too_without_the_special_category_answe
     assert "Ethnicity: 'Kurdish' x1 (row 2)" in result.output  # the coordinator's terminal
     wb = openpyxl.load_workbook(pairs)
     rows = list(wb["Unrecognised"].iter_rows(min_row=2, values_only=True))
-    assert [row[:4] for row in rows] == [("Ethnicity", HIDDEN_ANSWER, 1, "2")]
+    assert [row[:4] for row in rows] == [("Ethnicity", HIDDEN_ANSWER, 1, "row 2")]
     assert not any("Kurdish" in str(v) for ws in wb for row in ws.iter_rows(values_only=True) for v in row)
+
+
+def test_unforeseen_multi_and_grade_answers_are_listed_with_counts(tmp_path: Path) -> None:
+    people = [
+        {"name": f"A{n}", "email": f"a{n}@nhs.net", "role": "Mentee", "goals": "Resilience;Finance;"}
+        for n in range(3)
+    ]
+    people += [{"name": "B", "email": "b@nhs.net", "role": "Mentee", "goals": "Leadership;"}]
+    rules = load_rules(multi_rules(tmp_path))
+    checked = validate_exports([Source(mind_export(tmp_path / "m.xlsx", people))], rules).checked
+    found = [(u.field, u.answer, u.count) for u in unrecognised_answers(checked.applicants, rules)]
+    assert found == [("groups", "Resilience", 3)]  # Finance is known; Leadership accepted
+
+    mind = load_rules(MIND_RULES)
+    people = [
+        {"name": f"G{n}", "email": f"g{n}@nhs.net", "role": "Mentor", "band": "Senior Sister"}
+        for n in range(2)
+    ]
+    checked = validate_exports([Source(mind_export(tmp_path / "g.xlsx", people))], mind).checked
+    listed = unrecognised_answers(checked.applicants, mind)
+    assert [(u.field, u.answer, u.count) for u in listed] == [("band", "Senior Sister", 2)]
+    assert listed[0].lines[0].endswith("(grades)")  # where a grade is put on the band ladder
+    assert {r.rule for r in checked.rejected} == {"grade-needs-review"}
