@@ -369,7 +369,8 @@ def decisions_sheet(round_: Round, rules: Rules, people: Mapping[str, Applicant]
                 record.check(),
             ]
         )
-    return Sheet(DECISIONS, decisions_columns(names), rows)
+    choices = ["reject", "keep", "withdrew", "late", "lift"]  # 'lift' is the coordinator's to write
+    return Sheet(DECISIONS, decisions_columns(names), rows, dropdowns={DECISION: choices})
 
 
 def _placed(record: Record, people: Mapping[str, Applicant], giver_role: str) -> Record:

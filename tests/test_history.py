@@ -175,6 +175,9 @@ def test_withdrawals_are_remembered_and_explained(rounds: dict[str, Any]) -> Non
 
 
 def test_lifting_a_veto_is_deliberate_and_said_in_changes(rounds: dict[str, Any]) -> None:
+    ws = openpyxl.load_workbook(rounds["r2"])["Decisions"]
+    [offered] = [v.formula1 for v in ws.data_validations.dataValidation]
+    assert "lift" in offered  # the Decision drop-down offers it
     r3 = rounds["r3_lifted"]
     assert summary(r3)["Vetoes in force"] == 0
     changes = [r["Change"] for r in rows(r3, "Changes")]
