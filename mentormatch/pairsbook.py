@@ -588,7 +588,7 @@ def _summary(path: Path) -> dict[str, str]:
         label = cell_text(row.cells, item_col)
         value = row.cells[value_col] if value_col < len(row.cells) else None
         if label and label not in out:
-            out[label] = "" if value is None else str(value).strip()
+            out[label] = clean_text(value) or ""  # 2.0 (a number saved by another program) reads "2"
     return out
 
 
