@@ -484,9 +484,11 @@ def match(
         favour_unmatched=favour_unmatched or [], solver=solver, time_limit=time_limit, progress=_say,
     )  # fmt: skip
     result.to_excel(output, force=force, progress=_say)
-    from mentormatch.monitoring import nothing_to_monitor
+    unmonitored = None
+    if monitoring is not None:  # imported only then: monitoring loads HiGHS
+        from mentormatch.monitoring import nothing_to_monitor
 
-    unmonitored = nothing_to_monitor(loaded) if monitoring is not None else None
+        unmonitored = nothing_to_monitor(loaded)
     if monitoring is not None and unmonitored is None:
         _say(f"Writing {monitoring.name}")
         result.monitoring_to_excel(monitoring, force=force)
