@@ -49,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
                     stdout=subprocess.DEVNULL,
                     stderr=handle,
                     env=env,
+                    # as a terminal's Ctrl-C finds it: a background job inherits SIGINT ignored
+                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
                 )
                 time.sleep(delay)
                 if proc.poll() is not None:
