@@ -21,10 +21,15 @@ from mentormatch.report import field_label
 from mentormatch.rulefile import Rules
 from mentormatch.workbook import Sheet, write_workbook
 
-try:
-    import highspy as _highspy
-except ImportError:  # pragma: no cover - highspy is a dependency
-    _highspy = None  # type: ignore[assignment]
+
+def _hs() -> Any:
+    """highspy, imported on first use (importing this module stays light), or None without it."""
+    try:
+        import highspy
+    except ImportError:  # pragma: no cover - highspy is a dependency
+        return None
+    return highspy
+
 
 SMALL = 5  # counts from 1 to SMALL - 1 are never shown
 PRIMARY = "<5"  # a count from 1 to 4
@@ -147,7 +152,7 @@ class _Suppressor:
         column = {id(c): i for i, c in enumerate(hidden)}
         for cell in hidden:
             lo, hi = cell.bounds()
-            highs.addVar(lo, hi if math.isfinite(hi) else _highspy.kHighsInf)
+            highs.addVar(lo, hi if math.isfinite(hi) else _hs().kHighsInf)
         for terms, kind in self.relations:
             indexes: list[int] = []
             values: list[float] = []
@@ -159,15 +164,15 @@ class _Suppressor:
                 else:
                     rhs -= coef * cell.value
             if indexes:
-                lower = rhs if kind == "eq" else -_highspy.kHighsInf
+                lower = rhs if kind == "eq" else -_hs().kHighsInf
                 highs.addRow(lower, rhs, len(indexes), np.array(indexes, np.int32), np.array(values))
         found = []
         for cell in hidden:
             if cell.state != "primary":
                 continue
             highs.changeColCost(column[id(cell)], 1.0)
-            low = _optimum(highs, _highspy.ObjSense.kMinimize)
-            high = _optimum(highs, _highspy.ObjSense.kMaximize)
+            low = _optimum(highs, _hs().ObjSense.kMinimize)
+            high = _optimum(highs, _hs().ObjSense.kMaximize)
             highs.changeColCost(column[id(cell)], 0.0)
             if low is not None and high is not None and math.ceil(low - 1e-6) >= math.floor(high + 1e-6):
                 found.append(cell)
@@ -268,6 +273,7 @@ _highs_started = False
 def _highs() -> Any:
     """A silent HiGHS instance (None without highspy); its banner, printed once, is swallowed."""
     global _highs_started
+    _highspy = _hs()
     if _highspy is None:  # pragma: no cover - highspy is a dependency
         return None
     if not _highs_started:
@@ -289,7 +295,7 @@ def _highs() -> Any:
 def _optimum(highs: Any, sense: Any) -> float | None:
     highs.changeObjectiveSense(sense)
     highs.run()
-    if highs.getModelStatus() != _highspy.HighsModelStatus.kOptimal:
+    if highs.getModelStatus() != _hs().HighsModelStatus.kOptimal:
         return None
     return float(highs.getInfo().objective_function_value)
 
