@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mentormatch import vocab
 from mentormatch.columns import ColumnMap
 from mentormatch.errors import ExportError
 from mentormatch.load import Table, TableRow, column_letter
@@ -200,7 +201,7 @@ def _parsers(rules: Rules) -> dict[str, Parser]:
         "email": parse_email,
         "emails": _parse_emails,
         "datetime": parse_datetime,
-        "band": lambda v: parse_band(v, grades),
+        "band": lambda v: _parse_band(v, grades),
         "years": parse_years,
         "yesno": parse_yes_no,
         "number": parse_number,
@@ -229,7 +230,10 @@ def _organisation_parser(index: dict[str, str]) -> Parser:
         if found in index.values():
             return found
         term = vocabulary.index.exact(found)
-        return parse_organisation(term.name, index) if term is not None else found
+        if term is None:
+            return found
+        # a former organisation is read as its successor (a CCG as the ICB that replaced it)
+        return parse_organisation(term.data.get("successor") or term.name, index)
 
     return parse
 
@@ -265,7 +269,23 @@ def _parse_place(value: object, places: dict[str, tuple[float, float]]) -> str:
     for place in places:
         if key(place) == key(text):
             return place
+    known = vocab.places().lookup(text)  # another name of a town ("Tunbridge Wells")
+    if known is not None and known.name in places:
+        return known.name
     raise Unreadable(f"'{text}' is not one of the places in the rule file")
+
+
+def _parse_band(value: object, grades: dict[str, str]) -> str:
+    """A band through the rule file's grades, else every written form the band vocabulary knows
+    ("B6", "band five"); a range or a grade without a standard band stays unreadable here (its
+    raw answer is kept) and conditions decide it (vocab.check.band_range)."""
+    try:
+        return parse_band(value, grades)
+    except Unreadable:
+        reading = vocab.bands().read(str(value))
+        if reading is not None and reading.band is not None:
+            return reading.band
+        raise
 
 
 def _role_answers(rules: Rules) -> dict[str, str]:

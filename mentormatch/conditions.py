@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mentormatch import problems as codes
+from mentormatch import vocab
 from mentormatch.applicants import Applicant
 from mentormatch.normalise import BAND_RANK, Years, band_label, canonical_band, parse_years
 from mentormatch.rulefile import Rules
-from mentormatch.schema import Condition
+from mentormatch.schema import VOCABULARY_TESTS, Condition
+from mentormatch.vocab import check as vocab_check
 
 HIDDEN = "(not shown: special category data)"
 
@@ -40,6 +42,8 @@ def holds(cond: Condition, applicant: Applicant, rules: Rules) -> bool:
 def failure(cond: Condition, applicant: Applicant, rules: Rules) -> Failure | None:
     """None when the condition holds, else why not (the condition's own code and reason win,
     except when the condition is undecided: then the code says the answer needs review)."""
+    if not cond.enabled:  # an option the coordinator has not switched on
+        return None
     found = _evaluate(cond, applicant, rules)
     if found is None or found.undecided:
         return found
@@ -112,6 +116,12 @@ def _leaf(cond: Condition, applicant: Applicant, rules: Rules) -> Failure | None
             (name,),
             f"{label} must be {'answered' if cond.answered else 'left blank'}.",
         )
+    if any(getattr(cond, test) is not None for test in VOCABULARY_TESTS):
+        return _vocabulary(cond, name, label, applicant, rules)
+    if kind == "band" and value is None and applicant.raw.get(name) and cond.answered is None:
+        decided, found = _band_reading(cond, name, label, applicant)
+        if decided:
+            return found
     if value is None or value == ():
         why = applicant.unreadable.get(name, "no answer given")
         return Failure(f"{_code(name)}-missing", (name,), f"{label}: {why}.")
@@ -141,6 +151,93 @@ def _leaf(cond: Condition, applicant: Applicant, rules: Rules) -> Failure | None
             f"{_code(name)}-not-accepted", (name,), f"{label} must be one of: {', '.join(cond.in_)}."
         )
     return _range(cond, name, label, kind, value)
+
+
+def _vocabulary(cond: Condition, name: str, label: str, applicant: Applicant, rules: Rules) -> Failure | None:
+    """``group`` / ``staff_group`` / ``area`` / ``region``: the vocabulary decides yes or no; an
+    answer it does not recognise, or one the text leaves open, is undecided (review)."""
+    test = next(t for t in VOCABULARY_TESTS if getattr(cond, t) is not None)
+    names: list[str] = getattr(cond, test)
+    spec = rules.spec.fields[name]
+    value = applicant.value(name)
+    raw = applicant.raw.get(name, "")
+    if value in (None, ()) and not raw:
+        if not spec.special_category:
+            return Failure(f"{_code(name)}-missing", (name,), f"{label}: no answer given.")
+        raw = "Not stated"  # a skipped special category question is read as "prefer not to say"
+    which = vocab.field_vocabulary(rules, name)
+    if isinstance(value, tuple):
+        answers = [str(a) for a in value]
+    else:  # the rule file's canonical name first (a local alias: "MFT"), then the answer as typed
+        answers = list(dict.fromkeys(str(a) for a in (value, raw) if a))
+    found = vocab_check.evaluate(test, names, spec.type, which, answers[:1])
+    if found.verdict == "unknown" and len(answers) > 1:
+        found = vocab_check.evaluate(test, names, spec.type, which, answers[1:])
+    if found.verdict == "yes":
+        return None
+    shown = ", ".join(n.replace("-", " ") for n in names)
+    if found.verdict == "no" or (found.verdict == "unknown" and rules.known.closed(name)):
+        return Failure(f"{_code(name)}-not-in-group", (name,), f"{label} must be: {shown}.")
+    unknown = tuple((name, a) for a in answers)
+    if found.verdict == "ask":
+        question = (
+            "The answer needs the coordinator's decision (special category data: the answer itself"
+            " is listed for the coordinator only)."
+            if spec.special_category
+            else found.question
+        )
+        return Failure(
+            codes.QUESTION_FOR_COORDINATOR,
+            (name,),
+            f"{label} ({shown}): {_sentence(question)} The coordinator will decide; the application is"
+            " not rejected.",
+            unknown,
+        )
+    return Failure(
+        codes.ANSWER_NOT_RECOGNISED,
+        (name,),
+        f"{label}: the answer given is not one the programme's rules or vocabularies recognise, so the"
+        " coordinator will review it rather than reject the application.",
+        unknown,
+    )
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if text.endswith((".", "?", "!", ")")) else text + "."
+
+
+def _band_reading(
+    cond: Condition, name: str, label: str, applicant: Applicant
+) -> tuple[bool, Failure | None]:
+    """A band range test on an answer that is not one band ("Band 8", "Band 5/6", "Consultant"):
+    decided when every band it can mean falls on one side, else a question. (False, None) when the
+    band vocabulary does not read it either (the usual unreadable handling applies)."""
+    if cond.between is None and cond.at_least is None and cond.at_most is None:
+        return False, None
+    low, high = cond.between if cond.between is not None else (cond.at_least, cond.at_most)
+    raw = applicant.raw[name]
+    found = vocab_check.band_range(
+        raw,
+        canonical_band(low) if low is not None else None,
+        canonical_band(high) if high is not None else None,
+    )
+    if found.verdict == "unknown":
+        return False, None
+    if found.verdict == "yes":
+        return True, None
+    limits = _limits(
+        band_label(canonical_band(low)) if low is not None else None,
+        band_label(canonical_band(high)) if high is not None else None,
+    )
+    if found.verdict == "no":
+        return True, Failure("band-out-of-range", (name,), f"{label} must be {limits} (found {raw}).")
+    return True, Failure(
+        codes.QUESTION_FOR_COORDINATOR,
+        (name,),
+        f"{label}: {_sentence(found.question)} The coordinator will decide; the application is not rejected.",
+        ((name, raw),),
+    )
 
 
 def _range(cond: Condition, name: str, label: str, kind: str, value: object) -> Failure | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mentormatch import problems as codes
+from mentormatch import vocab
 from mentormatch.applicants import Applicant
 from mentormatch.conditions import HIDDEN, failure
 from mentormatch.normalise import email_doubt, identity_email, organisation_index, parse_organisation
@@ -281,7 +282,12 @@ def _applicant_problems(
             )
     problems += _membership_problems(applicant, rules, members)
     for name, field_spec in spec.fields.items():
-        if field_spec.type == "band" and name in applicant.unreadable and name in used[applicant.role]:
+        if (
+            field_spec.type == "band"
+            and name in applicant.unreadable
+            and name in used[applicant.role]
+            and vocab.bands().read(applicant.raw.get(name, "")) is None  # else the conditions decide
+        ):
             problems.append(
                 Problem(
                     applicant.row,
@@ -366,7 +372,7 @@ def _used_fields(rules: Rules, role: str) -> set[str]:
 
 
 def _fields_used(cond: Condition | None) -> set[str]:
-    if cond is None:
+    if cond is None or not cond.enabled:  # an option switched off reads nothing
         return set()
     found = {cond.field} if cond.field else set()
     for child in (*(cond.all_of or ()), *(cond.any_of or ()), *([cond.not_] if cond.not_ else [])):

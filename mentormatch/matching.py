@@ -504,7 +504,11 @@ def _part_text(scorer: Scorer, index: int, i: int, j: int, value: float) -> str:
         return text
     if part.part == "band_gap":
         band_r, band_g = receiver.value(scorer.spec.band_field), giver.value(scorer.spec.band_field)
-        if band_r is None or band_g is None:
+        if band_r is None or band_g is None:  # an answer spanning bands ("Band 8") shown as given
+            shown_g = band_label(band_g) if band_g else giver.raw.get(scorer.spec.band_field)
+            shown_r = band_label(band_r) if band_r else receiver.raw.get(scorer.spec.band_field)
+            if shown_g and shown_r:
+                return f"{g_label} {shown_g}, {r_label} {shown_r}"
             return "band not known"
         gap = BANDS.index(band_g) - BANDS.index(band_r)
         return f"{g_label} {band_label(band_g)}, {r_label} {band_label(band_r)} ({gap} above)"

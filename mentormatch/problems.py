@@ -32,9 +32,19 @@ SUBMITTED_UNREADABLE = "submission-time-unreadable"
 NOT_A_MEMBER = "not-a-member"
 ANSWER_NOT_RECOGNISED = "answer-not-recognised"
 EMAIL_NEEDS_REVIEW = "email-needs-review"
+# An answer a vocabulary recognises but where the programme text is genuinely open (a nursing
+# associate against "nurses", a consultant against "Band 8a or above"): the reason names the question.
+QUESTION_FOR_COORDINATOR = "question-for-coordinator"
 
 # Codes that send an application to the coordinator's review rather than reject it: nothing the
 # applicant said fails a rule; the tool could not read or recognise an answer.
 REVIEW = frozenset(
-    {GRADE_NEEDS_REVIEW, SUBMITTED_UNREADABLE, VALUE_UNREADABLE, ANSWER_NOT_RECOGNISED, EMAIL_NEEDS_REVIEW}
+    {
+        GRADE_NEEDS_REVIEW,
+        SUBMITTED_UNREADABLE,
+        VALUE_UNREADABLE,
+        ANSWER_NOT_RECOGNISED,
+        EMAIL_NEEDS_REVIEW,
+        QUESTION_FOR_COORDINATOR,
+    }
 )

@@ -299,6 +299,76 @@ def cross_check(spec: RuleFile) -> list[tuple[str, str]]:
             )
     if spec.matching is not None:
         problems += _check_matching(spec, types)
+    problems += _check_vocabulary_tests(spec)
+    return problems
+
+
+def _walk(cond: Condition, where: str) -> list[tuple[str, Condition]]:
+    found = [(where, cond)]
+    for kind in ("all_of", "any_of"):
+        for i, child in enumerate(getattr(cond, kind) or []):
+            found += _walk(child, f"{where}.{kind}[{i}]")
+    if cond.not_ is not None:
+        found += _walk(cond.not_, f"{where}.not")
+    return found
+
+
+def _check_vocabulary_tests(spec: RuleFile) -> list[tuple[str, str]]:
+    """``group`` / ``staff_group`` / ``area`` / ``region`` name groups their field's vocabulary knows."""
+    from mentormatch import vocab
+
+    roots = [(f"roles.{r}.eligibility", s.eligibility) for r, s in spec.roles.items()]
+    if spec.matching is not None:
+        roots += [(f"matching.score[{i}].when", p.when) for i, p in enumerate(spec.matching.score)]
+        if spec.matching.groups is not None:
+            roots.append(("matching.groups.prefer", spec.matching.groups.prefer))
+    problems: list[tuple[str, str]] = []
+    for root, top in roots:
+        for where, cond in _walk(top, root) if top is not None else []:
+            tests = [t for t in ("group", "staff_group", "area", "region") if getattr(cond, t) is not None]
+            if not tests or cond.field is None or cond.field not in spec.fields:
+                continue
+            test, names = tests[0], getattr(cond, tests[0])
+            fspec = spec.fields[cond.field]
+            which = fspec.vocabulary or {"organisation": "organisation", "band": "band"}.get(fspec.type)
+            if fspec.type == "place" and test in {"area", "region"}:
+                known = vocab.places().regions
+            elif test in {"area", "region"}:
+                if fspec.type != "organisation":
+                    problems.append(
+                        (f"{where}.{test}", f"'{cond.field}' is not an organisation or place field")
+                    )
+                    continue
+                orgs = vocab.organisations()
+                known = frozenset(orgs.areas) if test == "area" else orgs.groups - frozenset(orgs.areas)
+            elif test == "staff_group" and which != "profession":
+                problems.append(
+                    (f"{where}.staff_group", f"'{cond.field}' needs 'vocabulary: profession' under fields")
+                )
+                continue
+            elif which is None or which == "place":
+                problems.append(
+                    (
+                        f"{where}.group",
+                        f"'{cond.field}' has no vocabulary; add 'vocabulary: ethnicity', 'gender' or"
+                        " 'profession' to the field",
+                    )
+                )
+                continue
+            else:
+                known = vocab.vocabulary(which).groups
+            for name in names:
+                if test in {"group", "staff_group"} and which is not None and which != "place":
+                    try:
+                        vocab.vocabulary(which).group(name)
+                        continue
+                    except KeyError:
+                        pass
+                elif name in known:
+                    continue
+                close = difflib.get_close_matches(name, sorted(known), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(sorted(known))})"
+                problems.append((f"{where}.{test}", f"no {test.replace('_', ' ')} '{name}'{hint}"))
     return problems
 
 

@@ -80,8 +80,21 @@ class Condition(Strict):
     in_: list[str] | None = Field(default=None, alias="in")
     is_: bool | None = Field(default=None, alias="is")
     answered: bool | None = None
+    # vocabulary groups (mentormatch/vocab): the answer's group, staff group, ICS area or region;
+    # an answer no vocabulary recognises, or whose membership is genuinely open, goes to review
+    group: list[str] | None = None
+    staff_group: list[str] | None = None
+    area: list[str] | None = None
+    region: list[str] | None = None
     code: str | None = Field(default=None, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     reason: str | None = None
+    # false: an option the text does not state, kept for a coordinator who wants it (always holds)
+    enabled: bool = True
+
+    @field_validator("group", "staff_group", "area", "region", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _one_kind(self) -> Condition:
@@ -94,7 +107,8 @@ class Condition(Strict):
         tests = [t for t in self.leaf_tests() if getattr(self, t) is not None]
         if self.field is not None and len(tests) != 1:
             raise ValueError(
-                "a 'field' condition needs exactly one test: between, at_least, at_most, in, is or answered"
+                "a 'field' condition needs exactly one test: between, at_least, at_most, in, is, answered,"
+                " group, staff_group, area or region"
             )
         if self.field is None and tests:
             raise ValueError(f"'{tests[0].rstrip('_')}' needs a 'field' beside it")
@@ -102,7 +116,11 @@ class Condition(Strict):
 
     @staticmethod
     def leaf_tests() -> tuple[str, ...]:
-        return ("between", "at_least", "at_most", "in_", "is_", "answered")
+        return ("between", "at_least", "at_most", "in_", "is_", "answered", *VOCABULARY_TESTS)
+
+
+# Condition tests answered by a vocabulary, and the field types / vocabularies each applies to.
+VOCABULARY_TESTS = ("group", "staff_group", "area", "region")
 
 
 class RoleSpec(Strict):
@@ -235,6 +253,8 @@ class RuleFile(Strict):
     organisations: OrganisationsSpec | None = None
     grades: dict[str, str] = Field(default_factory=dict)
     places: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    # the towns of these areas or regions (mentormatch/vocab/places.yaml) join `places`
+    place_regions: list[str] = Field(default_factory=list)
     membership: str | None = None
     matching: MatchingSpec | None = None
 
@@ -247,6 +267,27 @@ class RuleFile(Strict):
             return parse_deadline(value)
         except Unreadable as exc:
             raise ValueError(str(exc)) from None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _regions_places(cls, data: Any) -> Any:
+        """``place_regions: [west-midlands]`` adds every town of those regions to ``places``
+        (a town the rule file lists itself keeps the rule file's coordinates)."""
+        if not isinstance(data, dict) or not data.get("place_regions"):
+            return data
+        from mentormatch import vocab
+
+        regions = data["place_regions"]
+        regions = [regions] if isinstance(regions, str) else regions
+        known = vocab.places().regions
+        unknown = [r for r in regions if r not in known]
+        if unknown:
+            raise ValueError(
+                f"place_regions: no region or area '{unknown[0]}' (known: {', '.join(sorted(known))})"
+            )
+        towns = {p.name: (p.lat, p.lon) for p in vocab.places().in_regions(regions)}
+        own = data.get("places") or {}
+        return {**data, "place_regions": regions, "places": {**towns, **own}}
 
     @field_validator("grades", mode="before")
     @classmethod

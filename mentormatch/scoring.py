@@ -360,7 +360,7 @@ def _sides(
             ids=np.array([emails[a.email] for a in people], dtype=np.int64),
             hashes=np.array([stable_hash(a.email or f"row{a.row}") for a in people], dtype=np.uint64),
             codes={name: c[part] for name, c in codes.items()},
-            ranks=np.array([_rank(a.value(spec.band_field)) for a in people], dtype=np.int64),
+            ranks=np.array([_rank_of(a, spec.band_field, giving) for a in people], dtype=np.int64),
             places=np.array([places.get(a.value(spec.place_field), -1) for a in people], dtype=np.int64),
             goals={name: g[part] for name, g in goals.items()},
             bonus=bonus,
@@ -402,6 +402,20 @@ def _one_hot(people: Sequence[Applicant], names: Sequence[str]) -> dict[str, np.
 
 def _rank(value: object) -> int:
     return BAND_RANK[value] if isinstance(value, str) and value in BAND_RANK else -1
+
+
+def _rank_of(person: Applicant, field: str, giving: bool) -> int:
+    """A person's band rank; for an answer that spans bands ("Band 8", "Band 5/6") the end that
+    keeps a band-gap rule safe: the lowest for the giver, the highest for the receiver."""
+    rank = _rank(person.value(field))
+    raw = person.raw.get(field) if rank < 0 else None
+    if raw:
+        from mentormatch import vocab
+
+        reading = vocab.bands().read(raw)
+        if reading is not None and reading.low is not None and reading.high is not None:
+            return _rank(reading.low if giving else reading.high)
+    return rank
 
 
 def _capacity(people: Sequence[Applicant], spec: MatchingSpec) -> np.ndarray:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from mentormatch.applicants import Applicant
 from mentormatch.known import CHOICE_TYPES, conditions, walk
 from mentormatch.rulefile import Rules
+from mentormatch.schema import VOCABULARY_TESTS
 
 if TYPE_CHECKING:
     from mentormatch.workbook import Sheet
@@ -42,7 +43,8 @@ def checked_fields(rules: Rules) -> dict[str, set[str]]:
             continue
         for _where, cond in walk(role_spec.eligibility):
             kind = _type(rules, cond.field) if cond.field else ""
-            if cond.field and (kind == "band" or (cond.in_ is not None and kind in CHOICE_TYPES)):
+            listed = cond.in_ is not None or any(getattr(cond, t) is not None for t in VOCABULARY_TESTS)
+            if cond.field and cond.enabled and (kind == "band" or (listed and kind in CHOICE_TYPES)):
                 found[cond.field].add(role)
     orgs = spec.organisations
     if orgs is not None and orgs.only_listed and orgs.names:
@@ -62,6 +64,9 @@ def rule_lines(rules: Rules, name: str) -> tuple[str, ...]:
     for where, cond in conditions(spec):
         if cond.field == name and cond.in_ is not None:
             places.append(f"{where}.in")
+        elif cond.field == name and any(getattr(cond, t) is not None for t in VOCABULARY_TESTS):
+            test = next(t for t in VOCABULARY_TESTS if getattr(cond, t) is not None)
+            places.append(f"{where}.{test}")  # a vocabulary group (group, staff_group, area, region)
         elif cond.field == name:
             places.append(where)
     orgs = spec.organisations

@@ -87,13 +87,13 @@ CASES = [
     ),
     BadRules(
         "wrong-type-list",
-        edit('in: ["Woman", "Female", "Non-binary"]', "in: Woman"),
-        "roles.mentee.eligibility.all_of[0].any_of[1].in: Input should be a valid list",
+        edit("group: [woman, non-binary]", "group: {woman: yes}"),
+        "roles.mentee.eligibility.all_of[2].any_of[1].group: Input should be a valid list",
     ),
     BadRules(
         "unknown-band-8e",
         edit('between: ["4", "7"]', 'between: ["4", "8e"]'),
-        "roles.mentee.eligibility.all_of[1]: '8e' is not a valid band",
+        "roles.mentee.eligibility.all_of[3]: '8e' is not a valid band",
     ),
     BadRules(
         "unknown-grade-band", edit("  Consultant: 8a", "  Consultant: 8e"), "grades: grade 'Consultant'"
@@ -101,12 +101,28 @@ CASES = [
     BadRules(
         "range-min-above-max",
         edit('between: ["4", "7"]', 'between: ["7", "4"]'),
-        "roles.mentee.eligibility.all_of[1].between: min 7 is above max 4",
+        "roles.mentee.eligibility.all_of[3].between: min 7 is above max 4",
     ),
     BadRules(
         "band-gap-min-above-max",
         edit("  band_gap:\n    min: 1\n", "  band_gap:\n    min: 3\n    max: 1\n"),
         "matching.band_gap: min (3.0) is above max (1.0)",
+    ),
+    BadRules(
+        "unknown-vocabulary-group",
+        edit("group: ethnic-minority", "group: ethnic-minorities"),
+        "roles.mentee.eligibility.all_of[2].any_of[0].group: no group 'ethnic-minorities'; did you mean"
+        " 'ethnic-minority'?",
+    ),
+    BadRules(
+        "unknown-area",
+        edit("area: kent-and-medway", "area: kent"),
+        "roles.mentee.eligibility.all_of[0].area: no area 'kent'",
+    ),
+    BadRules(
+        "group-on-a-field-without-vocabulary",
+        edit("- field: gender\n              group:", "- field: name\n              group:"),
+        "roles.mentee.eligibility.all_of[2].any_of[1].group: 'name' has no vocabulary",
     ),
     BadRules(
         "undefined-role",
@@ -163,7 +179,7 @@ CASES = [
     BadRules(
         "tab-indent",
         edit("  year: 2022", "\tyear: 2022"),
-        "line 8, column 1: not valid YAML: found character '\\t'",
+        "line 12, column 1: not valid YAML: found character '\\t'",
     ),
     BadRules(
         "unclosed-bracket",
@@ -178,7 +194,7 @@ CASES = [
     BadRules(
         "duplicate-key",
         edit("programme:\n", 'deadline: "2022-12-01 12:00"\nprogramme:\n'),
-        "line 12, column 1: not valid YAML: the key 'deadline' is given twice here (first on line 5)",
+        "line 16, column 1: not valid YAML: the key 'deadline' is given twice here (first on line 9)",
     ),
     BadRules(
         "duplicate-field",
@@ -188,12 +204,12 @@ CASES = [
     BadRules(
         "unknown-field-in-condition",
         edit("- field: years_in_role", "- field: years_in_post"),
-        "roles.mentor.eligibility.any_of[1].all_of[1].any_of[0].field: no field 'years_in_post'",
+        "roles.mentor.eligibility.all_of[2].any_of[2].all_of[1].any_of[0].field: no field 'years_in_post'",
     ),
     BadRules(
         "unknown-test-in-condition",
         edit("          at_least: 5", "          more_than: 5"),
-        "roles.mentor.eligibility.any_of[1].all_of[1].any_of[0]: unknown key 'more_than'",
+        "roles.mentor.eligibility.all_of[2].any_of[2].all_of[1].any_of[0]: unknown key 'more_than'",
     ),
     BadRules(
         "condition-two-kinds",
@@ -201,12 +217,12 @@ CASES = [
             '        - field: band\n          between: ["4", "7"]',
             '        - field: band\n          between: ["4", "7"]\n          all_of: []',
         ),
-        "roles.mentee.eligibility.all_of[1]: a condition needs exactly one of 'field', 'all_of', 'any_of'",
+        "roles.mentee.eligibility.all_of[3]: a condition needs exactly one of 'field', 'all_of', 'any_of'",
     ),
     BadRules(
         "condition-two-tests",
         edit('          between: ["4", "7"]', '          between: ["4", "7"]\n          in: ["x"]'),
-        "roles.mentee.eligibility.all_of[1]: a 'field' condition needs exactly one test",
+        "roles.mentee.eligibility.all_of[3]: a 'field' condition needs exactly one test",
     ),
     BadRules(
         "range-on-text-field",
@@ -286,7 +302,7 @@ CASES = [
     BadRules(
         "bad-rule-code",
         edit("code: band-out-of-range", "code: Band Out Of Range"),
-        "roles.mentee.eligibility.all_of[1].code: String should match pattern",
+        "roles.mentee.eligibility.all_of[3].code: String should match pattern",
     ),
     BadRules(
         "field-type-unknown",

@@ -53,7 +53,7 @@ def test_explain_an_unmatched_mentee(pairs: Path) -> None:
     email = first_email(pairs, "Unmatched", "Email")
     text = explain(pairs, email)
     assert text.startswith(f"{email}: unmatched")
-    assert "Of 42 eligible mentors" in text and "Smallest change" in text
+    assert "Of 43 eligible mentors" in text and "Smallest change" in text
 
 
 def test_explain_a_rejected_applicant(pairs: Path) -> None:

@@ -104,11 +104,11 @@ def test_rules_list_and_match_run_outside_the_repository(installed: Path, tmp_pa
     assert "Pairs" in matched.stdout and "Wrote pairs.xlsx" in matched.stderr
     book = openpyxl.load_workbook(tmp_path / "pairs.xlsx", read_only=True)
     assert {"Matches", "Unmatched", "Rejected", "Summary"} <= set(book.sheetnames)
-    assert len(sheet_rows(tmp_path / "pairs.xlsx", "Matches")) == 57  # every mentor place filled
+    assert len(sheet_rows(tmp_path / "pairs.xlsx", "Matches")) == 58  # every mentor place filled
 
     drafts = run(
         installed, "mentormatch", "introduce", "pairs.xlsx", "--rules", "kent-medway-mind-2022",
         "-o", "outbox", "--coordinator", "Sam Lee <sam.lee@nhs.net>", cwd=tmp_path,
     )  # fmt: skip
     assert drafts.returncode == 0, drafts.stderr
-    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 57
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 58

@@ -87,8 +87,8 @@ def rules_for(v: Variation) -> Rules:
          + (f"    max: {v.gap_max}\n" if v.gap_max is not None else "")),
         ("      weight: 50\n", f"      weight: {goals_w}\n"),
         ("      best: 2\n      weight: 20\n", f"      best: {v.best}\n      weight: {gap_w}\n"),
-        ("          in: [\"Woman\", \"Female\", \"Non-binary\"]\n      weight: 20\n",
-         f"          in: [\"Woman\", \"Female\", \"Non-binary\"]\n      weight: {prio_w}\n"),
+        ("            group: [woman, non-binary]\n      weight: 20\n",
+         f"            group: [woman, non-binary]\n      weight: {prio_w}\n"),
     ]  # fmt: skip
     if v.best_pairs:
         edits.append(

@@ -75,6 +75,9 @@ QUESTIONS = {
 
 # --- places: the towns offered on both forms, as in rules/hpma-west-midlands.yaml ----------------
 
+# A town typed into the form's "Other": its town-centre coordinates (OS Open Names, as in the
+# place vocabulary), so its distances are known.
+OTHER_TOWNS: dict[str, tuple[float, float]] = {"Lichfield": (52.6820, -1.8270)}
 PLACES: dict[str, tuple[float, float]] = {
     "Birmingham": (52.4862, -1.8904),
     "Coventry": (52.4068, -1.5197),
@@ -586,18 +589,28 @@ def build(b: Builder) -> None:
                                     ("mentee", "8a", NOT_HR[4])]:  # fmt: skip
         b.submit(b.person(role, band, profession=(area, job), tag="not-hr-professional"))
 
-    # A town not on the form's list (typed into "Other"), and a place left blank.
-    b.submit(b.person("mentor", "8a", place_text="Lichfield", tag="place-not-offered"))
-    b.submit(b.person("mentee", "6", place_text="Lichfield", tag="place-not-offered"))
-    b.submit(b.person("mentee", "5", place_text="", tag="place-not-offered"))
+    # None of these is a reason to turn someone away (the text asks none of it); each is eligible.
+    # A town not on the form's list (typed into "Other"): a West Midlands town, so its distance
+    # is known (the place vocabulary). A place left blank: eligible, and unmatched for distance.
+    for role, band in [("mentor", "8a"), ("mentee", "6")]:
+        person = b.person(role, band, place_text="Lichfield")
+        person.place = "Lichfield"
+        b.submit(person)
+    b.submit(b.person("mentee", "5", place_text=""))
 
-    # Band left blank; organisation left blank.
-    b.submit(b.person("mentee", None, band_text="", tag="band-missing"))
-    b.submit(b.person("mentee", "6", org_text="", tag="organisation-missing"))
+    # Band left blank (the band-gap pairing rule cannot place them: unmatched); organisation left
+    # blank (only the "another organisation" score preference reads it).
+    b.submit(b.person("mentee", None, band_text=""))
+    b.submit(b.person("mentee", "6", org_text=""))
 
-    # Grades the rule file does not know (never guessed).
-    b.submit(b.person("mentor", None, band_text="Band 8", tag="grade-needs-review"))
-    b.submit(b.person("mentee", None, band_text="VSM", tag="grade-needs-review"))
+    # Grades the band vocabulary reads: "Band 8" is 8a to 8d (a mentor ranks at its lowest, 8a);
+    # a very senior manager (VSM) ranks as Band 9.
+    person = b.person("mentor", None, band_text="Band 8")
+    person.band = "8a"
+    b.submit(person)
+    person = b.person("mentee", None, band_text="VSM")
+    person.band = "9"
+    b.submit(person)
 
     # No email anywhere: the question skipped on an anonymous form.
     person = b.person("mentee", "6", email="", tag="email-missing")
@@ -612,17 +625,8 @@ def failures(p: Person) -> list[str]:
     out: list[str] = []
     if not p.email:
         out.append("email-missing")
-    unknown_grade = p.band is None and str(p.band_text).strip() != ""
-    if unknown_grade:
-        return [*out, "grade-needs-review"]
     if not p.hr:
         out.append("not-hr-professional")
-    if p.org is None:
-        out.append("organisation-missing")
-    if p.band is None:
-        out.append("band-missing")
-    if p.place is None:
-        out.append("place-not-offered")
     return out
 
 

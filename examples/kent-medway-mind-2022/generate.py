@@ -100,10 +100,14 @@ ORGANISATIONS: dict[str, list[str]] = {
 }  # fmt: skip
 ORG_WEIGHTS = {"EKHUFT": 5, "KCHFT": 3, "MTW": 4, "MFT": 3, "SECAmb": 2, "CCG": 2, "DGT": 2}
 
+# "...within Kent & Medway NHS Organisations": these are not among the seven the FAQs list.
+# All but one are outside Kent & Medway; the Kent and Medway NHS and Social Care Partnership Trust
+# is a Kent & Medway NHS organisation, so it is in the programme (NHS England's ICS list).
+IN_AREA_NOT_LISTED = "Kent and Medway NHS and Social Care Partnership Trust"
 OUTSIDE_ORGANISATIONS = [
     "Guy's and St Thomas' NHS Foundation Trust",
     "Sussex Community NHS Foundation Trust",
-    "Kent and Medway NHS and Social Care Partnership Trust",
+    IN_AREA_NOT_LISTED,
     "Oxleas NHS Foundation Trust",
     "Surrey and Sussex Healthcare NHS Trust",
     "University Hospitals Sussex NHS Foundation Trust",
@@ -620,7 +624,12 @@ def build(b: Builder) -> None:
     outside_roles = [("mentee", "5"), ("mentor", "8a"), ("mentee", "6"), ("mentee", "7"),
                      ("mentor", "8c"), ("mentee", "4")]  # fmt: skip
     for org, (role, band) in zip(OUTSIDE_ORGANISATIONS, outside_roles, strict=True):
-        b.submit(b.applicant(role, band, org_text=org, tag="organisation-not-in-programme"))
+        if org == IN_AREA_NOT_LISTED:  # eligible: a Kent & Medway NHS organisation
+            person = b.applicant(role, band, org_text=org)
+            person.org_listed = True
+        else:
+            person = b.applicant(role, band, org_text=org, tag="organisation-not-in-programme")
+        b.submit(person)
 
     # Mentees outside Band 4-7 (inside the mentee groups).
     for band, text, grade in [("3", "Band 3", None), ("3", 3, None), ("2", "Band 2", None),
@@ -647,11 +656,15 @@ def build(b: Builder) -> None:
                              tag="mentor-band-or-experience")  # fmt: skip
         b.submit(person)
 
-    # Grades the rule file does not know (never guessed).
+    # Grades without a standard band (never guessed): the coordinator is asked. "Band 8" without
+    # its range is Band 8a to 8d, so at least 8a: an eligible mentor.
     for role, text, grade in [("mentor", "Associate Specialist", "Associate Specialist"),
                               ("mentee", "Registrar", "Registrar"),
                               ("mentor", "Band 8", None)]:  # fmt: skip
-        person = b.applicant(role, "?", band_text=text, grade=grade, tag="grade-needs-review")
+        if text == "Band 8":
+            person = b.applicant(role, "8a", band_text=text)
+        else:
+            person = b.applicant(role, "?", band_text=text, grade=grade, tag="question-for-coordinator")
         b.submit(person)
 
     # Role answer blank or "Not sure" (otherwise a Band 5-6 woman who could be a mentee).
@@ -678,7 +691,7 @@ def failures(p: Applicant) -> list[str]:
     if not p.org_listed:
         out.append("organisation-not-in-programme")
     if p.band is None:
-        out.append("grade-needs-review")
+        out.append("question-for-coordinator")
     if p.role is None or p.band is None:
         return out
     rank = RANK[p.band]

@@ -101,6 +101,7 @@ OUTSIDE_ORGANISATIONS = [
     "Surrey and Sussex Healthcare NHS Trust",
     "Kent County Council",
 ]
+COUNCIL = "Kent County Council"
 
 # --- professions --------------------------------------------------------------------------------
 
@@ -454,8 +455,11 @@ def build(b: Builder) -> None:
         b.submit(person, when, stamp=plain_time(when) if zone == "plain" else google_time(when, zone))
 
     # Outside Kent & Medway (otherwise eligible).
+    # Kent County Council is in the Kent and Medway system but is not an NHS organisation; whether
+    # this NHS programme includes a council's staff is the coordinator's question, not a rejection.
     for org_text, role in zip(OUTSIDE_ORGANISATIONS, [EARLY, LATER, EARLY, LATER, EARLY], strict=True):
-        b.submit(b.applicant(role, "", org_text=org_text, tag="organisation-not-in-programme"))
+        tag = "question-for-coordinator" if org_text == COUNCIL else "organisation-not-in-programme"
+        b.submit(b.applicant(role, "", org_text=org_text, tag=tag))
 
     # Not nursing, midwifery, an AHP or administration.
     for profession, role in zip(OTHER_REJECTED, [LATER, EARLY, EARLY, LATER], strict=True):
@@ -497,7 +501,9 @@ def failures(p: Applicant) -> list[str]:
     if p.role is None:
         return ["role-unknown"]
     out: list[str] = []
-    if not p.org:
+    if p.org_text == COUNCIL:
+        out.append("question-for-coordinator")
+    elif not p.org:
         out.append("organisation-not-in-programme")
     if not p.profession_ok:
         out.append("profession-not-in-programme")

@@ -536,21 +536,25 @@ def build(b: Builder) -> None:
     b.submit(dataclasses.replace(person, commit=False, commit_text="No - my circumstances have changed"),
              first.completed + timedelta(days=6))  # fmt: skip
 
-    # Mentors below the leadership line (Band 8a or an equivalent grade).
+    # Mentors below Band 8a: eligible. The text names no band and is built on reverse mentoring
+    # ("reverse mentoring will help to shift and equalise the 'power balance'"), where the mentor is
+    # often the more junior colleague.
     below = [("Acute", "Band 7"), ("Community", "band 6"), ("Mental health", "AfC Band 7"),
              ("Social care", "Team Manager"), ("Social care", "Senior Social Worker")]  # fmt: skip
     for sector, text in below:
-        person = b.applicant("mentor", sector, band_of(text), band_text=text, tag="mentor-not-senior")
+        person = b.applicant("mentor", sector, band_of(text), band_text=text)
         b.submit(person)
 
-    # Grades the rule file does not know (never guessed).
+    # Grades without a standard band: eligible too (no rule reads the band).
     for sector, text in [("Commissioning", "Band 8"), ("Acute", "Associate Director")]:
-        person = b.applicant("mentor", sector, None, band_text=text, tag="grade-needs-review")
+        person = b.applicant("mentor", sector, None, band_text=text)
         b.submit(person)
 
-    # Part of the system left blank: the hard rule cannot be kept for them.
+    # Part of the system left blank: eligible ("selecting mentoring pairs who work in different
+    # parts of the healthcare system" is how pairs are chosen, not who may apply); the pairing rule
+    # cannot be checked for them, so they may be paired with anyone.
     for role, band in [("mentee", "6"), ("mentor", "8a")]:
-        person = b.applicant(role, None, band, sector_text="", tag="sector-missing")
+        person = b.applicant(role, None, band, sector_text="")
         b.submit(person)
 
     # Role answer naming neither role.
@@ -571,15 +575,9 @@ def failures(p: Applicant) -> list[str]:
     """Every rule this applicant's answers break, in the tool's order (identity rules aside)."""
     if p.role is None:
         return ["role-unknown"]
-    if p.band is None:
-        return ["grade-needs-review"]  # the tool checks grades before the role's conditions
     out = []
     if p.commit is not True:
         out.append("not-committed")
-    if p.sector is None:
-        out.append("sector-missing")
-    if p.role == "mentor" and RANK[p.band] < RANK["8a"]:
-        out.append("mentor-not-senior")
     return out
 
 

@@ -150,6 +150,8 @@ class Vocabulary:
 
     def lookup(self, answer: str) -> Term | None:
         """The term an answer names, or None when nothing recognises it."""
+        if not isinstance(answer, str):
+            return None
         found = self._memo.get(answer, ...)
         if found is ...:
             found = self._find(answer)
@@ -332,6 +334,7 @@ class Organisations(Vocabulary):
                     "sites": tuple(entry.get("sites", [])),
                     "aliases": tuple(entry.get("aliases", [])),
                 },
+                ask={k: " ".join(str(v).split()) for k, v in (entry.get("ask") or {}).items()},
             )
             terms.append(term)
             for text in (entry["name"], *entry.get("aliases", []), *entry.get("sites", [])):
@@ -354,6 +357,15 @@ class Organisations(Vocabulary):
             return next(iter(loose))
         return self.index.search(answer)
 
+    def whole(self, answer: str) -> Term | None:
+        """The organisation the whole answer names (a name, alias or site, filler words aside),
+        without looking for one inside a longer answer: used to show and compare organisations."""
+        exact = self.index.exact(answer)
+        if exact is not None:
+            return exact
+        loose = self.by_core.get(_core(answer))
+        return next(iter(loose)) if loose and len(loose) == 1 else None
+
     def in_area(self, answer: str, areas: Iterable[str], *, region: bool = False) -> Membership:
         """Whether the organisation named is in one of the areas (or regions, with ``region``)."""
         term = self.lookup(answer)
@@ -366,6 +378,9 @@ class Organisations(Vocabulary):
                 term,
                 f"{term.name} is a national body: do its staff count as working in the programme's area?",
             )
+        questions = [term.ask[a] for a in areas if a in term.ask]
+        if questions:
+            return Membership("ask", term, questions[0])
         return Membership("yes" if set(mine) & set(areas) else "no", term)
 
 
