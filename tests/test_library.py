@@ -57,7 +57,7 @@ def test_a_notebook_gets_what_the_cli_writes(tmp_path: Path) -> None:
     written = tmp_path / "cli.xlsx"
     cli("match", str(MIND_EXPORT), "--rules", "kent-medway-mind-2022", "-o", str(written))
     book = pd.read_excel(written, sheet_name=None)
-    assert result.optimal and len(result.pairs) == 57
+    assert result.optimal and len(result.pairs) == 58
     for frame, name in [
         (result.pairs, "Matches"),
         (result.unmatched, "Unmatched"),
@@ -146,5 +146,5 @@ def test_the_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, Any] = {}
     exec(compile(code, "README.md", "exec"), namespace)
-    assert len(namespace["result"].pairs) == 57
+    assert len(namespace["result"].pairs) == 58
     assert (tmp_path / "pairs.xlsx").is_file()
