@@ -29,60 +29,164 @@ YES, NO, OPEN = "eligible", "ineligible", "open"  # OPEN: the text is genuinely 
 # MIND: "You should be from a BAME background": every category outside the White group (ONS 2001,
 # 2011 and 2021 wordings, NHS Data Dictionary codes, short forms).
 BAME = [
-    "Asian, Asian British or Asian Welsh: Bangladeshi", "Black, Black British, Black Welsh, Caribbean or African: African",
-    "Mixed or Multiple ethnic groups: White and Black Caribbean", "Other ethnic group: Arab",
-    "Asian/Asian British: Pakistani", "Black/African/Caribbean/Black British: Caribbean",
-    "Mixed/multiple ethnic groups: Any other Mixed/multiple ethnic background", "Asian or Asian British: Indian",
-    "Chinese or other ethnic group: Chinese", "H - Asian or Asian British - Indian", "N - Black or Black British - African",
-    "D - Mixed - White and Black Caribbean", "R - Other Ethnic Groups - Chinese", "S - Any other ethnic group",
-    "Black British", "British Asian", "Mixed race", "Indian", "Black African", "Pakistani",
-]  # fmt: skip
+    "Asian, Asian British or Asian Welsh: Bangladeshi",
+    "Black, Black British, Black Welsh, Caribbean or African: African",
+    "Mixed or Multiple ethnic groups: White and Black Caribbean",
+    "Other ethnic group: Arab",
+    "Asian/Asian British: Pakistani",
+    "Black/African/Caribbean/Black British: Caribbean",
+    "Mixed/multiple ethnic groups: Any other Mixed/multiple ethnic background",
+    "Asian or Asian British: Indian",
+    "Chinese or other ethnic group: Chinese",
+    "H - Asian or Asian British - Indian",
+    "N - Black or Black British - African",
+    "D - Mixed - White and Black Caribbean",
+    "R - Other Ethnic Groups - Chinese",
+    "S - Any other ethnic group",
+    "Black British",
+    "British Asian",
+    "Mixed race",
+    "Indian",
+    "Black African",
+    "Pakistani",
+]
 WHITE = [
-    "White: English, Welsh, Scottish, Northern Irish or British", "White: Irish", "White: Other White",
-    "White: English/Welsh/Scottish/Northern Irish/British", "White: Any other White background", "White: British",
-    "A - White - British", "B - White - Irish", "C - White - Any other White background", "White British",
-    "White Other", "White - Irish",
-]  # fmt: skip
+    "White: English, Welsh, Scottish, Northern Irish or British",
+    "White: Irish",
+    "White: Other White",
+    "White: English/Welsh/Scottish/Northern Irish/British",
+    "White: Any other White background",
+    "White: British",
+    "A - White - British",
+    "B - White - Irish",
+    "C - White - Any other White background",
+    "White British",
+    "White Other",
+    "White - Irish",
+]
 WOMEN = ["Female", "Woman", "F", "female", "Female (including trans woman)", "Non-binary", "Non binary"]
 MEN = ["Male", "Man", "M", "male", "Male (including trans man)"]
 
 # Kent & Medway NHS organisations, as staff name them (trusts, hospitals, abbreviations, the ICB).
 KENT = [
-    "William Harvey Hospital", "QEQM Margate", "Kent and Canterbury Hospital", "EKHUFT", "Maidstone Hospital",
-    "Tunbridge Wells Hospital at Pembury", "MTW", "Medway Maritime Hospital", "Darent Valley Hospital",
-    "Dartford and Gravesham NHS Trust", "KCHFT", "Kent Community Health NHS Foundation Trust", "KMPT",
-    "Kent and Medway NHS and Social Care Partnership Trust", "SECAmb", "NHS Kent and Medway",
+    "William Harvey Hospital",
+    "QEQM Margate",
+    "Kent and Canterbury Hospital",
+    "EKHUFT",
+    "Maidstone Hospital",
+    "Tunbridge Wells Hospital at Pembury",
+    "MTW",
+    "Medway Maritime Hospital",
+    "Darent Valley Hospital",
+    "Dartford and Gravesham NHS Trust",
+    "KCHFT",
+    "Kent Community Health NHS Foundation Trust",
+    "KMPT",
+    "Kent and Medway NHS and Social Care Partnership Trust",
+    "SECAmb",
+    "NHS Kent and Medway",
     "Kent and Medway ICB",
-]  # fmt: skip
-ELSEWHERE = ["Guy's and St Thomas' NHS Foundation Trust", "Royal Sussex County Hospital", "Barts Health",
-             "University Hospitals Birmingham", "Leeds Teaching Hospitals NHS Trust"]  # fmt: skip
+]
+ELSEWHERE = [
+    "Guy's and St Thomas' NHS Foundation Trust",
+    "Royal Sussex County Hospital",
+    "Barts Health",
+    "University Hospitals Birmingham",
+    "Leeds Teaching Hospitals NHS Trust",
+]
 
 # NMA: "Nursing, Midwifery, an Allied Health Profession or ... Administration", as job titles.
 NMA_IN = [
-    "Staff Nurse", "Senior Staff Nurse (RGN)", "Ward Sister", "RMN", "Community Psychiatric Nurse",
-    "Learning Disability Nurse", "Children's Nurse", "Health Visitor", "District Nurse", "Advanced Nurse Practitioner",
-    "Midwife", "Community Midwife", "Art Therapist", "Dramatherapist", "Music Therapist", "Podiatrist",
-    "Chiropodist", "Dietitian", "Occupational Therapist", "Operating Department Practitioner", "ODP",
-    "Orthoptist", "Osteopath", "Paramedic", "Specialist Paramedic", "MSK Physiotherapist", "Physio",
-    "Prosthetist", "Orthotist", "Diagnostic Radiographer", "Therapeutic Radiographer",
-    "Speech and Language Therapist", "SLT", "Medical Secretary", "Ward Clerk", "Receptionist",
-    "Administrator", "Admin Assistant", "PA to the Director of Nursing", "Allied Health Professional",
-    "Nursing", "Midwifery", "Administrative and Clerical",
-]  # fmt: skip
-NMA_OUT = ["Pharmacist", "Consultant Anaesthetist", "Clinical Psychologist", "Physician Associate", "Porter",
-           "Biomedical Scientist", "Junior Doctor"]  # fmt: skip
+    "Staff Nurse",
+    "Senior Staff Nurse (RGN)",
+    "Ward Sister",
+    "RMN",
+    "Community Psychiatric Nurse",
+    "Learning Disability Nurse",
+    "Children's Nurse",
+    "Health Visitor",
+    "District Nurse",
+    "Advanced Nurse Practitioner",
+    "Midwife",
+    "Community Midwife",
+    "Art Therapist",
+    "Dramatherapist",
+    "Music Therapist",
+    "Podiatrist",
+    "Chiropodist",
+    "Dietitian",
+    "Occupational Therapist",
+    "Operating Department Practitioner",
+    "ODP",
+    "Orthoptist",
+    "Osteopath",
+    "Paramedic",
+    "Specialist Paramedic",
+    "MSK Physiotherapist",
+    "Physio",
+    "Prosthetist",
+    "Orthotist",
+    "Diagnostic Radiographer",
+    "Therapeutic Radiographer",
+    "Speech and Language Therapist",
+    "SLT",
+    "Medical Secretary",
+    "Ward Clerk",
+    "Receptionist",
+    "Administrator",
+    "Admin Assistant",
+    "PA to the Director of Nursing",
+    "Allied Health Professional",
+    "Nursing",
+    "Midwifery",
+    "Administrative and Clerical",
+]
+NMA_OUT = [
+    "Pharmacist",
+    "Consultant Anaesthetist",
+    "Clinical Psychologist",
+    "Physician Associate",
+    "Porter",
+    "Biomedical Scientist",
+    "Junior Doctor",
+]
 NMA_OPEN = ["Nursing Associate"]  # on the NMC register, not a registered nurse: "Nurses"?
 
 # HPMA: "practicing HR professionals", every specialism, as areas or job titles.
 HR_IN = [
-    "Human Resources", "HR Business Partner", "HR Advisor", "Employee Relations", "Recruitment and Resourcing",
-    "Medical Staffing", "Workforce Planning & Information", "Learning and Development", "Organisational Development",
-    "OD Practitioner", "Equality, Diversity and Inclusion", "EDI Lead", "People Services", "Head of HR",
-    "Deputy Director of People", "Reward and Benefits", "Temporary Staffing",
-]  # fmt: skip
+    "Human Resources",
+    "HR Business Partner",
+    "HR Advisor",
+    "Employee Relations",
+    "Recruitment and Resourcing",
+    "Medical Staffing",
+    "Workforce Planning & Information",
+    "Learning and Development",
+    "Organisational Development",
+    "OD Practitioner",
+    "Equality, Diversity and Inclusion",
+    "EDI Lead",
+    "People Services",
+    "Head of HR",
+    "Deputy Director of People",
+    "Reward and Benefits",
+    "Temporary Staffing",
+]
 HR_OUT = ["Finance", "Staff Nurse", "Estates and Facilities", "Digital / IT", "Physiotherapist"]
-WEST_MIDLANDS_TOWNS = ["Birmingham", "Lichfield", "Tamworth", "Nuneaton", "Leamington Spa", "Bromsgrove",
-                       "Ludlow", "Leek", "Sutton Coldfield", "Stourbridge", "Rugby", "Evesham"]  # fmt: skip
+WEST_MIDLANDS_TOWNS = [
+    "Birmingham",
+    "Lichfield",
+    "Tamworth",
+    "Nuneaton",
+    "Leamington Spa",
+    "Bromsgrove",
+    "Ludlow",
+    "Leek",
+    "Sutton Coldfield",
+    "Stourbridge",
+    "Rugby",
+    "Evesham",
+]
 
 
 def cycle(items: list[str], n: int) -> str:
@@ -104,30 +208,78 @@ def mind() -> tuple[list[dict[str, str]], list[str]]:
         for gender in (cycle(WOMEN, n), cycle(MEN, n)):
             n += 1
             bame, woman = eth in BAME, gender in WOMEN
-            rows.append({"Role": "Mentee", "Ethnicity": eth, "Gender": gender, "Band": cycle(mentee_bands, n),
-                         "Organisation": cycle(KENT, n)})  # fmt: skip
+            rows.append(
+                {
+                    "Role": "Mentee",
+                    "Ethnicity": eth,
+                    "Gender": gender,
+                    "Band": cycle(mentee_bands, n),
+                    "Organisation": cycle(KENT, n),
+                }
+            )
             verdicts.append(YES if bame or woman else NO)
     for n, band in enumerate(["Band 3", "Band 2", "Band 8a", "Band 8b"]):  # outside Band 4-7
-        rows.append({"Role": "Mentee", "Ethnicity": BAME[n], "Gender": "Female", "Band": band,
-                     "Organisation": cycle(KENT, n)})  # fmt: skip
+        rows.append(
+            {
+                "Role": "Mentee",
+                "Ethnicity": BAME[n],
+                "Gender": "Female",
+                "Band": band,
+                "Organisation": cycle(KENT, n),
+            }
+        )
         verdicts.append(NO)
     for n in range(40):
-        rows.append({"Role": "Mentor", "Ethnicity": cycle(WHITE + BAME, n), "Gender": cycle(MEN + WOMEN, n),
-                     "Band": cycle(mentor_bands, n), "Organisation": cycle(KENT, n + 3)})  # fmt: skip
+        rows.append(
+            {
+                "Role": "Mentor",
+                "Ethnicity": cycle(WHITE + BAME, n),
+                "Gender": cycle(MEN + WOMEN, n),
+                "Band": cycle(mentor_bands, n),
+                "Organisation": cycle(KENT, n + 3),
+            }
+        )
         verdicts.append(YES)
-    for years, before, verdict in [("6 years", "No", YES), ("10+ years", "No", YES), ("2 years", "Yes", YES),
-                                   ("2 years", "No", NO), ("18 months", "No", NO)]:  # fmt: skip
-        rows.append({"Role": "Mentor", "Ethnicity": WHITE[0], "Gender": "Male", "Band": "Band 7",
-                     "Organisation": "MTW", "How long have you been in your current role?": years,
-                     "Have you been part of a mentoring programme before?": before})  # fmt: skip
+    for years, before, verdict in [
+        ("6 years", "No", YES),
+        ("10+ years", "No", YES),
+        ("2 years", "Yes", YES),
+        ("2 years", "No", NO),
+        ("18 months", "No", NO),
+    ]:
+        rows.append(
+            {
+                "Role": "Mentor",
+                "Ethnicity": WHITE[0],
+                "Gender": "Male",
+                "Band": "Band 7",
+                "Organisation": "MTW",
+                "How long have you been in your current role?": years,
+                "Have you been part of a mentoring programme before?": before,
+            }
+        )
         verdicts.append(verdict)
     for n, band in enumerate(["Band 6", "Band 5"]):
-        rows.append({"Role": "Mentor", "Ethnicity": BAME[n], "Gender": "Female", "Band": band,
-                     "Organisation": "EKHUFT"})  # fmt: skip
+        rows.append(
+            {
+                "Role": "Mentor",
+                "Ethnicity": BAME[n],
+                "Gender": "Female",
+                "Band": band,
+                "Organisation": "EKHUFT",
+            }
+        )
         verdicts.append(NO)
-    for n, org in enumerate(ELSEWHERE):  # outside Kent & Medway
-        rows.append({"Role": cycle(["Mentee", "Mentor"], n), "Ethnicity": BAME[n], "Gender": "Female",
-                     "Band": cycle(["Band 5", "Band 8a"], n), "Organisation": org})  # fmt: skip
+    for org in ELSEWHERE:  # outside Kent & Medway
+        rows.append(
+            {
+                "Role": cycle(["Mentee", "Mentor"], n),
+                "Ethnicity": BAME[n],
+                "Gender": "Female",
+                "Band": cycle(["Band 5", "Band 8a"], n),
+                "Organisation": org,
+            }
+        )
         verdicts.append(NO)
     for row in rows:
         row["Completion time"] = "10/10/2022 12:00:00"
@@ -142,8 +294,10 @@ def nma() -> tuple[list[dict[str, str]], list[str]]:
     later = ["8+ years", "10 years", "Over 15 years", "20", "12 years", "30+ years"]
     for n, job in enumerate(NMA_IN + NMA_OUT + NMA_OPEN):
         verdict = YES if job in NMA_IN else NO if job in NMA_OUT else OPEN
-        for role, years in (("Early career mentoring partner", cycle(early, n)),
-                            ("Later career mentoring partner", cycle(later, n))):  # fmt: skip
+        for role, years in (
+            ("Early career mentoring partner", cycle(early, n)),
+            ("Later career mentoring partner", cycle(later, n)),
+        ):
             rows.append(
                 {
                     "Role": role,
@@ -153,9 +307,13 @@ def nma() -> tuple[list[dict[str, str]], list[str]]:
                 }
             )
             verdicts.append(verdict)
-    for n, (role, years) in enumerate([("Early career mentoring partner", "7 years"),
-                                       ("Later career mentoring partner", "3 years"),
-                                       ("Early career mentoring partner", "6 years")]):  # fmt: skip
+    for n, (role, years) in enumerate(
+        [
+            ("Early career mentoring partner", "7 years"),
+            ("Later career mentoring partner", "3 years"),
+            ("Early career mentoring partner", "6 years"),
+        ]
+    ):
         rows.append(
             {
                 "Role": role,
@@ -165,7 +323,7 @@ def nma() -> tuple[list[dict[str, str]], list[str]]:
             }
         )
         verdicts.append(NO)
-    for n, org in enumerate(ELSEWHERE):
+    for org in ELSEWHERE:
         rows.append(
             {
                 "Role": "Early career mentoring partner",
@@ -214,12 +372,26 @@ def inclusion() -> tuple[list[dict[str, str]], list[str]]:
         "",
     ]
     for n in range(60):
-        rows.append({"Role": cycle(roles, n), "Band": cycle(bands, n), "Sector": cycle(sectors, n),
-                     "Organisation": cycle(KENT + ELSEWHERE, n), INCLUSION_COMMIT: cycle(["Yes", "yes", "Yes - I commit"], n)})  # fmt: skip
+        rows.append(
+            {
+                "Role": cycle(roles, n),
+                "Band": cycle(bands, n),
+                "Sector": cycle(sectors, n),
+                "Organisation": cycle(KENT + ELSEWHERE, n),
+                INCLUSION_COMMIT: cycle(["Yes", "yes", "Yes - I commit"], n),
+            }
+        )
         verdicts.append(YES)
     for n, answer in enumerate(["No", "No - I cannot commit to the exchange"]):
-        rows.append({"Role": cycle(roles, n), "Band": "Band 6", "Sector": "Acute", "Organisation": "EKHUFT",
-                     INCLUSION_COMMIT: answer})  # fmt: skip
+        rows.append(
+            {
+                "Role": cycle(roles, n),
+                "Band": "Band 6",
+                "Sector": "Acute",
+                "Organisation": "EKHUFT",
+                INCLUSION_COMMIT: answer,
+            }
+        )
         verdicts.append(NO)
     for row in rows:
         row["Completion time"] = "15/03/2018 14:20"
@@ -237,12 +409,24 @@ def lmp() -> tuple[list[dict[str, str]], list[str]]:
     """Available exclusively to BME Leadership Network members; members required to work on the
     outcomes between sessions; by 15 December."""
     rows, verdicts = [], []
-    roles = ["Join a mentoring group as a member (mentee)", "Member", "Mentee",
-             "Volunteer as a leader (mentor) for a mentoring group", "Leader", "Mentor"]  # fmt: skip
+    roles = [
+        "Join a mentoring group as a member (mentee)",
+        "Member",
+        "Mentee",
+        "Volunteer as a leader (mentor) for a mentoring group",
+        "Leader",
+        "Mentor",
+    ]
     for n in range(48):
         role = cycle(roles, n)
-        rows.append({"Role": role, LMP_MEMBER: cycle(["Yes", "yes", "Y"], n), LMP_COMMIT: "Yes",
-                     "Organisation": cycle(KENT + ELSEWHERE, n)})  # fmt: skip
+        rows.append(
+            {
+                "Role": role,
+                LMP_MEMBER: cycle(["Yes", "yes", "Y"], n),
+                LMP_COMMIT: "Yes",
+                "Organisation": cycle(KENT + ELSEWHERE, n),
+            }
+        )
         verdicts.append(YES)
     for n, member in enumerate(["No", "No - but I will join"]):
         rows.append({"Role": cycle(roles, n), LMP_MEMBER: member, LMP_COMMIT: "Yes", "Organisation": "Barts"})
@@ -258,10 +442,14 @@ def hpma(role: str) -> tuple[list[dict[str, str]], list[str]]:
     rows, verdicts = [], []
     bands = ["Band 5", "Band 6", "Band 7", "Band 8a", "Band 8b", "Band 8c", "Director", ""]
     for n, area in enumerate(HR_IN + HR_OUT):
-        rows.append({"Which area of HR or people practice do you work in?": area,
-                     "What is your current band or grade?": cycle(bands, n),
-                     "Nearest town or city for face-to-face meetings": cycle(WEST_MIDLANDS_TOWNS, n),
-                     "Which organisation do you work for?": cycle(["UHB", "Royal Stoke", "", "WMAS"], n)})  # fmt: skip
+        rows.append(
+            {
+                "Which area of HR or people practice do you work in?": area,
+                "What is your current band or grade?": cycle(bands, n),
+                "Nearest town or city for face-to-face meetings": cycle(WEST_MIDLANDS_TOWNS, n),
+                "Which organisation do you work for?": cycle(["UHB", "Royal Stoke", "", "WMAS"], n),
+            }
+        )
         verdicts.append(YES if area in HR_IN else NO)
     for row in rows:
         row["Completion time"] = "13/03/2024 09:00"
