@@ -303,19 +303,10 @@ def cross_check(spec: RuleFile) -> list[tuple[str, str]]:
     return problems
 
 
-def _walk(cond: Condition, where: str) -> list[tuple[str, Condition]]:
-    found = [(where, cond)]
-    for kind in ("all_of", "any_of"):
-        for i, child in enumerate(getattr(cond, kind) or []):
-            found += _walk(child, f"{where}.{kind}[{i}]")
-    if cond.not_ is not None:
-        found += _walk(cond.not_, f"{where}.not")
-    return found
-
-
 def _check_vocabulary_tests(spec: RuleFile) -> list[tuple[str, str]]:
     """``group`` / ``staff_group`` / ``area`` / ``region`` name groups their field's vocabulary knows."""
     from mentormatch import vocab
+    from mentormatch.known import walk
 
     roots = [(f"roles.{r}.eligibility", s.eligibility) for r, s in spec.roles.items()]
     if spec.matching is not None:
@@ -324,7 +315,7 @@ def _check_vocabulary_tests(spec: RuleFile) -> list[tuple[str, str]]:
             roots.append(("matching.groups.prefer", spec.matching.groups.prefer))
     problems: list[tuple[str, str]] = []
     for root, top in roots:
-        for where, cond in _walk(top, root) if top is not None else []:
+        for where, cond in walk(top, root) if top is not None else []:
             tests = [t for t in ("group", "staff_group", "area", "region") if getattr(cond, t) is not None]
             if not tests or cond.field is None or cond.field not in spec.fields:
                 continue
