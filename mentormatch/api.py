@@ -113,6 +113,7 @@ class MatchResult(_Run):
     changes: tuple[str, ...] = ()  # what moved since the reviewed workbook
     placed: frozenset[str] = frozenset()
     waiting: frozenset[str] = frozenset()
+    private: tuple[tuple[str, Any], ...] = ()  # special category score parts: monitoring only
 
     @property
     def pairs(self) -> pd.DataFrame:
@@ -134,6 +135,9 @@ class MatchResult(_Run):
         out = Path(path)
         check_output_path(out, force=force, inputs=self.inputs, suffix=".xlsx")
         sheets = monitoring_sheets(self.validation.checked, self.rules, set(self.placed), set(self.waiting))
+        if self.private:  # the score parts that read special category data, for the coordinator
+            scores = Sheet("Special category scores", ["Item", "Value"], [list(x) for x in self.private])
+            sheets.insert(-1, scores)
         write_monitoring(out, sheets, force=force, inputs=self.inputs)
         return out
 
@@ -295,7 +299,13 @@ def _pairs(
     from mentormatch.matching import match_pairs
     from mentormatch.notices import zero_score_warnings
     from mentormatch.outcome import match_outcome, overview_page, summary_sheet, terminal_counts
-    from mentormatch.report import matches_sheet, rejected_sheet, run_time, unmatched_sheet
+    from mentormatch.report import (
+        matches_sheet,
+        rejected_sheet,
+        run_time,
+        special_score_lines,
+        unmatched_sheet,
+    )
     from mentormatch.review import adjustments
 
     spec = loaded.spec.matching
@@ -350,6 +360,7 @@ def _pairs(
         changes=changes,
         placed=frozenset(p.email or "" for pair in matching.pairs for p in (pair.receiver, pair.giver)),
         waiting=frozenset(u.applicant.email or "" for u in matching.unmatched),
+        private=tuple(special_score_lines(matching, loaded)),
     )
 
 

@@ -15,7 +15,7 @@ from mentormatch.normalise import BANDS, band_label, key
 from mentormatch.progress import Progress, counted, silent
 from mentormatch.review import Adjustments
 from mentormatch.rulefile import Rules
-from mentormatch.scoring import SCORE_SCALE, Candidates, Scorer, km_text, pair_key, part_label
+from mentormatch.scoring import SCORE_SCALE, Candidates, Scorer, km_text, pair_key, part_label, special_parts
 from mentormatch.solve import (
     Objective,
     PairingInfeasibleError,
@@ -39,17 +39,28 @@ class PartValue:
     value: float
     points: float
     text: str
+    special: bool = False  # reads special category data: never named or counted where forwarded
 
 
 @dataclass(frozen=True)
 class Pair:
-    """A chosen pair with its score broken into parts."""
+    """A chosen pair with its score broken into parts.
+
+    ``score`` is what the solver optimised (every part); ``shown_score`` leaves out the parts
+    that read special category fields, and ``why`` names only the other parts: forwardable
+    outputs show those two, so nobody can infer special category data from them.
+    """
 
     receiver: Applicant
     giver: Applicant
     score: float
     parts: tuple[PartValue, ...]
     why: str
+
+    @property
+    def shown_score(self) -> float:
+        """The score without the special category parts (what forwardable outputs show)."""
+        return float(np.rint(sum(p.points for p in self.parts if not p.special) * SCORE_SCALE) / SCORE_SCALE)
 
 
 @dataclass(frozen=True)
@@ -460,13 +471,13 @@ def explain_pair(scorer: Scorer, i: int, j: int, values: Sequence[float] | None 
     receiver, giver = scorer.receivers.people[i], scorer.givers.people[j]
     parts = []
     ii, jj = np.array([i]), np.array([j])
+    hidden = special_parts(scorer.rules)
     for index, part in enumerate(spec.score):
         value = float(scorer.part_values(index, ii, jj)[0]) if values is None else float(values[index])
-        parts.append(
-            PartValue(part_label(part), value, part.weight * value, _part_text(scorer, index, i, j, value))
-        )
+        text = _part_text(scorer, index, i, j, value)
+        parts.append(PartValue(part_label(part), value, part.weight * value, text, index in hidden))
     total = float(np.rint(sum(p.points for p in parts) * SCORE_SCALE) / SCORE_SCALE)
-    why = "; ".join(f"{p.text} (+{_points(p.points)})" for p in parts if p.text)
+    why = "; ".join(f"{p.text} (+{_points(p.points)})" for p in parts if p.text and not p.special)
     return Pair(receiver, giver, total, tuple(parts), why)
 
 
@@ -593,19 +604,19 @@ def diagnose_receiver(scorer: Scorer, i: int, used: np.ndarray) -> str:
     parts = [f"{c} {rule.description}" for rule, c in counts if c]
     head = f"Of {total} eligible {word}s: " + (", ".join(parts) if parts else "none ruled out by the rules")
     if allowed.any():
-        scores = scorer.scores(np.full(total, i), j)
         if spec.objective == "best-pairs":
-            good = allowed & (scores >= spec.minimum_score - 1e-9)
+            good = allowed & scorer.reaches(np.full(total, i), j, spec.minimum_score)
             if not good.any():
                 return f"{head}; no allowed pair reaches the minimum score of {spec.minimum_score:g}."
             allowed = good
         n = int(allowed.sum())
-        best = int(np.argmax(np.where(allowed, scores, -np.inf)))
+        shown = scorer.shown_scores(np.full(total, i), j)  # never the special category parts
+        best = int(np.argmax(np.where(allowed, shown, -np.inf)))
         who = scorer.givers.people[best]
         return (
             f"{head}; the other {n} {'was' if n == 1 else 'were'} at capacity with pairs the objective"
             f" ranked higher. Smallest change: one more place for {who.name or who.email} ({who.email}),"
-            f" a pair scoring {scores[best]:.0f}."
+            f" a pair scoring {shown[best]:.0f}."
         )
     return f"{head}; so no {word} could be paired with them. {_smallest_relaxation(scorer, i)}"
 

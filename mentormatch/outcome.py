@@ -150,14 +150,17 @@ def validation_outcome(
 
 
 def shown_score(pair: Pair) -> float:
-    """The score a forwardable output shows for a pair."""
-    return float(pair.score)
+    """The score a forwardable output shows for a pair: without the special category parts."""
+    return float(pair.shown_score)
 
 
 def shown_score_parts(rules: Rules) -> list[ScorePartOutcome]:
-    """The score parts a forwardable output names, with what each is worth at most."""
+    """The score parts a forwardable output names, with what each is worth at most (never a
+    part that reads special category data: scoring.special_parts)."""
+    from mentormatch.scoring import shown_parts
+
     spec = rules.spec.matching
-    parts = spec.score if spec is not None else []
+    parts = [spec.score[n] for n in shown_parts(rules)] if spec is not None else []
     return [ScorePartOutcome(p.part, part_label(p), float(p.weight)) for p in parts]
 
 

@@ -16,7 +16,7 @@ from mentormatch.matching import Matching
 from mentormatch.names import tidy_name
 from mentormatch.normalise import band_label
 from mentormatch.rulefile import Rules
-from mentormatch.scoring import part_label
+from mentormatch.scoring import part_label, special_parts
 from mentormatch.workbook import Sheet
 
 LONDON = ZoneInfo("Europe/London")
@@ -167,11 +167,14 @@ def matches_sheet(matching: Matching, rules: Rules) -> Sheet:
         columns += [f"{label} {field_label(rules, f).lower()}" for label in labels]
     columns += [f"{label} email" for label in labels]
     columns += [f"{label} row" for label in labels]
-    ordered = sorted(matching.pairs, key=lambda p: (p.giver.email or "", -p.score, p.receiver.email or ""))
+    # Order and Score use the shown score: the optimised one would reveal special category parts.
+    ordered = sorted(
+        matching.pairs, key=lambda p: (p.giver.email or "", -p.shown_score, p.receiver.email or "")
+    )
     rows = []
     for n, pair in enumerate(ordered, start=1):
         people = (pair.receiver, pair.giver)
-        row: list[Any] = [f"P{n:03d}", *(tidy_name(p.name) for p in people), "", pair.score, pair.why]
+        row: list[Any] = [f"P{n:03d}", *(tidy_name(p.name) for p in people), "", pair.shown_score, pair.why]
         details = [applicant_cells(p, rules, fields) for p in people]
         for index in range(len(fields)):
             row += [cells[index] for cells in details]
@@ -236,10 +239,14 @@ def small(count: int) -> int | str:
 
 
 def score_lines(matching: Matching, rules: Rules) -> list[tuple[str, Any]]:
-    """Lowest, median and highest pair score; coverage by role and by priority group."""
+    """Lowest, median and highest shown pair score; coverage by role.
+
+    Coverage by priority group and the score parts that read special category data are not
+    here (the Summary is forwarded): they are in the monitoring workbook (``priority_lines``).
+    """
     spec = rules.spec.matching
     assert spec is not None
-    scores = sorted(p.score for p in matching.pairs)
+    scores = sorted(p.shown_score for p in matching.pairs)
     lines: list[tuple[str, Any]] = []
     if scores:
         lines += [
@@ -247,8 +254,6 @@ def score_lines(matching: Matching, rules: Rules) -> list[tuple[str, Any]]:
             ("Median pair score", float(statistics.median(scores))),
             ("Highest pair score", scores[-1]),
         ]
-    paired = {p.receiver.email for p in matching.pairs} | {p.giver.email for p in matching.pairs}
-    unmatched = {u.applicant.email for u in matching.unmatched}
     for role in (spec.receiver, spec.giver):
         label = role_label(rules, role).lower()
         matched = len({p.receiver.email if role == spec.receiver else p.giver.email for p in matching.pairs})
@@ -256,10 +261,31 @@ def score_lines(matching: Matching, rules: Rules) -> list[tuple[str, Any]]:
         lines.append(
             (f"Coverage: {label}s paired / eligible", f"{small(matched)} / {small(matched + waiting)}")
         )
+    if special_parts(rules):
+        lines.append(("Score shown", SHOWN_SCORE))
+    lines += priority_lines(matching, rules, special=False)
+    return lines
+
+
+SHOWN_SCORE = (
+    "Score and Why count only the score parts that read no special category data; the solver also"
+    " weighed the parts that do, which are reported only in the monitoring workbook."
+)
+
+
+def priority_lines(matching: Matching, rules: Rules, *, special: bool) -> list[tuple[str, Any]]:
+    """Coverage of each priority group: those whose condition reads special category data when
+    ``special`` (for the monitoring workbook only), else the others (for the Summary)."""
+    spec = rules.spec.matching
+    assert spec is not None
+    hidden = special_parts(rules)
+    paired = {p.receiver.email for p in matching.pairs} | {p.giver.email for p in matching.pairs}
+    unmatched = {u.applicant.email for u in matching.unmatched}
     everyone = [p.receiver for p in matching.pairs] + [p.giver for p in matching.pairs]
     everyone += [u.applicant for u in matching.unmatched]
-    for part in spec.score:
-        if part.part != "priority" or part.when is None:
+    lines: list[tuple[str, Any]] = []
+    for index, part in enumerate(spec.score):
+        if part.part != "priority" or part.when is None or (index in hidden) != special:
             continue
         group = {a.email for a in everyone if a.role == part.role and holds(part.when, a, rules)}
         lines.append(
@@ -271,9 +297,29 @@ def score_lines(matching: Matching, rules: Rules) -> list[tuple[str, Any]]:
     return lines
 
 
+def special_score_lines(matching: Matching, rules: Rules) -> list[tuple[str, Any]]:
+    """For the coordinator only (monitoring workbook): the score parts that read special category
+    data, the points they added, and the optimised total beside the shown one."""
+    spec = rules.spec.matching
+    if spec is None or not matching.pairs:
+        return []
+    hidden = sorted(special_parts(rules))
+    lines: list[tuple[str, Any]] = []
+    for index in hidden:
+        part = spec.score[index]
+        points = sum(p.parts[index].points for p in matching.pairs)
+        earned = sum(1 for p in matching.pairs if p.parts[index].points > 0)
+        lines.append((f"Score part '{part_label(part)}' (weight {part.weight:g})", f"{points:g} points"))
+        lines.append((f"Pairs earning '{part_label(part)}'", small(earned)))
+    optimised, shown = sum(p.score for p in matching.pairs), sum(p.shown_score for p in matching.pairs)
+    lines.append(("Total score optimised (all parts)", f"{optimised:g}"))
+    lines.append(("Total score shown in the pairs workbook", f"{shown:g}"))
+    return lines + priority_lines(matching, rules, special=True)
+
+
 def solve_lines(matching: Matching) -> list[tuple[str, Any]]:
     s = matching.solution
-    total = sum(p.score for p in matching.pairs)
+    total = sum(p.shown_score for p in matching.pairs)
     return [
         ("Objective", s.objective_text),
         ("Optimal", "yes (proven)" if s.optimal else "NO: not proven optimal"),

@@ -13,7 +13,7 @@ from mentormatch.applicants import Applicant
 from mentormatch.conditions import holds
 from mentormatch.normalise import BAND_RANK, key
 from mentormatch.rulefile import Rules
-from mentormatch.schema import MatchingSpec, ScorePart
+from mentormatch.schema import Condition, MatchingSpec, ScorePart
 
 SCORE_SCALE = 100  # integer score points per score unit: the solver sees round(score * 100)
 CHUNK_CELLS = 4_000_000  # pairs scored at a time, to bound memory on large cohorts
@@ -245,6 +245,22 @@ class Scorer:
             total += part.weight * self.part_values(index, i, j)
         return total
 
+    def shown_scores(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """The shown score for pairs (i, j): the total without the special category parts."""
+        total = np.zeros(np.broadcast(i, j).shape)
+        for index in shown_parts(self.rules):
+            total += self.spec.score[index].weight * self.part_values(index, i, j)
+        return total
+
+    def reaches(self, i: np.ndarray, j: np.ndarray, minimum: float) -> np.ndarray:
+        """True where the pair's shown score reaches ``minimum`` (best-pairs mode).
+
+        The minimum is held against the shown score, not the optimised one: a pair kept only
+        thanks to a special category part would show a Score below the rule file's minimum,
+        and so reveal that part.
+        """
+        return self.shown_scores(i, j) >= minimum - 1e-9
+
     def max_score(self) -> float:
         return float(sum(part.weight for part in self.spec.score))
 
@@ -259,7 +275,7 @@ class Scorer:
             j = np.arange(m)[None, :]
             ok = self.allowed(i, j)
             if minimum is not None:
-                ok &= self.scores(i, j) >= minimum - 1e-9
+                ok &= self.reaches(i, j, minimum)
             bi, bj = np.nonzero(ok)
             lefts.append(block[bi])
             rights.append(bj)
@@ -282,7 +298,7 @@ class Scorer:
         ok = self.allowed(i, j)
         score = self.scores(i, j)
         if minimum is not None:
-            ok &= score >= minimum - 1e-9
+            ok &= self.reaches(i, j, minimum)
         return np.where(ok, np.rint(score * SCORE_SCALE), -1).astype(dtype)
 
     def edges(self, left: np.ndarray, right: np.ndarray, must: Sequence[tuple[int, int]] = ()) -> Candidates:
@@ -525,6 +541,47 @@ def _place_distances(rules: Rules) -> np.ndarray:
     dlat, dlon = lat - lat.T, lon - lon.T
     h = np.sin(dlat / 2) ** 2 + np.cos(lat) * np.cos(lat.T) * np.sin(dlon / 2) ** 2
     return 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def special_parts(rules: Rules) -> frozenset[int]:
+    """Indexes of the score parts that read a special category field: hidden from forwarding.
+
+    A part reads the fields it compares (``field``, ``offer_field``), the fields its ``when``
+    condition tests (a priority part), the band field (band_gap) and the place field (distance).
+    If any of those is declared ``special_category: true`` in the rule file, the part is special:
+    the solver optimises it, but no forwardable output names it or counts its points (the
+    "shown score" is the sum of the other parts; see :func:`shown_parts`).
+    """
+    spec = rules.spec.matching
+    if spec is None:
+        return frozenset()
+    special = {name for name, field in rules.spec.fields.items() if field.special_category}
+    found = set()
+    for index, part in enumerate(spec.score):
+        read = {part.field, part.offer_field, *_condition_fields(part.when)}
+        if part.part == "band_gap":
+            read.add(spec.band_field)
+        if part.part == "distance":
+            read.add(spec.place_field)
+        if read & special:
+            found.add(index)
+    return frozenset(found)
+
+
+def shown_parts(rules: Rules) -> list[int]:
+    """Indexes of the score parts a forwardable output may name and count (all but special)."""
+    spec = rules.spec.matching
+    hidden = special_parts(rules)
+    return [n for n in range(len(spec.score) if spec else 0) if n not in hidden]
+
+
+def _condition_fields(cond: Condition | None) -> set[str]:
+    if cond is None:
+        return set()
+    found = {cond.field} if cond.field else set()
+    for child in (*(cond.all_of or ()), *(cond.any_of or ()), *([cond.not_] if cond.not_ else [])):
+        found |= _condition_fields(child)
+    return found
 
 
 def part_label(part: ScorePart) -> str:

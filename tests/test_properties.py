@@ -280,6 +280,14 @@ def score(mentee: Person, mentor: Person, v: Variation) -> float:
     return goals_w * goals + gap_w * band + prio_w * float(priority)
 
 
+def shown_score(mentee: Person, mentor: Person, v: Variation) -> float:
+    """The score without the priority part, which reads ethnicity and gender (special category):
+    what forwardable outputs show, and what best-pairs' minimum is held against."""
+    _goals_w, _gap_w, prio_w = weights_of(v)
+    priority = mentor.ethnicity.startswith(PRIORITY_PREFIXES) or mentor.gender in PRIORITY_GENDERS
+    return score(mentee, mentor, v) - prio_w * float(priority)
+
+
 def points(mentee: Person, mentor: Person, v: Variation) -> int:
     return round(score(mentee, mentor, v) * 100)
 
@@ -297,7 +305,7 @@ def brute_force(mentees: list[Person], mentors: list[Person], v: Variation) -> t
                 continue
             mentor = mentors[j]
             used[j] += 1
-            too_low = v.best_pairs and score(mentee, mentor, v) < v.minimum - 1e-9
+            too_low = v.best_pairs and shown_score(mentee, mentor, v) < v.minimum - 1e-9
             if not allowed(mentee, mentor, v) or used[j] > capacity(mentor, v) or too_low:
                 break
             pairs, total = pairs + 1, total + points(mentee, mentor, v)
@@ -343,8 +351,10 @@ def test_no_pair_breaks_a_hard_rule_and_capacities_hold(people: list[Person], v:
         mentees.add(mentee.email)
         taken[mentor.email] = taken.get(mentor.email, 0) + 1
         assert math.isclose(pair.score, score(mentee, mentor, v), abs_tol=0.006)
+        assert math.isclose(pair.shown_score, shown_score(mentee, mentor, v), abs_tol=0.006)
         if v.best_pairs:
             assert pair.score >= v.minimum - 1e-9
+            assert pair.shown_score >= v.minimum - 1e-9
     for email, count in taken.items():
         assert count <= capacity(by_email[email], v)
 
