@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import email.header
 import email.policy
 import email.utils
 import re
@@ -11,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from mentormatch.report import field_label, role_label
 from mentormatch.rulefile import Rules
 from mentormatch.workbook import _atomic_file, write_csv
 
+# Drafts are written with CRLF line ends, 7-bit clean; headers written raw are never refolded.
+DRAFT_POLICY = email.policy.SMTP.clone(refold_source="none")
 MAIL_MERGE = "mail-merge.csv"
 # Every .eml written carries this header, so a later run with force can tell its own drafts
 # (a pair rejected since then) from files someone else put in the outbox.
@@ -382,8 +385,73 @@ def parse_coordinator(coordinator: str) -> tuple[str, str]:
     return " ".join(name.split()), address
 
 
-def _address(name: str, addr: str) -> Address:
-    return Address(display_name=" ".join(tidy_name(name).split()), addr_spec=addr)
+# --- address headers -------------------------------------------------------------------------------
+#
+# CPython's header folding (gh-100884, in 3.11 patch levels and others) can put the comma between
+# two mailboxes inside an encoded word when it folds a To: line with accented names: a mail client
+# then sees one recipient. So address headers are written here, already folded, in plain ASCII:
+# each display name as atoms, a quoted string or encoded words of its own, each mailbox ending its
+# line with the comma outside any encoded word. The message stores them raw (never refolded), and
+# every draft is parsed back before it is written.
+
+_LINE = 76  # characters per header line we aim for (RFC 5322 recommends at most 78)
+_EW_BYTES = 45  # UTF-8 bytes per encoded word: "=?utf-8?b?" + 60 base64 characters + "?=" = 72
+_ATOM_RE = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+")
+_UNSAFE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ADDR_SPEC_RE = re.compile(r"[!-~]+@[!-~]+")
+
+
+def display_name(name: str) -> str:
+    """A name as it appears in an address header: tidied, one line, no control characters."""
+    return " ".join(_UNSAFE_RE.sub(" ", tidy_name(name)).split())
+
+
+def _phrase_tokens(name: str) -> list[str]:
+    """A display name as header tokens that may be folded between: atoms, one quoted string, or
+    encoded words (UTF-8, base64) that never hold a separator."""
+    if not name:
+        return []
+    words = name.split(" ")
+    if name.isascii() and "=?" not in name and all(_ATOM_RE.fullmatch(w) for w in words):
+        return words
+    if name.isascii() and "=?" not in name and len(name) <= _LINE - 20:
+        return ['"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"']
+    # Readers disagree on the space between two encoded words (RFC 2047 drops it, Python's
+    # parser keeps one): so a word runs on into the next encoded word only when it must, and
+    # otherwise a break comes just after a space, which stays inside the first encoded word.
+    tokens, chunk = [], ""
+    for char in name:
+        if len((chunk + char).encode("utf-8")) > _EW_BYTES:
+            cut = chunk.rfind(" ") + 1
+            if cut <= 0:
+                cut = len(chunk)
+            tokens.append(chunk[:cut])
+            chunk = chunk[cut:]
+        chunk += char
+    tokens.append(chunk)
+    return ["=?utf-8?b?" + base64.b64encode(t.encode("utf-8")).decode("ascii") + "?=" for t in tokens]
+
+
+def address_header(mailboxes: Sequence[tuple[str, str]]) -> str:
+    """An address-list header value (folded, ASCII) for (display name, address) pairs."""
+    lines: list[str] = []
+    for number, (name, addr) in enumerate(mailboxes):
+        plain = _ADDR_SPEC_RE.fullmatch(addr) and addr.count("@") == 1
+        if not plain or any(c in addr for c in '<>,;:"()[]\\'):
+            raise ValueError(f"'{addr}' is not a plain ASCII email address")
+        tokens = _phrase_tokens(display_name(name))
+        tokens.append(f"<{addr}>" if tokens else addr)
+        if number < len(mailboxes) - 1:
+            tokens[-1] += ","
+        line = ""
+        for token in tokens:
+            if line and len(line) + 1 + len(token) > _LINE - 4:  # room for "To: " / " "
+                lines.append(line)
+                line = token
+            else:
+                line = f"{line} {token}" if line else token
+        lines.append(line)
+    return "\n ".join(lines)
 
 
 def _file_part(text: str) -> str:
@@ -417,13 +485,12 @@ def build_message(
             parse_email(address)
         except Unreadable:
             raise ExportError(f"pair {pair.pair_id}: '{address}' is not an email address") from None
-    message = EmailMessage(policy=email.policy.SMTP)
-    message["From"] = Address(display_name=coordinator_name, addr_spec=coordinator_email)
-    message["To"] = [
-        _address(pair.receiver_name, pair.receiver_email),
-        _address(pair.giver_name, pair.giver_email),
-    ]
-    message["Cc"] = Address(display_name=coordinator_name, addr_spec=coordinator_email)
+    message = EmailMessage(policy=DRAFT_POLICY)
+    coordinator_box = [(coordinator_name, coordinator_email)]
+    # Address headers are stored as written here (see address_header), never refolded.
+    message.set_raw("From", address_header(coordinator_box))
+    message.set_raw("To", address_header(recipients(pair)))
+    message.set_raw("Cc", address_header(coordinator_box))
     message["Subject"] = subject
     message["Date"] = email.utils.format_datetime((now or datetime.now()).astimezone())
     message["Message-ID"] = email.utils.make_msgid(domain=coordinator_email.split("@")[1])
@@ -436,15 +503,70 @@ def build_message(
 def _message_bytes(
     pair: PairRecord, template: Template, *, rules: Rules, coordinator: str, now: datetime
 ) -> bytes:
-    """The draft as the bytes of an .eml file (CRLF line ends, 7-bit clean)."""
+    """The draft as the bytes of an .eml file (CRLF line ends, 7-bit clean), parsed back and
+    checked: To holds both partners, From and Cc the coordinator, Subject and body as rendered."""
     try:
         message = build_message(pair, template, rules=rules, coordinator=coordinator, now=now)
-        return message.as_bytes(policy=email.policy.SMTP)
+        data = message.as_bytes(policy=DRAFT_POLICY)
     except ValueError as exc:  # email's header defects (an accented address, say) are ValueErrors
         raise ExportError(
             f"pair {pair.pair_id}: an address cannot be written into an email ({exc})",
             "email addresses must be plain ASCII: correct it in the workbook, or set Decision to reject",
         ) from None
+    problem = draft_problem(data, message, pair, coordinator)
+    if problem:
+        raise OutputError(
+            f"pair {pair.pair_id}: the email draft would not reach its three people ({problem});"
+            " no drafts were written",
+            "report this with the names involved; meanwhile write that pair's email by hand",
+        )
+    return data
+
+
+def _spaceless(text: str) -> str:
+    return "".join(text.split())
+
+
+def _decoded(text: str) -> str:
+    return str(email.header.make_header(email.header.decode_header(text)))
+
+
+def _lines(text: str) -> str:
+    return text.replace("\r\n", "\n")
+
+
+def recipients(pair: PairRecord) -> list[tuple[str, str]]:
+    """(display name, address) of the two partners, as the To header holds them."""
+    return [(pair.receiver_name, pair.receiver_email), (pair.giver_name, pair.giver_email)]
+
+
+def draft_problem(data: bytes, message: EmailMessage, pair: PairRecord, coordinator: str) -> str | None:
+    """What is wrong with a draft's bytes when parsed back (as a mail client would), or None."""
+    name, address = parse_coordinator(coordinator)
+    wanted = {
+        "From": [(display_name(name), address)],
+        "To": [(display_name(n), a) for n, a in recipients(pair)],
+        "Cc": [(display_name(name), address)],
+    }
+    back = email.message_from_bytes(data, policy=email.policy.default)
+    for header, boxes in wanted.items():
+        values = back.get_all(header) or []
+        if len(values) != 1:
+            return f"{len(values)} {header} headers"
+        found = [(_spaceless(a.display_name), a.addr_spec) for a in values[0].addresses]
+        if found != [(_spaceless(n), a) for n, a in boxes]:
+            return f"{header} reads back as {len(found)} address(es), not as the {len(boxes)} written"
+        old = email.message_from_bytes(data)  # compat32, RFC 2047 to the letter
+        plain = [(_decoded(n), a) for n, a in email.utils.getaddresses(old.get_all(header) or [])]
+        if plain != boxes:
+            return f"{header} reads back differently by an older parser"
+    if back["Subject"] != message["Subject"]:
+        return "the subject reads back changed"
+    body = back.get_body()
+    sent = message.get_body()
+    if body is None or sent is None or _lines(body.get_content()) != _lines(sent.get_content()):
+        return "the body reads back changed"
+    return None
 
 
 def write_introductions(
