@@ -443,10 +443,34 @@ def _unforeseen(result: Validation, warnings: list[str]) -> tuple[list[Sheet], l
     from mentormatch.report import several_files
     from mentormatch.unrecognised import review_lines, unrecognised_sheet
 
-    found = result.unrecognised
+    found = _shareable(list(result.unrecognised), result)
     several = several_files(result.checked.applicants)
     notes = [*review_lines(len(result.checked.to_review), found), *(("Warning", w) for w in warnings)]
     return ([unrecognised_sheet(found, result.rules, several)] if found else []), notes
+
+
+def _shareable(found: list[Any], result: Validation) -> list[Any]:
+    """Unrecognised answers a forwarded sheet may list: a special category answer only on rows it
+    held for review (Rejected says so already), never where it changed nothing, as that would
+    single out people by their answer (the terminal still shows them all)."""
+    import dataclasses
+
+    from mentormatch import problems as codes
+
+    held: dict[tuple[str, int], set[str]] = {}  # row -> the columns whose answers held it
+    for rejection in result.checked.rejected:
+        columns = {p.column for p in rejection.problems if p.rule == codes.ANSWER_NOT_RECOGNISED}
+        held[(rejection.applicant.source, rejection.applicant.row)] = columns
+    shared = []
+    for item in found:
+        if item.special:
+            spec = result.rules.spec.fields.get(item.field)
+            names = {item.field, *(spec.headers if spec else ())}
+            rows = tuple(r for r in item.rows if held.get(r, set()) & names)
+            item = dataclasses.replace(item, rows=rows)
+        if item.rows:
+            shared.append(item)
+    return shared
 
 
 def input_files(sources: Sequence[Source]) -> list[InputFile]:

@@ -91,11 +91,13 @@ def zero_score_parts(rules: Rules, receivers: Sequence[Applicant], givers: Seque
         return []
     import numpy as np
 
-    from mentormatch.scoring import Scorer, part_label
+    from mentormatch.scoring import Scorer, part_label, special_parts
 
     scorer = Scorer(rules, list(receivers), list(givers))
     n, m = len(receivers), len(givers)
-    zero = set(range(len(spec.score)))
+    # Parts that read special category data are left out: whether they are 0 for everyone says
+    # something about people's answers, and this warning is printed in the (forwarded) Summary.
+    zero = set(range(len(spec.score))) - special_parts(rules)
     check_allowed = n * m <= FULL_CHECK_PAIRS
     step = max(1, BLOCK_PAIRS // m)
     j = np.arange(m)[None, :]
