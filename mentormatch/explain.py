@@ -178,15 +178,20 @@ def _paired(
 ) -> list[str]:
     pair = explain_pair(scorer, i, j)
     me, them = (pair.giver, pair.receiver) if giver_view else (pair.receiver, pair.giver)
-    lines = [f"{me.email}: paired with {tidy_name(them.name or '')} ({them.email}), score {pair.score:g}"]
+    # The shown score, as in the Matches sheet: parts that read special category data are
+    # neither counted nor named (this text may be passed on to the person).
+    name = tidy_name(them.name or "")
+    lines = [f"{me.email}: paired with {name} ({them.email}), score {pair.shown_score:g}"]
     for part, spec in zip(pair.parts, scorer.spec.score, strict=True):
+        if part.special:
+            continue
         lines.append(f"  {part.label}: {part.points:.1f} of {spec.weight:g} points ({part.text or 'no'})")
     if giver_view:
         return lines
     n = len(scorer.givers.people)
     others = np.arange(n)
     allowed = scorer.allowed(np.full(n, i), others)
-    scores = scorer.scores(np.full(n, i), others)
+    scores = scorer.shown_scores(np.full(n, i), others)
     taken_by: dict[int, list[int]] = {}
     for a, b in pairs:
         taken_by.setdefault(b, []).append(a)
@@ -202,7 +207,7 @@ def _paired(
         holders = taken_by.get(k, [])
         full = len(holders) >= int(scorer.givers.capacity[k])
         state = f"at capacity with {len(holders)} pair(s)" if full else "had a free place"
-        delta = scores[k] - pair.score
+        delta = scores[k] - pair.shown_score
         lines.append(
             f"    {tidy_name(giver.name or '')} ({giver.email}): score {scores[k]:.0f}"
             f" ({delta:+.0f} against this pair); {state}"
