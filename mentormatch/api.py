@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from mentormatch.load import Table
     from mentormatch.outcome import InputFile, Outcome
+    from mentormatch.outputs import Outputs
 
 Export: TypeAlias = "str | os.PathLike[str] | pd.DataFrame"
 Exports: TypeAlias = "Export | Sequence[Export | Source] | Mapping[str, Export]"
@@ -71,10 +72,16 @@ class _Run:
         return self.table("Summary")
 
     def to_excel(
-        self, path: str | os.PathLike[str], *, force: bool = False, progress: Progress | None = None
+        self,
+        path: str | os.PathLike[str],
+        *,
+        force: bool = False,
+        progress: Progress | None = None,
+        outputs: Outputs | None = None,
     ) -> Path:
         """Write the workbook (all of it or nothing; never over an input; an existing file only
-        with ``force``) and return its path."""
+        with ``force``) and return its path. With ``outputs`` it is only staged there, to be
+        moved into place with the run's other outputs when they commit."""
         from mentormatch.report import run_time
         from mentormatch.workbook import check_output_path, write_workbook
 
@@ -90,6 +97,7 @@ class _Run:
             progress=progress,
             title=title,
             run_at=self.outcome.run_at if self.outcome is not None else run_time(),
+            outputs=outputs,
         )
         return out
 
@@ -127,8 +135,11 @@ class MatchResult(_Run):
         """Eligible people left without a partner or group, and why."""
         return self.table("Unmatched")
 
-    def monitoring_to_excel(self, path: str | os.PathLike[str], *, force: bool = False) -> Path:
-        """Write the equality monitoring counts (small numbers hidden) to their own workbook."""
+    def monitoring_to_excel(
+        self, path: str | os.PathLike[str], *, force: bool = False, outputs: Outputs | None = None
+    ) -> Path:
+        """Write the equality monitoring counts (small numbers hidden) to their own workbook
+        (staged in ``outputs`` when given, as for `to_excel`)."""
         from mentormatch.monitoring import monitoring_sheets, write_monitoring
         from mentormatch.workbook import check_output_path
 
@@ -138,7 +149,7 @@ class MatchResult(_Run):
         if self.private:  # the score parts that read special category data, for the coordinator
             scores = Sheet("Special category scores", ["Item", "Value"], [list(x) for x in self.private])
             sheets.insert(-1, scores)
-        write_monitoring(out, sheets, force=force, inputs=self.inputs)
+        write_monitoring(out, sheets, force=force, inputs=self.inputs, outputs=outputs)
         return out
 
 

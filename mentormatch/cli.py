@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
     from mentormatch.outcome import Outcome
+    from mentormatch.outputs import Outputs
     from mentormatch.pipeline import Source, Validation
     from mentormatch.rulefile import Rules
 
@@ -46,15 +49,50 @@ class State:
     debug = False
     quiet = False
     json = False
+    outputs: Outputs | None = None  # the running command's staged outputs
+
+
+# Control characters (ESC, BEL, CR ...), C1 controls and bidirectional overrides in file content
+# would act on the terminal (clear it, retitle the window, hide text): they are shown escaped.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character written out (ESC -> \\x1b); newlines and tabs kept."""
+    return _CONTROL_RE.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    )
+
+
+class _Terminal(Console):
+    """A Console whose text (str or Text) never carries a raw control character."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        shown = [_visible_object(o) for o in objects]
+        try:
+            super().print(*shown, **kwargs)
+        except OSError:  # the terminal went away (SIGHUP, a closed pipe): nothing to tell
+            if isinstance(sys.exc_info()[1], BrokenPipeError):
+                raise
+
+
+def _visible_object(obj: Any) -> Any:
+    if isinstance(obj, str):
+        return visible(obj)
+    if isinstance(obj, Text) and _CONTROL_RE.search(obj.plain):
+        copy = obj.copy()
+        copy.plain = visible(obj.plain)  # same length or longer: styles shift, text is safe
+        return copy
+    return obj
 
 
 # Markup off everywhere: file names, headers and answers may contain [brackets].
-out = Console(markup=False)
-err = Console(stderr=True, markup=False)
+out = _Terminal(markup=False)
+err = _Terminal(stderr=True, markup=False)
 
 
 def _labelled(label: str, style: str, message: str) -> Text:
-    return Text.assemble((label, style), " ", message)
+    return Text.assemble((label, style), " ", visible(message))
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,15 +103,30 @@ def reports_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _say.stage = ""
         try:
-            return command(*args, **kwargs)
+            done = command(*args, **kwargs)
+            sys.stdout.flush()  # a closed pipe shows here, not as a traceback at exit
+            return done
         except MentormatchError as exc:
-            _say.stop()
+            _say.stop(failed=True)
             if State.debug:
                 raise
             err.print(_labelled("Error:", "bold red", str(exc)), highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except typer.BadParameter as exc:  # a command's own checks: a usage message, exit 2
+            _say.stop(failed=True)
+            exc.ctx = exc.ctx or _current_context()
+            raise
+        except BrokenPipeError:  # the reader of stdout went away (`| head`): end quietly
+            _say.stop(failed=True)
+            _quiet_stdout()
+            raise typer.Exit(EXIT_FAILED) from None
+        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP (interrupt.py)
+            stage = _say.stage
+            _say.stop(failed=True)
+            _interrupted(exc, stage)
+        except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:
             _say.stop()
@@ -87,8 +140,56 @@ def reports_errors(command: F) -> F:
             raise typer.Exit(EXIT_FAILED) from None
         finally:
             _say.stop()
+            if State.outputs is not None:  # a run that did not commit leaves nothing behind
+                State.outputs.discard()
+                State.outputs = None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _interrupted(exc: KeyboardInterrupt, stage: str) -> None:
+    """Say the run was interrupted, and in which stage; exit 128 + the signal's number."""
+    from mentormatch.interrupt import NAMES, Interrupted, last_signal
+
+    # A solver that caught the signal itself raises a plain KeyboardInterrupt: ask which it was.
+    signum = exc.signum if isinstance(exc, Interrupted) else (last_signal() or 2)
+    how = NAMES.get(signum, f"signal {signum}")
+    where = f" while {stage[:1].lower()}{stage[1:]}" if stage else ""
+    with contextlib.suppress(OSError):
+        err.print(f"Interrupted ({how}){where}; no output was written.", highlight=False, soft_wrap=True)
+    if State.outputs is not None:
+        State.outputs.discard()
+        State.outputs = None
+    raise typer.Exit(128 + signum) from None
+
+
+def _current_context() -> Any:
+    """The running command's click context (so a usage error shows the command's usage line)."""
+    import importlib
+
+    for name in ("typer._click.globals", "click.globals"):  # typer vendors click since 0.2x
+        with contextlib.suppress(ImportError, AttributeError):
+            return importlib.import_module(name).get_current_context(silent=True)
+    return None
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit cannot fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _run_outputs(inputs: list[Path], *paths: Path | None) -> Outputs:
+    """The outputs of this run: claimed now (the run's start), committed at its end."""
+    from mentormatch.outputs import Outputs
+
+    State.outputs = Outputs(inputs)
+    for path in paths:
+        if path is not None:
+            State.outputs.claim(path)
+    return State.outputs
 
 
 def _version(value: bool) -> None:
@@ -129,6 +230,9 @@ def main_options(
     error (unknown option, missing argument).
     """
     State.debug, State.quiet, State.json = debug, quiet, as_json
+    from mentormatch.interrupt import install
+
+    install()  # Ctrl-C, SIGTERM and SIGHUP stop the run cleanly (no temporary file left)
 
 
 class _Bars:
@@ -141,8 +245,10 @@ class _Bars:
         self.live: Progress | None = None
         self.task: TaskID | None = None
         self.message = ""
+        self.stage = ""
 
     def __call__(self, message: str, done: int | None = None, total: int | None = None) -> None:
+        self.stage = message  # remembered even with no bars: an interruption names its stage
         if State.quiet or not self.console.is_terminal:
             return
         if self.live is None:
@@ -176,9 +282,13 @@ class _Bars:
             total = self.live.tasks[-1].total or 1
             self.live.update(self.task, total=total, completed=total)
 
-    def stop(self) -> None:
-        """Close the bars (before the counts are printed, and when a command ends)."""
-        self._finish()
+    def stop(self, failed: bool = False) -> None:
+        """Close the bars (before the counts are printed, and when a command ends). A stage that
+        failed or was interrupted is left as it was, marked so, never shown as done."""
+        if failed and self.live is not None and self.task is not None:
+            self.live.update(self.task, description=f"{self.message} (stopped)")
+        else:
+            self._finish()
         if self.live is not None:
             self.live.stop()
         self.live, self.task, self.message = None, None, ""
@@ -354,11 +464,14 @@ def validate(
     as_json = as_json or State.json
     sources = _sources(export, files, mentors, mentees)
     loaded = _load_rules(rules)
+    inputs = _inputs(sources, loaded.path, members)
     if output is not None:
-        check_output_path(output, force=force, inputs=_inputs(sources, loaded.path, members), suffix=".xlsx")
+        check_output_path(output, force=force, inputs=inputs, suffix=".xlsx")
+    outputs = _run_outputs(inputs, output)
     report = check_all(sources, rules=loaded, members=members, sheet=sheet, progress=_say)
     if output is not None:
-        report.to_excel(output, force=force, progress=_say)
+        report.to_excel(output, force=force, progress=_say, outputs=outputs)
+    outputs.commit()
     _print_outcome(f"{loaded.spec.programme.name}: validation", report.outcome, list(report.counts), as_json)
     _print_unforeseen(report.validation, loaded, list(report.warnings), as_json)
     if output is not None and not State.quiet and not as_json:
@@ -465,7 +578,6 @@ def match(
             --withdraw a.b@nhs.net -o pairs-v3.xlsx
     """
     from mentormatch.api import match as pair_up
-    from mentormatch.workbook import check_output_path
 
     if solver.lower() not in {"auto", "highs", "cbc"}:
         raise typer.BadParameter("choose auto, highs or cbc", param_hint="--solver")
@@ -473,17 +585,17 @@ def match(
     sources = _sources(export, files, mentors, mentees)
     loaded = _load_rules(rules)
     earlier = [*(review or []), *(exclude_previous or []), *(favour_unmatched or [])]
-    inputs = [*_inputs(sources, loaded.path, members), *earlier]
-    if monitoring is not None and monitoring.resolve() == output.resolve():
-        raise typer.BadParameter("give the monitoring workbook its own name", param_hint="--monitoring")
-    for path in [output, *([monitoring] if monitoring else [])]:
-        check_output_path(path, force=force, inputs=inputs, suffix=".xlsx")
+    listed = [
+        Path(w) for w in [*(withdraw or []), *(accept_late or [])] if "@" not in w and Path(w).is_file()
+    ]
+    inputs = [*_inputs(sources, loaded.path, members), *earlier, *listed]  # files of emails too
+    outputs = _match_outputs(output, monitoring, inputs, force=force, usage=(bool(withdraw), bool(review)))
     result = pair_up(
         sources, rules=loaded, members=members, sheet=sheet, review=review or [], withdraw=withdraw or [],
         accept_late=accept_late or [], exclude_previous=exclude_previous or [],
         favour_unmatched=favour_unmatched or [], solver=solver, time_limit=time_limit, progress=_say,
     )  # fmt: skip
-    result.to_excel(output, force=force, progress=_say)
+    result.to_excel(output, force=force, progress=_say, outputs=outputs)
     unmonitored = None
     if monitoring is not None:  # imported only then: monitoring loads HiGHS
         from mentormatch.monitoring import nothing_to_monitor
@@ -491,7 +603,8 @@ def match(
         unmonitored = nothing_to_monitor(loaded)
     if monitoring is not None and unmonitored is None:
         _say(f"Writing {monitoring.name}")
-        result.monitoring_to_excel(monitoring, force=force)
+        result.monitoring_to_excel(monitoring, force=force, outputs=outputs)
+    outputs.commit()  # both workbooks, or neither
     _print_outcome(f"{loaded.spec.programme.name}: matching", result.outcome, list(result.counts), as_json)
     _print_unforeseen(result.validation, loaded, list(result.warnings), as_json)
     if result.changes and not as_json:  # counts only on the terminal; who changed is in Changes
@@ -503,6 +616,22 @@ def match(
         err.print(_labelled("Note:", "bold", unmonitored), highlight=False, soft_wrap=True)
     if not State.quiet and not as_json:
         err.print(f"Wrote {output}", highlight=False)
+
+
+def _match_outputs(
+    output: Path, monitoring: Path | None, inputs: list[Path], *, force: bool, usage: tuple[bool, bool]
+) -> Outputs:
+    """Check match's output options (usage errors exit 2) and claim its outputs at the start."""
+    from mentormatch.workbook import check_output_path
+
+    withdraw, review = usage
+    if withdraw and not review:
+        raise typer.BadParameter("--withdraw needs the current pairs: add --review pairs.xlsx")
+    if monitoring is not None and _same_path(monitoring, output):
+        raise typer.BadParameter("give the monitoring workbook its own name", param_hint="--monitoring")
+    for path in [output, *([monitoring] if monitoring else [])]:
+        check_output_path(path, force=force, inputs=inputs, suffix=".xlsx")
+    return _run_outputs(inputs, output, monitoring)
 
 
 @rules_app.command("check")
@@ -660,8 +789,9 @@ def introduce(
         earlier = introduced_before(since, loaded)
         pairs = [p for p in pairs if (p.pair_id, p.receiver_email, p.giver_email) not in earlier]
     written = write_introductions(
-        pairs, load_template(template, loaded), outbox, rules=loaded, coordinator=coordinator, force=force
-    )
+        pairs, load_template(template, loaded), outbox, rules=loaded, coordinator=coordinator, force=force,
+        inputs=[workbook, loaded.path, template, *([since] if since else [])],
+    )  # fmt: skip
     if not State.quiet:
         out.print(f"Wrote {len(written)} email drafts and mail-merge.csv to {outbox}", highlight=False)
 
@@ -769,10 +899,18 @@ _options_after_the_command(app, rules_app)
 _show_flags_as_flags()
 
 
+def _same_path(a: Path, b: Path) -> bool:
+    from mentormatch.outputs import same_file
+
+    return same_file(a, b)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
         app()
-    except KeyboardInterrupt:  # pragma: no cover - interactive only
-        err.print("Interrupted; no output was written.")
-        sys.exit(130)
+    except KeyboardInterrupt as exc:  # outside a command (while starting up): nothing was written
+        code = getattr(exc, "exit_code", 130)
+        with contextlib.suppress(OSError):
+            err.print("Interrupted; no output was written.")
+        sys.exit(code)

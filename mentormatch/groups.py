@@ -1200,7 +1200,9 @@ def _solve(prob: pulp.LpProblem, solver: str, *, mip: bool, deadline: float | No
         options: dict[str, Any] = {"msg": False, "mip": mip, "timeLimit": left}
         if mip:
             options.update(gapRel=0.0)
-        engine = pulp.HiGHS(**options)
+        from mentormatch.solve import stoppable_highs  # Ctrl-C stops the solve, not just after it
+
+        engine = stoppable_highs(**options)
     else:
         engine = _cbc(mip=mip, time_limit=left)
     try:

@@ -19,10 +19,11 @@ from pathlib import Path
 from mentormatch.errors import ExportError, OutputError, RulesError
 from mentormatch.names import tidy_name
 from mentormatch.normalise import Unreadable, key, parse_email
+from mentormatch.outputs import Outputs
 from mentormatch.pairsbook import read_book
 from mentormatch.report import field_label, role_label
 from mentormatch.rulefile import Rules
-from mentormatch.workbook import _atomic_file, write_csv
+from mentormatch.workbook import write_csv
 
 # Drafts are written with CRLF line ends, 7-bit clean; headers written raw are never refolded.
 DRAFT_POLICY = email.policy.SMTP.clone(refold_source="none")
@@ -577,8 +578,12 @@ def write_introductions(
     rules: Rules,
     coordinator: str,
     force: bool = False,
+    inputs: Sequence[Path] = (),
 ) -> list[Path]:
     """Write one unsent .eml draft per pair into ``outbox`` and a mail-merge.csv beside them.
+
+    All or nothing: every file is staged first and moved into place together; none of them, and
+    none deleted, may be one of ``inputs`` (the pairs workbook, the template, the rule file).
 
     Nothing is sent: each draft opens in Outlook ready to send (X-Unsent: 1). The outbox is
     created if missing (its parent folder must exist). Existing files are refused unless
@@ -617,22 +622,24 @@ def write_introductions(
     for path in [*targets, merge]:
         if path.is_dir():
             raise OutputError(f"{path} is a folder", "move it out of the outbox, or choose another outbox")
-    now = datetime.now()
-    drafts = [
-        _message_bytes(p, template, rules=rules, coordinator=coordinator, now=now) for p in names.values()
-    ]
-    for path, data in zip(targets, drafts, strict=True):  # every draft is built before any is written
-        with _atomic_file(path) as handle:  # a temporary file moved into place
-            handle.write(data)
-    for path in stale:
-        with suppress(FileNotFoundError):
-            path.unlink()
-    columns = known_placeholders(rules)
-    rows = []
-    for pair in names.values():
-        values = pair_values(pair, rules=rules, coordinator=coordinator)
-        rows.append([values[c] for c in columns])
-    write_csv(merge, columns, rows, force=True)
+    with Outputs([*inputs, template.path]) as outputs:  # staged, then moved in together
+        for path in [*targets, merge]:
+            outputs.claim(path)
+        for path in stale:
+            outputs.remove(path)
+        now = datetime.now()
+        drafts = [
+            _message_bytes(p, template, rules=rules, coordinator=coordinator, now=now) for p in names.values()
+        ]
+        for path, data in zip(targets, drafts, strict=True):  # every draft is checked before any is staged
+            with outputs.open(path) as handle:
+                handle.write(data)
+        columns = known_placeholders(rules)
+        rows = []
+        for pair in names.values():
+            values = pair_values(pair, rules=rules, coordinator=coordinator)
+            rows.append([values[c] for c in columns])
+        write_csv(merge, columns, rows, force=True, inputs=[*inputs, template.path], outputs=outputs)
     return targets
 
 

@@ -17,6 +17,7 @@ from mentormatch import problems as codes
 from mentormatch.applicants import Applicant
 from mentormatch.eligibility import Checked
 from mentormatch.normalise import clean_text, key
+from mentormatch.outputs import Outputs
 from mentormatch.report import field_label
 from mentormatch.rulefile import Rules
 from mentormatch.workbook import Sheet, write_workbook
@@ -447,6 +448,13 @@ def _notes(rules: Rules, labels: list[str]) -> Sheet:
     return Sheet("Notes", ["Note"], [[line] for line in lines], wrap=frozenset({"Note"}))
 
 
-def write_monitoring(path: Path, sheets: Sequence[Sheet], *, force: bool, inputs: Sequence[Path]) -> None:
+def write_monitoring(
+    path: Path,
+    sheets: Sequence[Sheet],
+    *,
+    force: bool,
+    inputs: Sequence[Path],
+    outputs: Outputs | None = None,
+) -> None:
     """Write the monitoring workbook (.xlsx) atomically: never over an input, nor over a file unless force."""
-    write_workbook(Path(path), sheets, force=force, inputs=inputs)
+    write_workbook(Path(path), sheets, force=force, inputs=inputs, outputs=outputs)

@@ -698,7 +698,7 @@ class _PulpModel:
             options: dict[str, Any] = {"msg": False, "mip": mip, "timeLimit": left}
             if mip:
                 options.update(gapRel=0.0, presolve="off")
-            solver = pulp.HiGHS(**options)
+            solver = stoppable_highs(**options)
         else:
             solver = _cbc(mip=mip, time_limit=left)
         try:
@@ -799,6 +799,16 @@ class _HighsModel:
     def _run(self, mip: bool, deadline: float | None) -> _Run:
         """Run HiGHS within the time left and translate its model status."""
         return _run_highs(self.highs, mip, deadline)
+
+
+def stoppable_highs(**options: Any) -> Any:
+    """PuLP's HiGHS (highspy API), its solve stoppable by Ctrl-C like ``_interruptible_run``."""
+
+    class _HiGHS(pulp.HiGHS):
+        def callSolver(self, lp: Any) -> None:
+            _interruptible_run(lp.solverModel)
+
+    return _HiGHS(**options)
 
 
 def _interruptible_run(highs: Any) -> None:

@@ -8,9 +8,9 @@ import math
 import os
 import re
 import sys
-import tempfile
+import unicodedata
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -33,6 +33,7 @@ from openpyxl.worksheet.properties import Outline, PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from mentormatch.errors import OutputError
+from mentormatch.outputs import Outputs, same_file
 from mentormatch.progress import Progress, silent
 
 __all__ = [
@@ -76,7 +77,9 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 # Characters an .xlsx cannot hold: openpyxl's control characters, plus lone surrogates and
 # U+FFFE/U+FFFF, which are not valid XML and would make the file unreadable.
 _UNWRITABLE_RE = re.compile(ILLEGAL_CHARACTERS_RE.pattern + r"|[\ud800-\udfff\ufffe\uffff]")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# = + - @ and their full-width forms (Excel and LibreOffice read ＝ as =), tab, CR, LF.
+_FORMULA_START = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})  # controls, format characters (ZWSP, BOM, ...)
 _SHEET_NAME_BAD_RE = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
 
 
@@ -155,7 +158,7 @@ def check_output_path(
     """
     path = Path(path)
     for source in inputs:
-        if _same_file(path, Path(source)):
+        if same_file(path, Path(source)):
             raise OutputError(
                 f"{path} would overwrite the input {source}",
                 hint="choose a different name for the output file",
@@ -177,64 +180,29 @@ def check_output_path(
         raise OutputError(f"{path} exists; use --force to replace it")
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    with suppress(OSError):
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)  # also catches hard links
-    try:
-        return a.resolve() == b.resolve()
-    except (OSError, RuntimeError):
-        return False
-
-
 @contextmanager
 def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
     """Yield a temporary file beside ``path``; move it into place only if the block succeeds."""
-    try:
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise OutputError(
-            f"cannot create a file in {path.parent}: {exc.strerror or exc}",
-            hint="check that the folder is writable",
-        ) from exc
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w+b") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, _new_file_mode(path))
-        try:
-            os.replace(tmp, path)
-        except PermissionError as exc:
-            raise OutputError(
-                f"cannot replace {path}: {exc.strerror or exc}",
-                hint="close the file if it is open in Excel, then run again",
-            ) from exc
-    except BaseException as exc:
-        with suppress(OSError):
-            tmp.unlink()
-        if isinstance(exc, OSError):
-            raise OutputError(f"could not write {path}: {exc.strerror or exc}") from exc
-        raise
-
-
-def _new_file_mode(path: Path) -> int:
-    """Keep the permissions of the file being replaced, else the usual ones for a new file."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+    with Outputs() as run, run.open(path) as handle:
+        yield handle
 
 
 # --------------------------------------------------------------------------- values
 
 
 def safe_text(value: str) -> str:
-    """Return ``value`` for a CSV cell: text that a spreadsheet would run as a formula gets "'"."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    """Return ``value`` for a CSV cell: text that a spreadsheet would run as a formula gets "'".
+
+    That is text starting with = + - @ (or their full-width forms), a tab or a CR, and text
+    starting with an invisible character (zero-width space, BOM, direction marks, any control or
+    format character): a spreadsheet may drop it and then meet a formula.
+    """
+    if not value:
+        return value
+    first = value[0]
+    if first in _FORMULA_START or unicodedata.category(first) in _INVISIBLE:
+        return "'" + value
+    return value
 
 
 def _clean_text(text: str) -> str:
@@ -350,11 +318,15 @@ def write_csv(
     *,
     force: bool = False,
     inputs: Sequence[Path] = (),
+    outputs: Outputs | None = None,
 ) -> None:
-    """Write a UTF-8 (with BOM, for Excel) CSV atomically; text is guarded by ``safe_text``."""
+    """Write a UTF-8 (with BOM, for Excel) CSV atomically; text is guarded by ``safe_text``.
+
+    With ``outputs`` the file is only staged there: it appears when the run's outputs commit.
+    """
     path = Path(path)
     check_output_path(path, force=force, inputs=inputs, suffix=".csv")
-    with _atomic_file(path) as handle:
+    with _staged(path, outputs, inputs) as handle:
         # errors="replace": a lone surrogate (undecodable input) becomes "?" instead of a crash
         text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
         writer = csv.writer(text)
@@ -377,8 +349,12 @@ def write_workbook(
     progress: Progress | None = None,
     title: str | None = None,
     run_at: datetime | None = None,
+    outputs: Outputs | None = None,
 ) -> None:
     """Write ``sheets`` to an .xlsx file atomically, formatted for reading and printing.
+
+    With ``outputs`` the file is only staged there: it appears when the run's outputs commit.
+    A large workbook's spool files go to a private folder beside it, removed whatever happens.
 
     ``progress`` hears "Writing <name>" with the rows written so far of all sheets. Every
     printed page is headed with ``title`` (the programme) and ``run_at`` (when the run was made)
@@ -392,6 +368,36 @@ def write_workbook(
     check_output_path(path, force=force, inputs=inputs, suffix=".xlsx")
 
     write_only = sum(len(sheet.rows) for sheet in sheets) > WRITE_ONLY_THRESHOLD
+    run = outputs if outputs is not None else Outputs(inputs)
+    run.claim(path)
+    with ExitStack() as stack:
+        if write_only:  # openpyxl spools every sheet to tempfile's folder: make that ours
+            stack.enter_context(run.spool(path.parent))
+        _build_and_save(path, sheets, run, write_only, progress, title, run_at)
+    if outputs is None:
+        run.commit()
+
+
+@contextmanager
+def _staged(path: Path, outputs: Outputs | None, inputs: Sequence[Path]) -> Iterator[IO[bytes]]:
+    """A file to write ``path`` into: staged in ``outputs``, else moved into place at once."""
+    if outputs is not None:
+        with outputs.open(path) as handle:
+            yield handle
+        return
+    with Outputs(inputs) as run, run.open(path) as handle:
+        yield handle
+
+
+def _build_and_save(
+    path: Path,
+    sheets: Sequence[Sheet | Page],
+    run: Outputs,
+    write_only: bool,
+    progress: Progress | None,
+    title: str | None,
+    run_at: datetime | None,
+) -> None:
     workbook = Workbook(write_only=write_only)
     if not write_only:
         workbook.remove(workbook.active)
@@ -411,9 +417,10 @@ def write_workbook(
                 continue
             _write_sheet(workbook, sheet, name, write_only=write_only, lists=lists, tell=tell, page=page)
         lists.write(workbook, write_only=write_only)
-        with _atomic_file(path) as handle:
+        with run.open(path) as handle:
             workbook.save(handle)
     except BaseException:
+        run.discard()
         if write_only:
             _discard_write_only(workbook)
         raise
