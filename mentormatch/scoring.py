@@ -576,12 +576,9 @@ def shown_parts(rules: Rules) -> list[int]:
 
 
 def _condition_fields(cond: Condition | None) -> set[str]:
-    if cond is None:
-        return set()
-    found = {cond.field} if cond.field else set()
-    for child in (*(cond.all_of or ()), *(cond.any_of or ()), *([cond.not_] if cond.not_ else [])):
-        found |= _condition_fields(child)
-    return found
+    from mentormatch.known import walk
+
+    return {c.field for _where, c in walk(cond) if c.field} if cond is not None else set()
 
 
 def part_label(part: ScorePart) -> str:
