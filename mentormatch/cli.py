@@ -589,7 +589,7 @@ def match(
         Path(w) for w in [*(withdraw or []), *(accept_late or [])] if "@" not in w and Path(w).is_file()
     ]
     inputs = [*_inputs(sources, loaded.path, members), *earlier, *listed]  # files of emails too
-    outputs = _match_outputs(output, monitoring, inputs, force=force, usage=(bool(withdraw), bool(review)))
+    outputs = _match_outputs(output, monitoring, inputs, force=force)
     result = pair_up(
         sources, rules=loaded, members=members, sheet=sheet, review=review or [], withdraw=withdraw or [],
         accept_late=accept_late or [], exclude_previous=exclude_previous or [],
@@ -618,15 +618,10 @@ def match(
         err.print(f"Wrote {output}", highlight=False)
 
 
-def _match_outputs(
-    output: Path, monitoring: Path | None, inputs: list[Path], *, force: bool, usage: tuple[bool, bool]
-) -> Outputs:
+def _match_outputs(output: Path, monitoring: Path | None, inputs: list[Path], *, force: bool) -> Outputs:
     """Check match's output options (usage errors exit 2) and claim its outputs at the start."""
     from mentormatch.workbook import check_output_path
 
-    withdraw, review = usage
-    if withdraw and not review:
-        raise typer.BadParameter("--withdraw needs the current pairs: add --review pairs.xlsx")
     if monitoring is not None and _same_path(monitoring, output):
         raise typer.BadParameter("give the monitoring workbook its own name", param_hint="--monitoring")
     for path in [output, *([monitoring] if monitoring else [])]:

@@ -58,11 +58,6 @@ def test_monitoring_equal_to_output_is_a_usage_error(tmp_path: Path) -> None:
     assert not out.exists()
 
 
-def test_withdraw_without_review_is_a_usage_error(tmp_path: Path) -> None:
-    args = ["match", str(MIND_EXPORT), *RULES, "-o", str(tmp_path / "p.xlsx"), "--withdraw", "a@nhs.net"]
-    assert "--review" in usage_error(args)
-
-
 def test_a_bad_solver_name_is_a_usage_error(tmp_path: Path) -> None:
     usage_error(["match", str(MIND_EXPORT), *RULES, "-o", str(tmp_path / "p.xlsx"), "--solver", "gurobi"])
 
