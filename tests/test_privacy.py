@@ -44,7 +44,7 @@ from tests.test_safe_output import EXAMPLE_LIST, Example, read_all, source_args
 
 runner = CliRunner()
 COORDINATOR = "Sam Lee <sam.lee@nhs.net>"
-VOLATILE = ("Input ", "Solve time")  # Summary lines that differ between any two runs
+VOLATILE = ("Input ", "Solve time", "Run on ")  # Summary/Overview lines that differ between runs
 ADDED_FIELD = "monitoring_ethnicity"
 ADDED_HEADER = "Equality monitoring: what is your ethnic group?"
 ADDED_ANSWERS = ["White - British", "Asian or Asian British - Indian", "Black or Black British - African"]
@@ -224,11 +224,17 @@ def run_all(programme: Programme, tag: str) -> dict[str, Any]:
 
 
 def comparable(sheets: dict[str, list[list[Any]]]) -> dict[str, list[list[Any]]]:
-    if "Summary" in sheets:
-        sheets["Summary"] = [
-            row for row in sheets["Summary"] if not (isinstance(row[0], str) and row[0].startswith(VOLATILE))
-        ]
+    """The sheets without what differs between any two runs: when it ran, the inputs' digests,
+    the solve time, the review history's id."""
+    for name in ("Summary", "Overview"):
+        if name in sheets:
+            sheets[name] = [row for row in sheets[name] if not volatile(row)]
     return sheets
+
+
+def volatile(row: list[Any]) -> bool:
+    first = row[0] if row else None
+    return isinstance(first, str) and (first.startswith(VOLATILE) or first in {"Run", "Review history"})
 
 
 def draft(path: Path) -> tuple[list[tuple[str, str]], str]:
