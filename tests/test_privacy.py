@@ -7,10 +7,11 @@ draft. Checked with hypothesis over random answers for all five bundled programm
 rule file declares no special category field get one (an equality-monitoring question, as forms
 usually ask) so that every programme is exercised.
 
-Answers that would change someone's eligibility (MIND's mentees must be in its groups) are put
-back: who may join is the programme's published rule, and the Rejected sheet says which rule
-(never the answer). Two Summary lines change whatever the answers: the inputs' SHA-256 and the
-solve time; they are left out of the comparison.
+Answers that would change someone's eligibility or what Rejected says about them (MIND's mentees
+must be in its groups) are put back: who may join is the programme's published rule, and the
+Rejected sheet says which rule (never the answer). What changes between any two runs whatever
+the answers (when it ran, the inputs' SHA-256, the solve time, the review history's id) is left
+out of the comparison.
 """
 
 from __future__ import annotations
@@ -84,7 +85,10 @@ class Programme:
         checked = validate_exports(sources, self.rules, members=self.members()).checked
         codes = {(a.source, a.row): () for a in checked.applicants}
         for r in checked.rejected:
-            codes[(r.applicant.source, r.applicant.row)] = tuple(sorted(p.rule for p in r.problems))
+            # the rule and what Rejected says: a rule reading a special category field may name
+            # the group the answer falls in ("ethnic minority"), as eligibility needs it to
+            said = (f"{p.rule}: {p.value}: {p.message}" for p in r.problems)
+            codes[(r.applicant.source, r.applicant.row)] = tuple(sorted(said))
         return codes
 
 

@@ -161,7 +161,7 @@ def test_best_pairs_mode_makes_only_pairs_above_the_minimum(tmp_path: Path) -> N
     # The minimum is held against the shown score (the parts that read no special category
     # data: goals 50 + band gap 20 for MIND), so the Score column never falls below it.
     text = MIND_RULES.read_text().replace(
-        "  objective: coverage-then-score", "  objective: best-pairs\n  minimum_score: 60"
+        "  objective: coverage-then-score", "  objective: best-pairs\n  minimum_score: 70"
     )
     rules = tmp_path / "quality.yaml"
     rules.write_text(text)
@@ -169,13 +169,13 @@ def test_best_pairs_mode_makes_only_pairs_above_the_minimum(tmp_path: Path) -> N
     result = runner.invoke(app, ["match", str(MIND_EXPORT), "--rules", str(rules), "-o", str(out)])
     assert result.exit_code == 0, result.output
     scores = [r["Score"] for r in rows(out, "Matches")]
-    assert scores and min(scores) >= 60
+    assert scores and min(scores) >= 70
     reach = rows(first_match(tmp_path), "Matches")
     assert len(scores) < len(reach)
     summary = {r["Item"]: r["Value"] for r in rows(out, "Summary")}
-    assert summary["Lowest pair score"] >= 60 and "Median pair score" in summary
+    assert summary["Lowest pair score"] >= 70 and "Median pair score" in summary
     reasons = [u["Reason"] for u in rows(out, "Unmatched") if u["Role"] == "Mentee"]
-    assert any("minimum score of 60" in r for r in reasons)
+    assert any("minimum score of 70" in r for r in reasons)
 
 
 def first_match(tmp_path: Path) -> Path:
