@@ -1,8 +1,10 @@
-"""Explain one person's outcome in a pairs workbook: their pair part by part, or why nobody.
+"""Why, in words: each pair's score part by part and why anyone is left unmatched (the text the
+Matches and Unmatched sheets carry), and `mentormatch explain`, one person's outcome in a pairs
+workbook: their pair part by part, or why nobody.
 
-It re-creates what `mentormatch match` saw when it wrote the workbook: the exports and the members
-list its Summary records, the late applicants admitted, the people withdrawn and the vetoes its
-Decisions sheet records, and the earlier cohorts it was told never to repeat.
+For a person, it re-creates what `mentormatch match` saw when it wrote the workbook: the exports
+and the members list its Summary records, the late applicants admitted, the people withdrawn and
+the vetoes its Decisions sheet records, and the earlier cohorts it was told never to repeat.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from mentormatch.applicants import Applicant
 from mentormatch.errors import ExportError
 from mentormatch.history import recorded_state
-from mentormatch.matching import diagnose_giver, diagnose_receiver, explain_pair
+from mentormatch.matching import Pair, PartValue, Unmatched
 from mentormatch.names import tidy_name
-from mentormatch.normalise import Unreadable, parse_email
+from mentormatch.normalise import BANDS, Unreadable, band_label, key, parse_email
 from mentormatch.pairsbook import (
     EXCLUDED_ITEM,
     INPUT_FILE_PREFIX,
@@ -28,8 +31,9 @@ from mentormatch.pairsbook import (
     read_book,
 )
 from mentormatch.pipeline import Source, load_members, validate_exports
+from mentormatch.progress import Progress, counted, silent
 from mentormatch.rulefile import Rules
-from mentormatch.scoring import Scorer
+from mentormatch.scoring import SCORE_SCALE, Candidates, Scorer, km_text, part_label, special_parts
 
 
 def recorded_sources(book: PairsBook) -> list[Source]:
@@ -213,3 +217,206 @@ def _paired(
             f" ({delta:+.0f} against this pair); {state}"
         )
     return lines
+
+
+# --- the words of a pair, and of why someone is unmatched -------------------------------------
+
+
+def explain_pair(scorer: Scorer, i: int, j: int, values: Sequence[float] | None = None) -> Pair:
+    """The pair (receiver i, giver j) with its score broken into named parts. ``values``: the
+    parts' values for this pair when already worked out (for many pairs at once, see
+    ``explain_pairs``)."""
+    spec = scorer.spec
+    receiver, giver = scorer.receivers.people[i], scorer.givers.people[j]
+    parts = []
+    ii, jj = np.array([i]), np.array([j])
+    hidden = special_parts(scorer.rules)
+    for index, part in enumerate(spec.score):
+        value = float(scorer.part_values(index, ii, jj)[0]) if values is None else float(values[index])
+        text = _part_text(scorer, index, i, j, value)
+        parts.append(PartValue(part_label(part), value, part.weight * value, text, index in hidden))
+    total = float(np.rint(sum(p.points for p in parts) * SCORE_SCALE) / SCORE_SCALE)
+    why = "; ".join(f"{p.text} (+{_points(p.points)})" for p in parts if p.text and not p.special)
+    return Pair(receiver, giver, total, tuple(parts), why)
+
+
+def explain_pairs(scorer: Scorer, found: list[tuple[int, int]], say: Progress) -> tuple[Pair, ...]:
+    """explain_pair for every pair, with the parts' values worked out for all pairs at once."""
+    left = np.array([i for i, _j in found], dtype=np.int64)
+    right = np.array([j for _i, j in found], dtype=np.int64)
+    columns = [
+        np.asarray(scorer.part_values(k, left, right), dtype=float) for k in range(len(scorer.spec.score))
+    ]
+    values = np.stack(columns, axis=1) if columns else np.zeros((left.size, 0))
+    return tuple(
+        explain_pair(scorer, i, j, values[n].tolist())
+        for n, (i, j) in enumerate(counted(found, "Explaining the pairs", say))
+    )
+
+
+def _points(points: float) -> str:
+    return f"{points:.1f}".removesuffix(".0")
+
+
+def _part_text(scorer: Scorer, index: int, i: int, j: int, value: float) -> str:
+    part = scorer.spec.score[index]
+    receiver, giver = scorer.receivers.people[i], scorer.givers.people[j]
+    rules = scorer.rules
+    r_label = _role_word(rules, scorer.spec.receiver)
+    g_label = _role_word(rules, scorer.spec.giver)
+    if part.part == "goals":
+        assert part.field is not None
+        offers = part.offer_field or part.field
+        text = _goal_text(receiver, giver, part.field, offers, "supports")
+        if part.both_ways:
+            back = _goal_text(giver, receiver, part.field, offers, "gets support for")
+            text = f"{text}; {back}"
+        return text
+    if part.part == "band_gap":
+        band_r, band_g = receiver.value(scorer.spec.band_field), giver.value(scorer.spec.band_field)
+        if band_r is None or band_g is None:  # an answer spanning bands ("Band 8") shown as given
+            shown_g = band_label(band_g) if band_g else giver.raw.get(scorer.spec.band_field)
+            shown_r = band_label(band_r) if band_r else receiver.raw.get(scorer.spec.band_field)
+            if shown_g and shown_r:
+                return f"{g_label} {shown_g}, {r_label} {shown_r}"
+            return "band not known"
+        gap = BANDS.index(band_g) - BANDS.index(band_r)
+        return f"{g_label} {band_label(band_g)}, {r_label} {band_label(band_r)} ({gap} above)"
+    if part.part == "priority":
+        return f"{part_label(part)}" if value > 0 else ""
+    if part.part in {"same", "different"}:
+        assert part.field is not None
+        a, b = receiver.value(part.field), giver.value(part.field)
+        if value > 0:
+            return f"{part.field.replace('_', ' ')}: {a} / {b}" if part.part == "different" else f"both {a}"
+        return ""
+    if part.part == "distance":
+        km = float(scorer.km(np.array([i]), np.array([j]))[0])
+        places = f"{receiver.value(scorer.spec.place_field)} / {giver.value(scorer.spec.place_field)}"
+        return f"{km_text(km)} apart ({places})"
+    return ""  # pragma: no cover
+
+
+def _goal_text(wanting: Applicant, offering: Applicant, field: str, offer_field: str, verb: str) -> str:
+    wanted = wanting.value(field) or ()
+    offered = {key(x) for x in (offering.value(offer_field) or ())}
+    hits = [g for g in wanted if key(g) in offered]
+    if not wanted:
+        return "no goals given"
+    listed = f": {', '.join(hits)}" if hits else ""
+    return f"{verb} {len(hits)} of {len(wanted)} goals{listed}"
+
+
+def _role_word(rules: Rules, role: str) -> str:
+    return (rules.spec.roles[role].label or role).lower()
+
+
+def unmatched_with_reasons(
+    scorer: Scorer,
+    candidates: Candidates,
+    chosen: np.ndarray,
+    rules: Rules,
+    say: Progress = silent,
+    classes: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[Unmatched, ...]:
+    """Everyone left unpaired, with why. ``classes``: each receiver's and giver's class of
+    interchangeable people (flow.group; -1 none): the reason depends only on the class, so it is
+    worked out once per class (a national cohort has thousands of unmatched people, a few
+    hundred classes)."""
+    spec = scorer.spec
+    reasons: dict[tuple[str, int], str] = {}
+
+    def reason(side: str, n: int) -> str:
+        of = None if classes is None else classes[0 if side == "r" else 1][n]
+        memo = (side, int(of)) if of is not None and of >= 0 else (side, -1 - n)
+        if memo not in reasons:
+            if side == "r":
+                reasons[memo] = diagnose_receiver(scorer, n, used)
+            else:
+                reasons[memo] = diagnose_giver(scorer, n, taken_r)
+        return reasons[memo]
+
+    left, right = candidates.left[chosen], candidates.right[chosen]
+    taken_r = set(left.tolist())
+    used = np.bincount(right, minlength=len(scorer.givers.people))
+    waiting = [("r", i) for i in range(len(scorer.receivers.people)) if i not in taken_r]
+    waiting += [("g", j) for j in np.flatnonzero(used == 0).tolist()]
+    out = []
+    for side, n in counted(waiting, "Explaining who is unmatched", say):
+        if side == "r":
+            out.append(Unmatched(scorer.receivers.people[n], spec.receiver, reason(side, n)))
+        else:
+            out.append(Unmatched(scorer.givers.people[n], spec.giver, reason(side, n)))
+    return tuple(out)
+
+
+def diagnose_receiver(scorer: Scorer, i: int, used: np.ndarray) -> str:
+    """Why receiver i has no partner: what each hard rule ruled out, and the smallest change."""
+    spec, rules = scorer.spec, scorer.rules
+    word = _role_word(rules, spec.giver)
+    total = len(scorer.givers.people)
+    if total == 0:
+        return f"No eligible {word}s applied."
+    counts = scorer.blocking_rules(i)
+    j = np.arange(total)
+    allowed = scorer.allowed(np.full(total, i), j)
+    parts = [f"{c} {rule.description}" for rule, c in counts if c]
+    head = f"Of {total} eligible {word}s: " + (", ".join(parts) if parts else "none ruled out by the rules")
+    if allowed.any():
+        if spec.objective == "best-pairs":
+            good = allowed & scorer.reaches(np.full(total, i), j, spec.minimum_score)
+            if not good.any():
+                return f"{head}; no allowed pair reaches the minimum score of {spec.minimum_score:g}."
+            allowed = good
+        n = int(allowed.sum())
+        shown = scorer.shown_scores(np.full(total, i), j)  # never the special category parts
+        best = int(np.argmax(np.where(allowed, shown, -np.inf)))
+        who = scorer.givers.people[best]
+        return (
+            f"{head}; the other {n} {'was' if n == 1 else 'were'} at capacity with pairs the objective"
+            f" ranked higher. Smallest change: one more place for {who.name or who.email} ({who.email}),"
+            f" a pair scoring {shown[best]:.0f}."
+        )
+    return f"{head}; so no {word} could be paired with them. {_smallest_relaxation(scorer, i)}"
+
+
+def _smallest_relaxation(scorer: Scorer, i: int) -> str:
+    """The single hard rule whose relaxation would open the most partners for receiver i."""
+    total = len(scorer.givers.people)
+    j = np.arange(total)
+    masks = [(rule, rule.allowed(np.full(total, i), j)) for rule in scorer.hard_rules]
+    best_rule, best_count = None, 0
+    for n, (rule, _mask) in enumerate(masks):
+        if rule.code == "same-person":
+            continue
+        others = np.ones(total, dtype=bool)
+        for m, (_other, mask) in enumerate(masks):
+            if m != n:
+                others &= mask
+        count = int(others.sum())
+        if count > best_count:
+            best_rule, best_count = rule, count
+    if best_rule is None:
+        return "Smallest change: no single rule blocks them; two or more rules would need relaxing."
+    word = _role_word(scorer.rules, scorer.spec.giver)
+    return f"Smallest change: relaxing '{best_rule.code}' would allow {best_count} {word}(s)."
+
+
+def diagnose_giver(scorer: Scorer, j: int, taken: set[int]) -> str:
+    """Why giver j has nobody: what each hard rule ruled out among the receivers."""
+    spec = scorer.spec
+    word = _role_word(scorer.rules, spec.receiver)
+    total = len(scorer.receivers.people)
+    if int(scorer.givers.capacity[j]) == 0:
+        return "Offered no places (capacity 0)."
+    if total == 0:
+        return f"No eligible {word}s applied."
+    counts = scorer.giver_blocking_rules(j)
+    parts = [f"{c} {rule.giver_description or 'ruled out by ' + repr(rule.code)}" for rule, c in counts if c]
+    allowed = scorer.allowed(np.arange(total), np.full(total, j))
+    n = int(allowed.sum())
+    head = f"Of {total} eligible {word}s: " + (", ".join(parts) if parts else "none ruled out by the rules")
+    if n == 0:
+        return f"{head}; so no {word} could be paired with them."
+    verb = "was" if n == 1 else "were"
+    return f"{head}; the other {n} {verb} paired with partners the objective ranked higher."

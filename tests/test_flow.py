@@ -441,24 +441,27 @@ def test_reasons_for_the_unmatched_worked_out_per_class_are_each_persons(
     few = givers[:12]  # few mentors: mentees left over, some of them interchangeable
     fast = match_pairs(rules, receivers, few)
     assert len(fast.unmatched) > 10
-    original = matching_module._unmatched
+    from mentormatch import explain as explain_module
+
+    original = explain_module.unmatched_with_reasons
 
     def one_by_one(*args: Any, **kwargs: Any) -> Any:
         return original(*args[:5])  # no classes: every reason worked out for its own person
 
-    monkeypatch.setattr(matching_module, "_unmatched", one_by_one)
+    monkeypatch.setattr(explain_module, "unmatched_with_reasons", one_by_one)
     slow = match_pairs(rules, receivers, few)
     assert [(u.applicant.email, u.reason) for u in fast.unmatched] == [
         (u.applicant.email, u.reason) for u in slow.unmatched
     ]
     rich = match_pairs(rules, receivers[:10], givers)  # and mentors left over
-    monkeypatch.setattr(matching_module, "_unmatched", original)
+    monkeypatch.setattr(explain_module, "unmatched_with_reasons", original)
     again = match_pairs(rules, receivers[:10], givers)
     assert [u.reason for u in rich.unmatched] == [u.reason for u in again.unmatched]
 
 
 def test_pairs_explained_together_read_as_each_alone(mind: tuple[Rules, list[Any], list[Any]]) -> None:
-    from mentormatch.matching import _order, explain_pair
+    from mentormatch.explain import explain_pair
+    from mentormatch.matching import _order
     from mentormatch.scoring import Scorer
 
     rules, receivers, givers = mind

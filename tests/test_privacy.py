@@ -34,9 +34,9 @@ from typer.testing import CliRunner
 
 from mentormatch.cli import app
 from mentormatch.columns import resolve_columns
+from mentormatch.explain import explain_pair
 from mentormatch.introduce import known_placeholders
 from mentormatch.load import load_table
-from mentormatch.matching import explain_pair
 from mentormatch.pipeline import Source, load_members, validate_exports
 from mentormatch.rulefile import Rules, load_rules
 from mentormatch.schema import Condition
