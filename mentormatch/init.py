@@ -25,7 +25,7 @@ from mentormatch.normalise import (
     parse_yes_no,
     split_multi,
 )
-from mentormatch.workbook import _atomic_file, check_output_path
+from mentormatch.workbook import atomic_file, check_output_path
 
 RECEIVER, GIVER = "mentee", "mentor"
 MAX_ROLE_ANSWERS = 8
@@ -739,5 +739,5 @@ def write_draft(path: Path, text: str, *, force: bool) -> None:
             f"name the rule file something like {path.stem or 'programme'}.yaml",
         )
     check_output_path(path, force=force)
-    with _atomic_file(path) as handle:
+    with atomic_file(path) as handle:
         handle.write(text.encode("utf-8"))

@@ -181,7 +181,7 @@ def check_output_path(
 
 
 @contextmanager
-def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
+def atomic_file(path: Path) -> Iterator[IO[bytes]]:
     """Yield a temporary file beside ``path``; move it into place only if the block succeeds."""
     with Outputs() as run, run.open(path) as handle:
         yield handle
@@ -334,7 +334,7 @@ def write_csv(
         for row in rows:
             writer.writerow([_csv_value(value) for value in row])
         text.flush()
-        text.detach()  # leave the binary handle open for _atomic_file to sync and close
+        text.detach()  # leave the binary handle open for atomic_file to sync and close
 
 
 # --------------------------------------------------------------------------- workbook
