@@ -108,8 +108,9 @@ def _leaf(cond: Condition, applicant: Applicant, rules: Rules) -> Failure | None
     label = (spec.label if spec and spec.label else name.replace("_", " ")).capitalize()
     kind = spec.type if spec else "text"
     value = applicant.value(name)
+    unreadable = _unreadable(name, applicant, rules)
     if cond.answered is not None:
-        if (value not in (None, ())) == cond.answered:
+        if (value not in (None, ()) or unreadable is not None) == cond.answered:
             return None
         return Failure(
             f"{_code(name)}-missing" if cond.answered else f"{_code(name)}-answered",
@@ -122,6 +123,8 @@ def _leaf(cond: Condition, applicant: Applicant, rules: Rules) -> Failure | None
         decided, found = _band_reading(cond, name, label, applicant)
         if decided:
             return found
+    if unreadable is not None:
+        return unreadable
     if value is None or value == ():
         why = applicant.unreadable.get(name, "no answer given")
         return Failure(f"{_code(name)}-missing", (name,), f"{label}: {why}.")
@@ -199,6 +202,38 @@ def _vocabulary(cond: Condition, name: str, label: str, applicant: Applicant, ru
         f"{label}: the answer given is not one the programme's rules or vocabularies recognise, so the"
         " coordinator will review it rather than reject the application.",
         unknown,
+    )
+
+
+# What an answer of each type must read as, for the coordinator's question.
+_READ_AS = {
+    "years": "a length of experience in years",
+    "yesno": "yes or no",
+    "number": "a number",
+    "datetime": "a date",
+    "band": "a band",
+    "email": "an email address",
+}
+
+
+def _unreadable(name: str, applicant: Applicant, rules: Rules) -> Failure | None:
+    """An answer given but not readable as its field's type (``a couple of years``, ``Not sure
+    yet`` to a yes/no question): undecided (review, ``value-unreadable``), never a rejection,
+    unless the rule file declares the field closed. None when the answer was read or is blank."""
+    raw = applicant.raw.get(name, "")
+    if name not in applicant.unreadable or not raw.strip() or rules.known.closed(name):
+        return None
+    spec = rules.spec.fields.get(name)
+    kind = spec.type if spec else "text"
+    label = (spec.label if spec and spec.label else name.replace("_", " ")).capitalize()
+    shown = "the answer given" if spec is not None and spec.special_category else f"'{raw}'"
+    return Failure(
+        codes.VALUE_UNREADABLE,
+        (name,),
+        f"{label}: {shown} could not be read as {_READ_AS.get(kind, 'an answer the rules can check')}."
+        " The coordinator will decide what it means and whether it meets the programme's rule; the"
+        " application is held for review, not rejected.",
+        ((name, raw),),
     )
 
 

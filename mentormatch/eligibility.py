@@ -349,6 +349,19 @@ def _membership_problems(applicant: Applicant, rules: Rules, members: frozenset[
         ]
     if spec.membership is None or applicant.value(spec.membership) is True:
         return []
+    raw = applicant.raw.get(spec.membership, "")
+    if spec.membership in applicant.unreadable and raw.strip() and not rules.known.closed(spec.membership):
+        return [
+            Problem(
+                applicant.row,
+                _header(rules, spec.membership),
+                raw,
+                codes.VALUE_UNREADABLE,
+                f"Network membership: '{raw}' could not be read as yes or no. The coordinator will"
+                " check whether this person is a member; the application is held for review, not"
+                " rejected.",
+            )
+        ]
     return [
         Problem(
             applicant.row,

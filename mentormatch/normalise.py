@@ -131,6 +131,50 @@ _WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
 }  # fmt: skip
+_TEENS = {
+    "zero": 0, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70}
+_FRACTIONS = {"½": 0.5, "¼": 0.25, "¾": 0.75}
+# Words that make a length of time vague: such an answer is read by the coordinator, not guessed.
+_VAGUE = re.compile(
+    r"\b(couple|few|several|many|some|since|bit|odd|ish|hundred|dozen|decades?|weeks?|days?"
+    r"|not sure|unsure)\b"
+)
+
+
+def _number_words(t: str) -> str:
+    """Number words as digits: ``twenty-five`` 25, ``seven`` 7, ``fifteen`` 15."""
+    tens = "|".join(_TENS)
+    units = "|".join(list(_WORDS)[:9])
+    t = re.sub(
+        rf"\b({tens})(?:[\s-]+({units}))?\b",
+        lambda m: str(_TENS[m.group(1)] + (_WORDS[m.group(2)] if m.group(2) else 0)),
+        t,
+    )
+    for word, number in {**_TEENS, **_WORDS}.items():
+        t = re.sub(rf"\b{word}\b", str(number), t)
+    return t
+
+
+def _plus(m: re.Match[str], part: float) -> str:
+    return f"{int(m.group(1)) + part:g}"
+
+
+def _fractions(t: str) -> str:
+    """``2½`` 2.5, ``two and a half`` 2.5, ``a year and a half`` 1.5, ``half a year`` 0.5."""
+    for sign, part in _FRACTIONS.items():
+        t = re.sub(rf"(\d+)\s*{sign}", functools.partial(_plus, part=part), t)
+        t = t.replace(sign, f" {part:g} ")
+    t = re.sub(r"\bhalf an? (year|month)", r"0.5 \1", t)
+    t = re.sub(r"\ban? (year|month)", r"1 \1", t)
+    t = re.sub(
+        r"(\d+(?:\.\d+)?)(\s*(?:years?|months?))?\s*(?:and|&)\s*a\s*half\b",
+        lambda m: f"{float(m.group(1)) + 0.5:g}{m.group(2) or ''}",
+        t,
+    )
+    return t
 
 
 def parse_years(value: object) -> Years:
@@ -146,14 +190,14 @@ def parse_years(value: object) -> Years:
     t = text.lower().replace("–", "-").replace("—", "-").replace("yrs", "years").replace("yr", "year")
     if re.match(r"^\s*-\s*\d", t):
         raise Unreadable(f"'{text}' is negative")
-    t = re.sub(r"\bhalf an? (year|month)", r"0.5 \1", t)
-    t = re.sub(r"(\d+) and a half (years?|months?)", lambda m: f"{int(m.group(1)) + 0.5} {m.group(2)}", t)
-    both = re.fullmatch(r"\s*(\d+)\s*years?,?\s*(?:and\s*)?(\d+)\s*months?\s*", t)
+    if _VAGUE.search(t):
+        raise Unreadable(f"'{text}' is not a length of time the rules can read (try '5 years')")
+    t = _fractions(_number_words(t))
+    both = re.fullmatch(r"\s*(\d+)\s*years?,?\s*(?:and\s*)?(\d+(?:\.\d+)?)\s*months?\s*", t)
     if both:
-        return _checked(Years(*(2 * [int(both.group(1)) + int(both.group(2)) / 12])), text)
-    t = re.sub(r"\ban? (year|month)", r"1 \1", t)
-    for word, number in _WORDS.items():
-        t = re.sub(rf"\b{word}\b", str(number), t)
+        return _checked(Years(*(2 * [int(both.group(1)) + float(both.group(2)) / 12])), text)
+    if re.search(r"\bhalf\b", t):  # a half left over was not read: do not read the rest alone
+        raise Unreadable(f"'{text}' is not a length of time the rules can read (try '5 years')")
     unit = 1 / 12 if re.search(r"\bmonths?\b", t) and not re.search(r"\byears?\b", t) else 1.0
     numbers = [float(n) * unit for n in re.findall(_NUMBER, t)]
     upper_only = re.search(r"\b(less than|under|fewer than|below|up to|upto)\b", t) or t.startswith("<")

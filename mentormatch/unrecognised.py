@@ -44,7 +44,9 @@ def checked_fields(rules: Rules) -> dict[str, set[str]]:
         for _where, cond in walk(role_spec.eligibility):
             kind = _type(rules, cond.field) if cond.field else ""
             listed = cond.in_ is not None or any(getattr(cond, t) is not None for t in VOCABULARY_TESTS)
-            if cond.field and cond.enabled and (kind == "band" or (listed and kind in CHOICE_TYPES)):
+            # a band, a listed-answers test, or any test of a typed answer (years, yes/no, number:
+            # an answer given but not readable as its type is held for review, so it is listed too)
+            if cond.field and cond.enabled and (kind not in CHOICE_TYPES or listed):
                 found[cond.field].add(role)
     orgs = spec.organisations
     if orgs is not None and orgs.only_listed and orgs.names:
@@ -87,7 +89,7 @@ def unrecognised_answers(applicants: Sequence[Applicant], rules: Rules) -> list[
         for applicant in applicants:
             if applicant.role not in roles:
                 continue
-            if _type(rules, name) == "band":  # a grade that is no band and not in 'grades'
+            if _type(rules, name) not in CHOICE_TYPES:  # a grade that is no band, 'a couple of years'
                 if name in applicant.unreadable and applicant.raw.get(name):
                     rows[(name, applicant.raw[name])].append((applicant.source, applicant.row))
                 continue

@@ -495,14 +495,19 @@ def build(b: Builder) -> None:
         b.submit(p)
     # Said yes, but is not on the coordinator's list: only --members rejects this one.
     b.submit(b.person(MEMBER, other_org(), other_prof(), on_list=False, tag="not-a-member"))
-    # On the list, but not sure they are a member: the yes/no rejects this one, list or not.
+    # On the list, but not sure they are a member: not a yes or no, so the coordinator decides
+    # (held for review, list or not: the rule reads the answer either way).
     p = b.person(MEMBER, other_org(), other_prof(), member_text="Not sure - I signed up at a network event",
-                 says_member=None, tag="not-a-member")  # fmt: skip
+                 says_member=None, tag="value-unreadable")  # fmt: skip
     b.submit(p)
 
     # Members who do not confirm the commitment between sessions.
-    for commit in [("No - I can only make some sessions", False), ("Not sure yet", None)]:
-        b.submit(b.person(MEMBER, other_org(), other_prof(), commit=commit, tag="commitment-not-confirmed"))
+    # "Not sure yet" is neither: held for the coordinator's review (value-unreadable), not rejected.
+    for commit, tag in [
+        (("No - I can only make some sessions", False), "commitment-not-confirmed"),
+        (("Not sure yet", None), "value-unreadable"),
+    ]:
+        b.submit(b.person(MEMBER, other_org(), other_prof(), commit=commit, tag=tag))
 
     # No role: typed into "Other:".
     p = b.person(None, other_org(), other_prof(), role_text="Either - happy to help where needed",
@@ -518,10 +523,14 @@ def failures(p: Person, *, with_list: bool = True) -> list[str]:
     if p.role is None:
         return ["role-unknown"]
     out: list[str] = []
-    if (with_list and not p.on_list) or p.says_member is not True:
+    if (with_list and not p.on_list) or p.says_member is False:
         out.append("not-a-member")
-    if p.role == MEMBER and p.commits is not True:
+    elif p.says_member is None:  # answered, but not yes or no: the coordinator decides (review)
+        out.append("value-unreadable")
+    if p.role == MEMBER and p.commits is False:
         out.append("commitment-not-confirmed")
+    elif p.role == MEMBER and p.commits is None:  # "Not sure yet": held for review, not rejected
+        out.append("value-unreadable" if p.commit_text.strip() else "commitment-not-confirmed")
     return out
 
 

@@ -482,10 +482,14 @@ def build(b: Builder) -> None:
         org = rng.choice(list(ORGANISATIONS))
         b.submit(b.applicant(role, org, years=years, tag=tag))
 
-    # Experience blank or unreadable.
-    for years, role in [(("", None, None), EARLY), (("Lots", None, None), LATER)]:
+    # Experience blank (rejected: the question is required) or unreadable (held for the
+    # coordinator's review: the answer was given, only the tool cannot read it).
+    for years, role, tag in [
+        (("", None, None), EARLY, "experience-missing"),
+        (("Lots", None, None), LATER, "value-unreadable"),
+    ]:
         org = rng.choice(list(ORGANISATIONS))
-        b.submit(b.applicant(role, org, years=years, tag="experience-missing"))
+        b.submit(b.applicant(role, org, years=years, tag=tag))
 
     # No role: typed into "Other:".
     for text in ["Not sure - happy to be either", "Either"]:
@@ -508,7 +512,7 @@ def failures(p: Applicant) -> list[str]:
     if not p.profession_ok:
         out.append("profession-not-in-programme")
     if p.years is None:
-        out.append("experience-missing")
+        out.append("value-unreadable" if p.years_text.strip() else "experience-missing")
         return out
     low, high = p.years
     if not (high <= 5 or low >= 8):

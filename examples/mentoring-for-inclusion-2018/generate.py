@@ -525,11 +525,14 @@ def build(b: Builder) -> None:
         ("mentee", "Mental health", "4", "no"),
         ("mentor", "Community", "8b", "No - I cannot commit to the exchange"),
         ("mentee", "Primary care", "6", ""),  # left blank
-        ("mentor", "Ambulance", "8a", "Not sure yet"),  # not a yes
     ]:
-        person = b.applicant(role, sector, band, commit=None if text in ("", "Not sure yet") else False,
+        person = b.applicant(role, sector, band, commit=None if text == "" else False,
                              commit_text=text, tag="not-committed")  # fmt: skip
         b.submit(person)
+    # Neither yes nor no: held for the coordinator's review (value-unreadable), not rejected.
+    person = b.applicant("mentor", "Ambulance", "8a", commit=None, commit_text="Not sure yet",
+                         tag="value-unreadable")  # fmt: skip
+    b.submit(person)
     # Committed, then withdrew by submitting again with No: the latest submission counts.
     person = b.applicant("mentor", "Social care", "8b", band_text="Head of Service", tag="not-committed")
     first = b.submit(dataclasses.replace(person, commit=True, commit_text="Yes", tag="eligible"))
@@ -576,7 +579,9 @@ def failures(p: Applicant) -> list[str]:
     if p.role is None:
         return ["role-unknown"]
     out = []
-    if p.commit is not True:
+    if p.commit is None and p.commit_text.strip():  # "Not sure yet": the coordinator decides
+        out.append("value-unreadable")
+    elif p.commit is not True:
         out.append("not-committed")
     return out
 

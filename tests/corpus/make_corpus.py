@@ -1205,7 +1205,8 @@ CASES: list[Case] = [
         b_years,
         "years in role -2, 400, words",
         7,
-        {n: "mentor-band-or-experience" for n in range(2, 7)},
+        # given but not readable as years: held for the coordinator's review, never rejected
+        {n: "value-unreadable" for n in range(2, 7)},
     ),
     ok(
         "bands",
