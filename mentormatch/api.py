@@ -199,6 +199,7 @@ def match(
     solver: str = "auto",
     time_limit: float | None = None,
     progress: Progress | None = None,
+    accept_unverified: bool = False,
 ) -> MatchResult:
     """Pair (or group) the eligible applicants optimally: first the most pairs, then the highest
     total score, ties broken by a fixed key.
@@ -206,9 +207,10 @@ def match(
     ``review``: pairs workbooks with Decision filled in (keep fixes a pair, reject forbids it);
     ``withdraw``: emails (or files of emails) of people who dropped out; ``accept_late``: late
     applicants the coordinator admits; ``exclude_previous`` / ``favour_unmatched``: earlier
-    cohorts' workbooks. Other arguments as for `validate`.
+    cohorts' workbooks; ``accept_unverified``: review a workbook without the Check column (rows
+    nobody can verify). Other arguments as for `validate`.
     """
-    from mentormatch.review import begin, check_admitted
+    from mentormatch.review import begin, check_admitted, check_withdrawn
 
     if solver.lower() not in SOLVERS:
         raise ValueError(f"solver must be one of {', '.join(SOLVERS)}, got {solver!r}")
@@ -227,9 +229,12 @@ def match(
             f"run without {given[0]}",
         )
     reviews = [Path(p) for p in review]
-    round_ = begin(loaded, reviews, withdraw=list(withdraw), accept_late=list(accept_late))
+    round_ = begin(
+        loaded, reviews, withdraw=list(withdraw), accept_late=list(accept_late), unverified=accept_unverified
+    )
     result = _check(sources, loaded, sheet, members, progress, round_.late)
-    check_admitted(round_, result.checked.applicants)
+    check_admitted(round_, result.checked.applicants, loaded)
+    check_withdrawn(round_, result.checked.applicants)
     earlier = [*reviews, *map(Path, exclude_previous), *map(Path, favour_unmatched)]
     inputs = (*_inputs(sources, loaded, members), *earlier)
     options = _Options(solver.lower(), time_limit, progress or silent, members)

@@ -514,22 +514,27 @@ def match(
         typer.Option(
             "--review",
             help="A pairs workbook with Decision filled in: keep fixes a pair, reject forbids it for"
-            " every later round, blank pairs are kept unless more pairs need them. Given twice, the"
-            " files must be rounds of one history.",
+            " every later round, blank pairs are kept unless more pairs need them. Normally the"
+            " latest workbook only; to give two, repeat the option (--review r1.xlsx --review"
+            " r2.xlsx): they must be rounds of one history.",
         ),
     ] = None,
     accept_late: Annotated[
         list[str] | None,
         typer.Option(
             "--accept-late",
-            help="Email (or file of emails) of a late applicant to admit despite the deadline; kept"
-            " for later rounds.",
+            help="Email of a late applicant to admit despite the deadline (kept for later rounds)."
+            " Several: repeat the option (--accept-late a@nhs.net --accept-late b@nhs.net) or give"
+            " a file of emails. Refused for an address with no application, or one that was on time.",
         ),
     ] = None,
     withdraw: Annotated[
         list[str] | None,
         typer.Option(
-            "--withdraw", help="Email (or file of emails) of someone who dropped out; needs --review."
+            "--withdraw",
+            help="Email of someone who dropped out; needs --review. Several: repeat the option"
+            " (--withdraw a@nhs.net --withdraw b@nhs.net) or give a file of emails. Refused for an"
+            " address in no pair and no application (a typo).",
         ),
     ] = None,
     exclude_previous: Annotated[
@@ -550,6 +555,15 @@ def match(
             " never forward it with the pairs.",
         ),
     ] = None,
+    accept_unverified: Annotated[
+        bool,
+        typer.Option(
+            "--accept-unverified",
+            help="Review a workbook written by an older mentormatch (no Check column), whose rows"
+            " cannot be verified: only after checking by eye that each row's names and emails"
+            " belong together.",
+        ),
+    ] = False,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -575,13 +589,14 @@ def match(
         mentormatch match applications.xlsx --rules rules/x.yaml --review pairs.xlsx -o pairs-v2.xlsx
 
         mentormatch match applications.xlsx --rules rules/x.yaml --review pairs.xlsx \\
-            --withdraw a.b@nhs.net -o pairs-v3.xlsx
+            --withdraw a.b@nhs.net --withdraw c.d@nhs.net -o pairs-v3.xlsx
     """
     from mentormatch.api import match as pair_up
 
     if solver.lower() not in {"auto", "highs", "cbc"}:
         raise typer.BadParameter("choose auto, highs or cbc", param_hint="--solver")
     as_json = as_json or State.json
+    _no_email_exports(export)
     sources = _sources(export, files, mentors, mentees)
     loaded = _load_rules(rules)
     earlier = [*(review or []), *(exclude_previous or []), *(favour_unmatched or [])]
@@ -594,6 +609,7 @@ def match(
         sources, rules=loaded, members=members, sheet=sheet, review=review or [], withdraw=withdraw or [],
         accept_late=accept_late or [], exclude_previous=exclude_previous or [],
         favour_unmatched=favour_unmatched or [], solver=solver, time_limit=time_limit, progress=_say,
+        accept_unverified=accept_unverified,
     )  # fmt: skip
     result.to_excel(output, force=force, progress=_say, outputs=outputs)
     unmonitored = None
@@ -616,6 +632,18 @@ def match(
         err.print(_labelled("Note:", "bold", unmonitored), highlight=False, soft_wrap=True)
     if not State.quiet and not as_json:
         err.print(f"Wrote {output}", highlight=False)
+
+
+def _no_email_exports(exports: list[Path] | None) -> None:
+    """An email where an export belongs: `--withdraw a@x b@y` leaves b@y as an export argument."""
+    for path in exports or []:
+        if "@" in path.name and not path.exists():
+            raise typer.BadParameter(
+                f"'{path}' was read as an export file, but it is an email address: an option takes one"
+                " value, so give each address with its own option (--withdraw a@nhs.net --withdraw"
+                " b@nhs.net), or a file of addresses",
+                param_hint="EXPORT",
+            )
 
 
 def _match_outputs(output: Path, monitoring: Path | None, inputs: list[Path], *, force: bool) -> Outputs:
@@ -747,6 +775,15 @@ def introduce(
             " a fresh outbox folder).",
         ),
     ] = None,
+    accept_unverified: Annotated[
+        bool,
+        typer.Option(
+            "--accept-unverified",
+            help="Use a workbook written by an older mentormatch (no Check column), whose rows cannot"
+            " be verified: only after checking by eye that each row's names and emails belong"
+            " together, or one person's draft may go to another.",
+        ),
+    ] = False,
     force: ForceOpt = False,
 ) -> None:
     """Write one introduction email draft (.eml) per pair, to both partners and copying the
@@ -777,11 +814,11 @@ def introduce(
         raise typer.BadParameter(
             f"{loaded.path.name} has no bundled template: give one", param_hint="--template"
         )
-    pairs = read_pairs(workbook, loaded)
+    pairs = read_pairs(workbook, loaded, unverified=accept_unverified)
     if since is not None:
         from mentormatch.history import introduced_before
 
-        earlier = introduced_before(since, loaded)
+        earlier = introduced_before(since, loaded, unverified=accept_unverified)
         pairs = [p for p in pairs if (p.pair_id, p.receiver_email, p.giver_email) not in earlier]
     written = write_introductions(
         pairs, load_template(template, loaded), outbox, rules=loaded, coordinator=coordinator, force=force,

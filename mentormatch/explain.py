@@ -118,7 +118,7 @@ def explain_person(
         raise ExportError(f"'{email}' is not an email address") from None
     spec = rules.spec.matching
     assert spec is not None
-    book = read_book(workbook, rules)
+    book = read_book(workbook, rules, unverified=True)  # explains; sends nothing
     used_sources = list(sources) if sources else recorded_sources(book)
     for source in used_sources:
         _recorded_file(book, str(source.path), "export", "--export (or --file ROLE=PATH)")
@@ -148,7 +148,9 @@ def explain_person(
     )
     forbidden = set(state.vetoes)
     for _label, value in book.items(EXCLUDED_ITEM):
-        earlier = read_book(_recorded_file(book, value, "earlier workbook", "a copy at that path"), rules)
+        earlier = read_book(
+            _recorded_file(book, value, "earlier workbook", "a copy at that path"), rules, unverified=True
+        )
         forbidden |= earlier.pairs | set(recorded_state(earlier).vetoes)
     scorer = Scorer(rules, receivers, givers, forbidden=forbidden)
     r_index = {a.email: n for n, a in enumerate(receivers)}

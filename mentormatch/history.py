@@ -149,6 +149,7 @@ def open_round(
     withdraw: Collection[str] = (),
     accept_late: Collection[str] = (),
     today: date | None = None,
+    unverified: bool = False,
 ) -> Round:
     """Read the reviewed workbook(s) and merge their decisions with this run's into one history.
 
@@ -156,7 +157,7 @@ def open_round(
     latest is the one reviewed, the others add any decision typed into them since.
     """
     day = (today or date.today()).isoformat()
-    books = [read_book(path, rules) for path in reviews]
+    books = [read_book(path, rules, unverified=unverified) for path in reviews]
     if not books:
         admitted = tuple(_person_records("late", accept_late, 1, day, {}))
         start = first_round()
@@ -466,9 +467,11 @@ def change_lines(round_: Round, ids: Mapping[Pair, str], newcomers: Collection[s
     return lines
 
 
-def introduced_before(path: Path, rules: Rules) -> frozenset[tuple[str, str, str]]:
+def introduced_before(
+    path: Path, rules: Rules, *, unverified: bool = False
+) -> frozenset[tuple[str, str, str]]:
     """(pair id, receiver email, giver email) of the pairs an earlier round's workbook introduces."""
-    book = read_book(path, rules)
+    book = read_book(path, rules, unverified=unverified)
     return frozenset((r.pair_id, *r.pair) for r in book.rows if r.decision != "reject")
 
 

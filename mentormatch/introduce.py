@@ -121,17 +121,18 @@ def _sheet_headers(rules: Rules) -> _Headers:
     )
 
 
-def read_pairs(workbook: Path, rules: Rules) -> list[PairRecord]:
+def read_pairs(workbook: Path, rules: Rules, *, unverified: bool = False) -> list[PairRecord]:
     """The pairs to introduce from a pairs workbook's Matches sheet, in Pair order.
 
     The workbook is read by the one pairs-workbook reader (pairsbook.read_book): columns by header
     text, never position; one Decision vocabulary (a reject word or cross skips the pair, blank or
     a keep word or tick keeps it, anything else is an error naming the cell); every row's Check
     must still match its pair id, names and emails, so a row whose cells were mixed up by a sort
-    of one column is refused rather than introducing the wrong people to each other.
+    of one column is refused rather than introducing the wrong people to each other. A workbook
+    without the Check column is refused unless ``unverified`` (see pairsbook.read_book).
     """
     headers = _sheet_headers(rules)
-    book = read_book(Path(workbook), rules)
+    book = read_book(Path(workbook), rules, unverified=unverified)
     records = []
     for row in book.rows:
         if row.decision == "reject":

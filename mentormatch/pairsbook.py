@@ -266,19 +266,33 @@ class PairsBook:
 # --------------------------------------------------------------------------------------------- reading
 
 
-def read_book(path: Path, rules: Rules, *, verify: bool = True) -> PairsBook:
+def read_book(path: Path, rules: Rules, *, verify: bool = True, unverified: bool = False) -> PairsBook:
     """Read a pairs workbook written by `mentormatch match` for ``rules``.
 
     Raises ExportError (naming the sheet, row, column and cell) for: a missing sheet or column,
     a header on two columns, a Decision that is not in the vocabulary, an unreadable email, a
     repeated pair id, and (when ``verify``) a row whose Check no longer matches its pair id,
-    emails and names.
+    emails and names. A workbook written with a review history (its Matches sheet has the Check
+    column) must still hold its Decisions and Summary sheets: without them earlier vetoes and
+    pair ids would be forgotten. A workbook without the Check column (written before rows were
+    checked) is refused unless ``unverified`` (the coordinator accepts rows nobody can verify).
     """
     path = Path(path)
     names = labels(rules)
     summary = _summary(path)
     matches = _table(path, MATCHES)
     checked = CHECK_KEY in _keys(matches) or HISTORY_ITEM in summary  # old workbooks have no Check
+    if checked:
+        _require_history(path, summary)
+    elif not unverified:
+        raise ExportError(
+            f"{path}: its '{MATCHES}' sheet has no '{CHECK}' column (the workbook was written by an"
+            " older mentormatch), so nothing shows whether each row's pair id, names and emails still"
+            " belong together: after a sort of one column, one person's draft would go to another",
+            "run `mentormatch match` again and use the workbook it writes (it has the Check column); or,"
+            f" if you have checked by eye that every row's names and emails belong together, add"
+            f" {UNVERIFIED_OPTION} to use this workbook as it is",
+        )
     rows = _matches_rows(path, matches, names, verify=verify and checked)
     records = _records(path, names, summary, verify=verify)
     unmatched = _unmatched(path)
@@ -287,6 +301,37 @@ def read_book(path: Path, rules: Rules, *, verify: bool = True) -> PairsBook:
 
 
 CHECK_KEY = key(CHECK)
+UNVERIFIED_OPTION = "--accept-unverified"
+HISTORY_ITEMS = (HISTORY_ITEM, ROUND_ITEM, LAST_ID_ITEM, RECORDS_ITEM)
+
+
+def _require_history(path: Path, summary: Mapping[str, str]) -> None:
+    """Refuse a workbook with a review history whose Decisions or Summary sheet is gone."""
+    missing = [sheet for sheet in (DECISIONS, SUMMARY) if _sheet_missing(path, sheet)]
+    lost = [item for item in HISTORY_ITEMS if item not in summary]
+    if not missing and lost:
+        missing, detail = [SUMMARY], f" (its lines {', '.join(repr(i) for i in lost)} were deleted)"
+    else:
+        detail = ""
+    if not missing:
+        return
+    sheets = " and ".join(f"'{s}'" for s in missing)
+    raise ExportError(
+        f"{path}: its '{MATCHES}' sheet has the '{CHECK}' column, so it was written with a review"
+        f" history, but its {sheets} {'sheets are' if len(missing) > 1 else 'sheet is'} missing{detail}:"
+        " read without them, earlier vetoes would be forgotten and pair ids given again",
+        "review the workbook as `mentormatch match` wrote it (all its sheets: Matches, Unmatched,"
+        " Decisions, Summary), typing decisions into that file rather than copying the Matches sheet"
+        " into a new workbook; or restore the missing sheet from the file `mentormatch match` wrote",
+    )
+
+
+def _sheet_missing(path: Path, sheet: str) -> bool:
+    try:
+        load_table(path, sheet)
+    except ExportError as exc:
+        return f"no sheet called '{sheet}'" in exc.message
+    return False
 
 
 def _keys(table: Table) -> set[str]:

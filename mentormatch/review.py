@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from mentormatch.applicants import Applicant
@@ -66,6 +67,7 @@ def begin(
     *,
     withdraw: Sequence[str] = (),
     accept_late: Sequence[str] = (),
+    unverified: bool = False,
 ) -> Round:
     """The round being made: the reviewed workbook(s) and this run's decisions, merged with
     every decision recorded earlier (see history.py)."""
@@ -76,7 +78,7 @@ def begin(
             "give the workbook the programme is running with",
         )
     late = read_emails(accept_late) if accept_late else frozenset()
-    return open_round(rules, list(review), withdraw=withdrawn, accept_late=late)
+    return open_round(rules, list(review), withdraw=withdrawn, accept_late=late, unverified=unverified)
 
 
 def adjustments(
@@ -120,11 +122,11 @@ def adjustments(
         if newcomers:
             notes.append(f"{len(newcomers)} new applicants since round {base.round}")
     for path in exclude_previous:
-        earlier = read_book(path, rules)
+        earlier = read_book(path, rules, unverified=True)  # an earlier cohort's, maybe old
         forbidden |= earlier.pairs | set(recorded_state(earlier).vetoes)
         notes.append(f"{len(earlier.pairs)} pairs from {path.name} will not be repeated")
     for path in favour_unmatched:
-        earlier = read_book(path, rules)
+        earlier = read_book(path, rules, unverified=True)  # an earlier cohort's, maybe old
         favoured |= earlier.unmatched
         notes.append(f"{len(earlier.unmatched)} people unmatched in {path.name} are favoured")
     must = {p for p in must if not set(p) & withdrawn}
@@ -141,11 +143,45 @@ def adjustments(
     )
 
 
-def check_admitted(round_: Round, applicants: Collection[Applicant]) -> None:
-    """Refuse an --accept-late email that no application in the exports carries."""
+def check_admitted(round_: Round, applicants: Collection[Applicant], rules: Rules) -> None:
+    """Refuse an --accept-late email that no application in the exports carries, or whose
+    applications all arrived before the deadline (there is nothing to admit)."""
     unknown = sorted(round_.admitted_now - {a.email for a in applicants})
     if unknown:
         raise ExportError(
             f"--accept-late {', '.join(unknown)}: no application from this address in the export",
             "check the spelling, or give the export that holds the late application",
+        )
+    deadline = rules.spec.deadline
+    on_time = sorted(
+        email
+        for email in round_.admitted_now
+        if deadline is None
+        or all(
+            isinstance(when := a.value("submitted"), datetime) and when <= deadline
+            for a in applicants
+            if a.email == email
+        )
+    )
+    if on_time:
+        why = "the rule file sets no deadline" if deadline is None else "applied before the deadline"
+        raise ExportError(
+            f"--accept-late {', '.join(on_time)}: {why}, so there is no late application to admit",
+            "leave this address out of --accept-late (it is checked like every application in time)",
+        )
+
+
+def check_withdrawn(round_: Round, applicants: Collection[Applicant]) -> None:
+    """Refuse a --withdraw email that is in no pair of the reviewed workbook(s), not among their
+    unmatched, and in no application of the exports: most likely a typo."""
+    known = {a.email for a in applicants}
+    for book in round_.books:
+        known |= {e for pair in book.pairs for e in pair} | book.unmatched
+        known |= {e for r in book.records for e in r.subject if e}
+    unknown = sorted(round_.withdrawn_now - known)
+    if unknown:
+        raise ExportError(
+            f"--withdraw {', '.join(unknown)}: this address is in no pair, no Unmatched row and no"
+            " application, so withdrawing it would change nothing",
+            "check the spelling (copy the address from the workbook), then run again",
         )

@@ -341,3 +341,44 @@ def test_introduce_since_an_earlier_round_drafts_only_new_pairs(
     new = {row["Pair"] for pair, row in after.items() if pair not in before}
     assert new
     assert {p.name.split("-")[0] for p in outbox.glob("*.eml")} == new
+
+
+def test_withdraw_of_an_unknown_address_is_refused_naming_it(rounds: dict[str, Any], tmp_path: Path) -> None:
+    out = tmp_path / "x.xlsx"
+    result = run(
+        "match", MIND_EXPORT, "--rules", MIND_RULES, "-o", out, "--review", rounds["r2"],
+        "--withdraw", "no.such.person@nhs.net",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "--withdraw no.such.person@nhs.net: this address is in no pair" in " ".join(result.output.split())
+    assert not out.exists()
+
+
+def test_accept_late_for_someone_who_applied_in_time_is_refused(
+    rounds: dict[str, Any], tmp_path: Path
+) -> None:
+    on_time = sorted(pairs(rounds["r1"]))[0][0]  # paired in round 1 without --accept-late
+    out = tmp_path / "x.xlsx"
+    result = run("match", MIND_EXPORT, "--rules", MIND_RULES, "-o", out, "--accept-late", on_time)
+    text = " ".join(result.output.split())
+    assert result.exit_code == 1 and f"--accept-late {on_time}: applied before the deadline" in text
+    assert not out.exists()
+
+
+def test_several_emails_are_given_by_repeating_the_option(rounds: dict[str, Any], tmp_path: Path) -> None:
+    import typer
+
+    command = typer.main.get_command(app).commands["match"]  # type: ignore[attr-defined]
+    helps = {p.name: " ".join((p.help or "").split()) for p in command.params}
+    assert "--withdraw a@nhs.net --withdraw b@nhs.net" in helps["withdraw"]
+    assert "--accept-late a@nhs.net --accept-late b@nhs.net" in helps["accept_late"]
+    assert "--review r1.xlsx --review r2.xlsx" in helps["review"]
+    # Space-separated values are not a list: the second address would be read as an export file.
+    a, b = sorted(rounds["partners"])[:2] if len(rounds["partners"]) > 1 else ("a@nhs.net", "b@nhs.net")
+    out = tmp_path / "x.xlsx"
+    result = run(
+        "match", MIND_EXPORT, "--rules", MIND_RULES, "-o", out, "--review", rounds["r2"], "--withdraw", a, b
+    )
+    text = " ".join(result.output.split())
+    assert result.exit_code == 2 and f"'{b}' was read as an export file" in text
+    assert "--withdraw a@nhs.net --withdraw b@nhs.net" in text and not out.exists()

@@ -292,3 +292,119 @@ def test_decision_word_never_crashes_and_knows_only_its_words(text: str) -> None
 def test_check_binds_both_emails_in_order(a: str, b: str) -> None:
     if a.strip().lower() != b.strip().lower():
         assert row_check("P001", (a, b), ("N", "M")) != row_check("P001", (b, a), ("N", "M"))
+
+
+# --- a workbook with history whose Decisions or Summary sheet is gone ---------------------------------
+
+
+def without_sheets(source: Path, tmp_path: Path, *sheets: str) -> Path:
+    path = tmp_path / "cut.xlsx"
+    wb = openpyxl.load_workbook(source)
+    for name in sheets:
+        del wb[name]
+    wb.save(path)
+    return path
+
+
+def matches_alone(source: Path, tmp_path: Path) -> Path:
+    """The Matches sheet copied (values) into a new workbook, as a coordinator might share it."""
+    path = tmp_path / "alone.xlsx"
+    rows = list(openpyxl.load_workbook(source, read_only=True)["Matches"].iter_rows(values_only=True))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Matches"
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "cut", [("Decisions",), ("Summary",), ("Decisions", "Summary"), ("Unmatched", "Decisions", "Summary")]
+)
+def test_a_reviewed_workbook_missing_its_history_sheets_is_refused(
+    round2: tuple[Path, tuple[str, str]], rules: Rules, tmp_path: Path, cut: tuple[str, ...]
+) -> None:
+    out, _vetoed = round2
+    path = without_sheets(out, tmp_path, *cut)
+    missing = [s for s in ("Decisions", "Summary") if s in cut]
+    with pytest.raises(ExportError) as caught:
+        read_book(path, rules)
+    for sheet in missing:
+        assert f"'{sheet}'" in caught.value.message
+    assert "all its sheets" in (caught.value.hint or "")
+    result = review(path, tmp_path)
+    assert result.exit_code == 1 and f"'{missing[0]}'" in result.output and "missing" in result.output
+    assert not (tmp_path / "next.xlsx").exists()
+
+
+def test_the_matches_sheet_copied_alone_is_refused_not_read_without_history(
+    round2: tuple[Path, tuple[str, str]], tmp_path: Path
+) -> None:
+    out, vetoed = round2
+    path = matches_alone(out, tmp_path)
+    result = review(path, tmp_path)
+    assert result.exit_code == 1
+    assert "'Decisions' and 'Summary' sheets are missing" in " ".join(result.output.split())
+    assert not (tmp_path / "next.xlsx").exists()  # so the round-1 veto of `vetoed` cannot be remade
+
+
+def test_deleting_the_history_lines_of_summary_is_refused(
+    round2: tuple[Path, tuple[str, str]], rules: Rules, tmp_path: Path
+) -> None:
+    out, _vetoed = round2
+
+    def change(ws: Any, col: dict[str, int]) -> None:
+        for row in range(ws.max_row, 1, -1):
+            if ws.cell(row=row, column=col["Item"]).value in {"Last pair id", "Decisions recorded"}:
+                ws.delete_rows(row)
+
+    path = edited(out, tmp_path, change, sheet="Summary")
+    with pytest.raises(ExportError, match="'Summary' sheet is missing.*'Last pair id'"):
+        read_book(path, rules)
+
+
+# --- a workbook from before the Check column ----------------------------------------------------------
+
+
+def old_style(source: Path, tmp_path: Path, change: Any = None) -> Path:
+    """``source`` as an older mentormatch wrote it: no Check column, no Decisions, no Summary."""
+    path = without_sheets(source, tmp_path, "Decisions", "Summary")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Matches"]
+    ws.delete_cols(columns(ws)["Check"])
+    if change is not None:
+        change(ws, columns(ws))
+    wb.save(path)
+    return path
+
+
+def test_an_unverifiable_old_workbook_is_refused_unless_accepted(
+    workbook: Path, rules: Rules, tmp_path: Path
+) -> None:
+    path = old_style(workbook, tmp_path, sort_one_column("Mentor email"))  # the accident it cannot see
+    with pytest.raises(ExportError, match="no 'Check' column") as caught:
+        read_book(path, rules)
+    assert "--accept-unverified" in (caught.value.hint or "")
+    for result in (review(path, tmp_path), introduce(path, tmp_path)):
+        assert result.exit_code == 1 and "--accept-unverified" in result.output, result.output
+    assert not (tmp_path / "next.xlsx").exists() and not list((tmp_path / "outbox").glob("*.eml"))
+
+
+def test_an_old_workbook_is_used_when_the_coordinator_accepts_unverified_rows(
+    workbook: Path, rules: Rules, tmp_path: Path
+) -> None:
+    path = old_style(workbook, tmp_path)
+    assert read_book(path, rules, unverified=True).pairs == read_book(workbook, rules).pairs
+    result = run(
+        "introduce", path, "--rules", MIND_RULES, "--template", TEMPLATE, "-o", tmp_path / "outbox",
+        "--coordinator", "sam.lee@nhs.net", "--accept-unverified",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == len(read_book(workbook, rules).rows)
+    out = tmp_path / "next.xlsx"
+    result = run(
+        "match", MIND_EXPORT, "--rules", MIND_RULES, "-o", out, "--review", path, "--accept-unverified"
+    )
+    assert result.exit_code == 0, result.output
+    assert read_book(out, rules).pairs == read_book(workbook, rules).pairs
