@@ -596,8 +596,7 @@ def match(
     if solver.lower() not in {"auto", "highs", "cbc"}:
         raise typer.BadParameter("choose auto, highs or cbc", param_hint="--solver")
     as_json = as_json or State.json
-    _no_email_exports(export)
-    sources = _sources(export, files, mentors, mentees)
+    sources = _sources(_no_email_exports(export), files, mentors, mentees)
     loaded = _load_rules(rules)
     earlier = [*(review or []), *(exclude_previous or []), *(favour_unmatched or [])]
     listed = [
@@ -634,7 +633,7 @@ def match(
         err.print(f"Wrote {output}", highlight=False)
 
 
-def _no_email_exports(exports: list[Path] | None) -> None:
+def _no_email_exports(exports: list[Path] | None) -> list[Path] | None:
     """An email where an export belongs: `--withdraw a@x b@y` leaves b@y as an export argument."""
     for path in exports or []:
         if "@" in path.name and not path.exists():
@@ -644,6 +643,7 @@ def _no_email_exports(exports: list[Path] | None) -> None:
                 " b@nhs.net), or a file of addresses",
                 param_hint="EXPORT",
             )
+    return exports
 
 
 def _match_outputs(output: Path, monitoring: Path | None, inputs: list[Path], *, force: bool) -> Outputs:

@@ -341,7 +341,7 @@ def test_a_reviewed_workbook_missing_its_history_sheets_is_refused(
 def test_the_matches_sheet_copied_alone_is_refused_not_read_without_history(
     round2: tuple[Path, tuple[str, str]], tmp_path: Path
 ) -> None:
-    out, vetoed = round2
+    out, _vetoed = round2
     path = matches_alone(out, tmp_path)
     result = review(path, tmp_path)
     assert result.exit_code == 1
@@ -360,7 +360,7 @@ def test_deleting_the_history_lines_of_summary_is_refused(
                 ws.delete_rows(row)
 
     path = edited(out, tmp_path, change, sheet="Summary")
-    with pytest.raises(ExportError, match="'Summary' sheet is missing.*'Last pair id'"):
+    with pytest.raises(ExportError, match=r"'Summary' sheet is missing.*'Last pair id'"):
         read_book(path, rules)
 
 
