@@ -27,6 +27,7 @@ from mentormatch.normalise import (
     parse_yes_no,
     split_multi,
 )
+from mentormatch.roles import RoleAnswers
 from mentormatch.rulefile import Rules
 
 
@@ -58,7 +59,7 @@ def build_applicants(
     parsers = _parsers(rules)
     for name, order in _date_orders(table, columns, rules).items():
         parsers[name] = functools.partial(parse_datetime, order=order)
-    role_answers = _role_answers(rules)
+    role_answers = RoleAnswers(rules.spec)
     source = table.source.name
     applicants = []
     memo: _Memo = {}
@@ -68,7 +69,7 @@ def build_applicants(
             applicant.role = role
             applicant.role_from_file = True
         elif rules.spec.role_field is not None:
-            applicant.role = _read_role(applicant.raw.get(rules.spec.role_field), role_answers)
+            applicant.role = role_answers.read(applicant.raw.get(rules.spec.role_field))
         applicants.append(applicant)
     return applicants
 
@@ -286,24 +287,6 @@ def _parse_band(value: object, grades: dict[str, str]) -> str:
         if reading is not None and reading.band is not None:
             return reading.band
         raise
-
-
-def _role_answers(rules: Rules) -> dict[str, str]:
-    answers: dict[str, str] = {}
-    for role, spec in rules.spec.roles.items():
-        for answer in (*spec.answers, role, spec.label or role):
-            answers.setdefault(key(answer), role)
-    return answers
-
-
-def _read_role(raw: str | None, answers: dict[str, str]) -> str | None:
-    if raw is None:
-        return None
-    wanted = key(raw)
-    if wanted in answers:
-        return answers[wanted]
-    starts = {role for answer, role in answers.items() if answer and wanted.startswith(answer)}
-    return starts.pop() if len(starts) == 1 else None
 
 
 def identities(applicants: Iterable[Applicant]) -> dict[str, Applicant]:

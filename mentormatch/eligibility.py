@@ -246,6 +246,18 @@ def _applicant_problems(
     if applicant.role is None or applicant.role not in spec.roles:
         seen = applicant.raw.get(spec.role_field or "", "")
         choices = ", ".join(f"'{r.answers[0] if r.answers else n}'" for n, r in spec.roles.items())
+        if seen and spec.role_field is not None and not rules.known.closed(spec.role_field):
+            return [
+                Problem(
+                    applicant.row,
+                    _header(rules, spec.role_field),
+                    seen,
+                    codes.ANSWER_NOT_RECOGNISED,
+                    f"The role answer '{seen}' is not one the programme's rules recognise as exactly"
+                    f" one role ({choices}), so the coordinator will review it rather than reject the"
+                    " application.",
+                )
+            ]
         return [
             Problem(
                 applicant.row,

@@ -651,8 +651,8 @@ def _roles(d: _Drafter) -> list[str]:
         out += [f"    #   {line}" for line in examples[role]]
     if d.unclassified_roles:
         out += _comment(
-            "These answers name no single role, so applicants who gave them are rejected as role-unknown"
-            " until you add each to a role's answers: "
+            "These answers name no single role, so applicants who gave them are held for review"
+            " (answer-not-recognised) until you add each to a role's answers: "
             + ", ".join(quote_yaml(a) for a in d.unclassified_roles),
             indent=2,
         )

@@ -59,9 +59,27 @@ def _type(rules: Rules, name: str) -> str:
     return fspec.type if fspec is not None else "text"
 
 
+def role_answers_not_recognised(
+    applicants: Sequence[Applicant], rules: Rules
+) -> dict[str, list[tuple[str, int]]]:
+    """Answer -> rows, for role answers given that name no single role (held for review; a closed
+    role field rejects them as role-unknown instead, and a blank answer is role-unknown)."""
+    name = rules.spec.role_field
+    found: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    if name is None or rules.known.closed(name):
+        return found
+    for applicant in applicants:
+        answer = applicant.raw.get(name, "")
+        if applicant.role is None and not applicant.role_from_file and answer:
+            found[answer].append((applicant.source, applicant.row))
+    return found
+
+
 def rule_lines(rules: Rules, name: str) -> tuple[str, ...]:
     """Where in the rule file an answer to this field is accepted, rejected or made known."""
     spec = rules.spec
+    if name == spec.role_field:  # a role answer becomes known by adding it to a role's answers
+        return tuple(f"{rules.line(f'roles.{role}.answers')} (roles.{role}.answers)" for role in spec.roles)
     places: list[str] = ["grades"] if _type(rules, name) == "band" else []
     for where, cond in conditions(spec):
         if cond.field == name and cond.in_ is not None:
@@ -105,6 +123,8 @@ def unrecognised_answers(applicants: Sequence[Applicant], rules: Rules) -> list[
                     unknown = verdicts[text] = not listed and not known.recognised(name, text)
                 if unknown:
                     rows[(name, text)].append((applicant.source, applicant.row))
+    for answer, where in role_answers_not_recognised(applicants, rules).items():
+        rows[(rules.spec.role_field or "role", answer)] += where
     found = [
         Unrecognised(
             field=name,
@@ -151,10 +171,11 @@ def terminal_lines(found: Sequence[Unrecognised], rules: Rules, several_files: b
 
     lines = []
     for u in found:
-        lines.append(
-            f"  {field_label(rules, u.field)}: '{u.answer}' x{u.count}"
-            f" ({rows_text(u.rows, several_files)}); accept or reject it at {u.lines[0]}"
-        )
+        where = f"accept or reject it at {u.lines[0]}"
+        if u.field == rules.spec.role_field:  # it names no single role: say which lists to add it to
+            where = "it names no single role; add it to one role's answers at " + " or ".join(u.lines)
+        rows = rows_text(u.rows, several_files)
+        lines.append(f"  {field_label(rules, u.field)}: '{u.answer}' x{u.count} ({rows}); {where}")
     return lines
 
 

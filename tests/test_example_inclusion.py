@@ -117,9 +117,10 @@ def test_expected_counts_are_what_the_readme_says(truth: dict[int, Any]) -> None
     eligible = Counter(e["role"] for e in expected.values() if e["outcome"] == "eligible")
     assert (eligible["mentee"], eligible["mentor"]) == (46, 39)
     rules = Counter(e["rule"] for e in expected.values() if e["outcome"] == "rejected")
-    # "Not sure yet" to the commitment is neither yes nor no: held for review, not not-committed
+    # "Not sure yet" to the commitment is neither yes nor no: held for review, not not-committed;
+    # "Not sure yet - happy to do either" names no role: held for review, no longer role-unknown
     assert rules == {
-        "duplicate-submission": 6, "not-committed": 5, "value-unreadable": 1, "role-unknown": 1,
+        "duplicate-submission": 6, "not-committed": 5, "value-unreadable": 1, "answer-not-recognised": 1,
         "email-missing": 1,
     }  # fmt: skip
 

@@ -123,7 +123,10 @@ def test_mind_draft_validates_everyone(mind_draft: Path) -> None:
         "email-missing",
         "grade-needs-review",
         "role-unknown",
+        "answer-not-recognised",  # the role answer 'Not sure' names no role: held for review
     }
+    held = [r for r in checked.rejected if r.rule == "answer-not-recognised"]
+    assert held and {r.applicant.raw.get("role") for r in held} == {"Not sure"}
 
 
 def test_draft_matches(mind_draft: Path, tmp_path: Path) -> None:

@@ -509,9 +509,9 @@ def build(b: Builder) -> None:
     ]:
         b.submit(b.person(MEMBER, other_org(), other_prof(), commit=commit, tag=tag))
 
-    # No role: typed into "Other:".
+    # No single role: typed into "Other:", held for review (an answer the rules did not foresee).
     p = b.person(None, other_org(), other_prof(), role_text="Either - happy to help where needed",
-                 tag="role-unknown")  # fmt: skip
+                 tag="answer-not-recognised")  # fmt: skip
     b.submit(p)
 
 
@@ -520,8 +520,8 @@ def build(b: Builder) -> None:
 
 def failures(p: Person, *, with_list: bool = True) -> list[str]:
     """Every rule this person's answers break (identity rules aside)."""
-    if p.role is None:
-        return ["role-unknown"]
+    if p.role is None:  # an answer naming no single role goes to review; a blank one is unknown
+        return ["answer-not-recognised" if p.role_text.strip() else "role-unknown"]
     out: list[str] = []
     if (with_list and not p.on_list) or p.says_member is False:
         out.append("not-a-member")

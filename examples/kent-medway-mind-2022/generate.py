@@ -667,9 +667,11 @@ def build(b: Builder) -> None:
             person = b.applicant(role, "?", band_text=text, grade=grade, tag="question-for-coordinator")
         b.submit(person)
 
-    # Role answer blank or "Not sure" (otherwise a Band 5-6 woman who could be a mentee).
+    # Role answer blank (role-unknown) or "Not sure", which names no role: held for review
+    # (otherwise a Band 5-6 woman who could be a mentee).
     for text, band in [("", "5"), ("Not sure", "6"), ("", "6")]:
-        person = b.applicant("mentee", band, role_text=text, tag="role-unknown")
+        tag = "answer-not-recognised" if text else "role-unknown"
+        person = b.applicant("mentee", band, role_text=text, tag=tag)
         person.role = None
         b.submit(person)
 
@@ -686,8 +688,8 @@ def failures(p: Applicant) -> list[str]:
     out: list[str] = []
     if not p.email:
         out.append("email-missing")
-    if p.role is None:
-        out.append("role-unknown")
+    if p.role is None:  # an answer naming no single role goes to review; a blank one is unknown
+        out.append("answer-not-recognised" if p.role_text.strip() else "role-unknown")
     if not p.org_listed:
         out.append("organisation-not-in-programme")
     if p.band is None:

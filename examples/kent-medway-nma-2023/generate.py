@@ -491,10 +491,10 @@ def build(b: Builder) -> None:
         org = rng.choice(list(ORGANISATIONS))
         b.submit(b.applicant(role, org, years=years, tag=tag))
 
-    # No role: typed into "Other:".
+    # No single role: typed into "Other:", held for review (an answer the rules did not foresee).
     for text in ["Not sure - happy to be either", "Either"]:
         org = rng.choice(list(ORGANISATIONS))
-        b.submit(b.applicant(None, org, role_text=text, tag="role-unknown"))
+        b.submit(b.applicant(None, org, role_text=text, tag="answer-not-recognised"))
 
 
 # --- expected outcomes --------------------------------------------------------------------------
@@ -502,8 +502,8 @@ def build(b: Builder) -> None:
 
 def failures(p: Applicant) -> list[str]:
     """Every rule this applicant's answers break (identity rules aside)."""
-    if p.role is None:
-        return ["role-unknown"]
+    if p.role is None:  # an answer naming no single role goes to review; a blank one is unknown
+        return ["answer-not-recognised" if p.role_text.strip() else "role-unknown"]
     out: list[str] = []
     if p.org_text == COUNCIL:
         out.append("question-for-coordinator")

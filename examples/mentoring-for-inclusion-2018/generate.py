@@ -560,9 +560,9 @@ def build(b: Builder) -> None:
         person = b.applicant(role, None, band, sector_text="")
         b.submit(person)
 
-    # Role answer naming neither role.
+    # Role answer naming neither role: held for review (an answer the rules did not foresee).
     either = "Not sure yet - happy to do either"
-    person = b.applicant("mentee", "Acute", "5", role_text=either, tag="role-unknown")
+    person = b.applicant("mentee", "Acute", "5", role_text=either, tag="answer-not-recognised")
     person.role = None
     b.submit(person)
 
@@ -576,8 +576,8 @@ def build(b: Builder) -> None:
 
 def failures(p: Applicant) -> list[str]:
     """Every rule this applicant's answers break, in the tool's order (identity rules aside)."""
-    if p.role is None:
-        return ["role-unknown"]
+    if p.role is None:  # an answer naming no single role goes to review; a blank one is unknown
+        return ["answer-not-recognised" if p.role_text.strip() else "role-unknown"]
     out = []
     if p.commit is None and p.commit_text.strip():  # "Not sure yet": the coordinator decides
         out.append("value-unreadable")

@@ -495,8 +495,8 @@ def b_excel_errors(path: Path) -> None:
         mentee("Err Email", "#N/A"),  # 2 email-missing
         mentee("Err Band", "err.band@nhs.net", band="#N/A"),  # 3 grade-needs-review
         mentee("Err Time", "err.time@nhs.net", start="#VALUE!", completed="#VALUE!"),  # 4
-        mentee("Err Role", "err.role@nhs.net", role="#REF!"),  # 5 role-unknown
         # an error value is an answer nobody foresaw: review (answer-not-recognised), not rejection
+        mentee("Err Role", "err.role@nhs.net", role="#REF!"),  # 5 names no role: the same
         mentee("Err Org", "err.org@nhs.net", org="#DIV/0!"),  # 6 answer-not-recognised
         mentee("Err Groups", "err.groups@nhs.net", ethnicity="#NAME?", gender="#NULL!"),  # 7 the same
         mentee("Err Goals", "err.goals@nhs.net", goals="#N/A", years="#NUM!"),  # 8 eligible
@@ -1137,7 +1137,7 @@ CASES: list[Case] = [
             2: "email-missing",
             3: "grade-needs-review",
             4: "submission-time-unreadable",
-            5: "role-unknown",
+            5: "answer-not-recognised",
             6: "answer-not-recognised",
             7: "answer-not-recognised",
         },
@@ -1197,7 +1197,9 @@ CASES: list[Case] = [
         b_roles,
         "empty, unknown and odd roles",
         7,
-        {2: "role-unknown", 3: "role-unknown", 4: "role-unknown", 5: "role-unknown", 6: "role-unknown"},
+        # a blank answer says no role (role-unknown); one that names no single role goes to review
+        {2: "role-unknown", 3: "answer-not-recognised", 4: "answer-not-recognised", 5: "role-unknown",
+         6: "answer-not-recognised"},
     ),
     ok(
         "years",
