@@ -37,7 +37,8 @@ def describe_rules(rules: Rules) -> list[str]:
     else:
         lines.append("  Deadline: none (applications are open-ended)")
     if spec.role_field is not None:
-        lines.append(f"  Roles are read from the answer to '{spec.fields[spec.role_field].headers[0]}'.")
+        lines.append(f"  Roles are read from the answer to '{spec.fields[spec.role_field].headers[0]}';")
+        lines.append("  an answer that is not exactly one role's answer is held for review.")
     else:
         lines.append("  Roles come from separate files, one per role.")
     for name, role in spec.roles.items():

@@ -216,3 +216,13 @@ def test_a_listed_answer_in_any_case_spacing_or_with_the_forms_tail_is_that_role
     answer, role = answer_role
     shaped = {"upper": answer.upper(), "lower": answer.lower(), "title": answer.title(), "same": answer}[case]
     assert MIND.read(space + shaped + space + tail) == role
+
+
+def test_rules_show_says_how_role_answers_are_read() -> None:
+    from typer.testing import CliRunner
+
+    from mentormatch.cli import app
+
+    shown = CliRunner().invoke(app, ["rules", "show", str(MIND_RULES)])
+    assert shown.exit_code == 0, shown.output
+    assert "not exactly one role's answer is held for review" in " ".join(shown.output.split())
