@@ -281,7 +281,9 @@ def read_book(path: Path, rules: Rules, *, verify: bool = True, unverified: bool
     names = labels(rules)
     summary = _summary(path)
     matches = _table(path, MATCHES)
-    checked = CHECK_KEY in _keys(matches) or HISTORY_ITEM in summary  # old workbooks have no Check
+    # Old workbooks have no Check column, no Decisions sheet and no history in Summary: any one of
+    # these three means the workbook was written with a history, and needs all of them.
+    checked = CHECK_KEY in _keys(matches) or HISTORY_ITEM in summary or not _sheet_missing(path, DECISIONS)
     if checked:
         _require_history(path, summary)
     elif not unverified:

@@ -408,3 +408,16 @@ def test_an_old_workbook_is_used_when_the_coordinator_accepts_unverified_rows(
     )
     assert result.exit_code == 0, result.output
     assert read_book(out, rules).pairs == read_book(workbook, rules).pairs
+
+
+def test_deleting_the_check_column_does_not_make_a_reviewed_workbook_old(
+    round2: tuple[Path, tuple[str, str]], rules: Rules, tmp_path: Path
+) -> None:
+    out, _vetoed = round2
+    path = without_sheets(out, tmp_path, "Summary")
+    wb = openpyxl.load_workbook(path)
+    wb["Matches"].delete_cols(columns(wb["Matches"])["Check"])
+    wb.save(path)
+    for unverified in (False, True):  # its Decisions sheet says it has a history: never read as old
+        with pytest.raises(ExportError, match="'Summary' sheet is missing"):
+            read_book(path, rules, unverified=unverified)
