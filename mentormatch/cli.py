@@ -910,8 +910,10 @@ def _without(callback: Callable[..., Any], names: set[str]) -> Callable[..., Any
 
 
 def _show_flags_as_flags() -> None:
-    """In help, a flag shows no value (`--force`, not `--force <bool>`) and a repeatable option
-    its item type (`<path>...`, not `<list[Path]>`); Typer's own rendering shows both."""
+    """In help, a flag shows no value (`--force`, not `--force <bool>`), an argument that takes
+    several values `<path>...`, and an option given once per value `<str> (repeatable)` (not
+    `<list[Path]>`, and not `...`, which would promise `--withdraw a b`); Typer's own rendering
+    shows both."""
     from typer.core import TyperArgument, TyperOption
 
     def shown(original: Callable[..., str | None]) -> Callable[..., str | None]:
@@ -919,7 +921,10 @@ def _show_flags_as_flags() -> None:
             if getattr(param, "is_flag", False) or getattr(param, "count", False):
                 return None
             text = original(param, ctx)
-            return re.sub(r"<list\[(\w+)\]>", lambda m: f"<{m.group(1).lower()}>...", text or "") or None
+            several = " (repeatable)" if isinstance(param, TyperOption) else "..."
+            return (
+                re.sub(r"<list\[(\w+)\]>", lambda m: f"<{m.group(1).lower()}>{several}", text or "") or None
+            )
 
         return display
 

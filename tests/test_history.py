@@ -373,6 +373,9 @@ def test_several_emails_are_given_by_repeating_the_option(rounds: dict[str, Any]
     assert "--withdraw a@nhs.net --withdraw b@nhs.net" in helps["withdraw"]
     assert "--accept-late a@nhs.net --accept-late b@nhs.net" in helps["accept_late"]
     assert "--review r1.xlsx --review r2.xlsx" in helps["review"]
+    shown = run("match", "--help").output  # the value column says once per option, not `<str>...`
+    assert [line for line in shown.splitlines() if "--withdraw " in line and "(repeatable)" in line]
+    assert "<str>..." not in shown and "<path>..." in shown  # the exports argument does take several
     # Space-separated values are not a list: the second address would be read as an export file.
     a, b = sorted(rounds["partners"])[:2] if len(rounds["partners"]) > 1 else ("a@nhs.net", "b@nhs.net")
     out = tmp_path / "x.xlsx"
