@@ -67,6 +67,16 @@ class _Run:
         return self.table("Rejected")
 
     @property
+    def to_review(self) -> pd.DataFrame:
+        """Who is held for the coordinator's review (no rule failed): the question, the answer, what
+        to decide; empty when nobody is."""
+        from mentormatch.report import REVIEW_COLUMNS, REVIEW_SHEET
+
+        if any(s.name == REVIEW_SHEET for s in self.sheets):
+            return self.table(REVIEW_SHEET)
+        return pd.DataFrame(columns=REVIEW_COLUMNS)
+
+    @property
     def summary(self) -> pd.DataFrame:
         """The Summary sheet: counts, the objective, how it was solved, provenance."""
         return self.table("Summary")
@@ -454,15 +464,16 @@ def _check(
 
 
 def _unforeseen(result: Validation, warnings: list[str]) -> tuple[list[Sheet], list[tuple[str, Any]]]:
-    """The Unrecognised sheet (when an answer was not recognised) and the Summary lines for it
-    and for the warnings."""
-    from mentormatch.report import several_files
+    """The To review sheet (when applications are held for review), the Unrecognised sheet (when
+    an answer was not recognised), and the Summary lines for it and for the warnings."""
+    from mentormatch.report import review_sheet, several_files
     from mentormatch.unrecognised import review_lines, unrecognised_sheet
 
     found = _shareable(list(result.unrecognised), result)
     several = several_files(result.checked.applicants)
     notes = [*review_lines(len(result.checked.to_review), found), *(("Warning", w) for w in warnings)]
-    return ([unrecognised_sheet(found, result.rules, several)] if found else []), notes
+    sheets = [review_sheet(result.checked, result.rules)] if result.checked.to_review else []
+    return [*sheets, *([unrecognised_sheet(found, result.rules, several)] if found else [])], notes
 
 
 def _shareable(found: list[Any], result: Validation) -> list[Any]:
@@ -475,7 +486,11 @@ def _shareable(found: list[Any], result: Validation) -> list[Any]:
 
     held: dict[tuple[str, int], set[str]] = {}  # row -> the columns whose answers held it
     for rejection in result.checked.rejected:
-        columns = {p.column for p in rejection.problems if p.rule == codes.ANSWER_NOT_RECOGNISED}
+        columns = {
+            p.column
+            for p in rejection.problems
+            if p.rule in (codes.ANSWER_NOT_RECOGNISED, codes.VALUE_UNREADABLE)
+        }
         held[(rejection.applicant.source, rejection.applicant.row)] = columns
     shared = []
     for item in found:

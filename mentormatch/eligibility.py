@@ -26,7 +26,9 @@ class Rejection:
 
     @property
     def rule(self) -> str:
-        return self.problems[0].rule
+        """The main rule: the first one failed (a review code only when no rule failed)."""
+        failed = [p.rule for p in self.problems if p.rule not in codes.REVIEW]
+        return failed[0] if failed else self.problems[0].rule
 
     @property
     def needs_review(self) -> bool:
@@ -52,6 +54,11 @@ class Checked:
     def to_review(self) -> tuple[Rejection, ...]:
         """Applications held for the coordinator's review (no rule failed, an answer unknown)."""
         return tuple(r for r in self.rejected if r.needs_review)
+
+    @property
+    def rejected_by_a_rule(self) -> tuple[Rejection, ...]:
+        """Applications that failed a rule (``rejected`` less those held for review)."""
+        return tuple(r for r in self.rejected if not r.needs_review)
 
 
 def check_applicants(

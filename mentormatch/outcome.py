@@ -14,6 +14,7 @@ from mentormatch import __version__
 from mentormatch.applicants import Applicant
 from mentormatch.eligibility import Checked
 from mentormatch.pairsbook import INPUT_FILE_PREFIX, INPUT_SHA256_PREFIX
+from mentormatch.problems import REVIEW
 from mentormatch.report import display_value, role_label
 from mentormatch.rulefile import Rules
 from mentormatch.scoring import part_label
@@ -76,8 +77,8 @@ class Outcome:
     run_at: datetime
     rows_read: int
     roles: tuple[RoleOutcome, ...]
-    rejected: int  # applications rejected (one may break several rules)
-    held_for_review: int  # of those, held because an answer was not recognised (no rule failed)
+    rejected: int  # applications rejected by a rule (one may break several rules)
+    held_for_review: int  # applications held for review (no rule failed), not among the rejected
     rejected_by_rule: tuple[tuple[str, int], ...]  # most often broken first
     rule_file: InputFile
     inputs: tuple[InputFile, ...]
@@ -136,7 +137,7 @@ def validation_outcome(
         run_at=run_at,
         rows_read=len(checked.applicants),
         roles=roles,
-        rejected=len(checked.rejected),
+        rejected=len(checked.rejected_by_a_rule),
         held_for_review=len(checked.to_review),
         rejected_by_rule=_rejected(checked),
         notes=tuple(notes),
@@ -197,7 +198,7 @@ def match_outcome(
         run_at=run_at,
         rows_read=len(checked.applicants),
         roles=roles,
-        rejected=len(checked.rejected),
+        rejected=len(checked.rejected_by_a_rule),
         held_for_review=len(checked.to_review),
         rejected_by_rule=_rejected(checked),
         mode="pairs",
@@ -250,7 +251,7 @@ def group_outcome(
         run_at=run_at,
         rows_read=len(checked.applicants),
         roles=roles,
-        rejected=len(checked.rejected),
+        rejected=len(checked.rejected_by_a_rule),
         held_for_review=len(checked.to_review),
         rejected_by_rule=_rejected(checked),
         mode="groups",
@@ -345,8 +346,12 @@ def _count_rows(o: Outcome) -> list[_Row]:
             (f"Unplaced {receiver.label.lower()}s", receiver.unmatched, "the Unmatched sheet says why"),
             (f"{giver.label}s in a group", giver.paired, f"of {giver.eligible} eligible"),
         ]
+    held = o.held_for_review
     rows.append(("Rejected", o.rejected, "the Rejected sheet gives each one's reason"))
-    rows += [(f"Rejected: {rule}", count, "") for rule, count in sorted(o.rejected_by_rule)]
+    rows += [(f"Rejected: {rule}", n, "") for rule, n in sorted(o.rejected_by_rule) if rule not in REVIEW]
+    why = "no rule failed; the To review sheet gives the question to decide for each" if held else ""
+    rows.append(("To review", held, why))
+    rows += [(f"To review: {rule}", n, "") for rule, n in sorted(o.rejected_by_rule) if rule in REVIEW]
     coverage = o.coverage
     if coverage is not None and receiver is not None:
         verb = "placed" if o.mode == "groups" else "paired"
@@ -513,7 +518,7 @@ def overview_page(o: Outcome) -> Page:
         Figure(
             "Applications rejected, by reason",
             ["Reason", "Rejected"],
-            [list(row) for row in o.rejected_by_rule],
+            [list(row) for row in o.rejected_by_rule if row[0] not in REVIEW] or [["(none)", 0]],
             kind="bar",
             axis_title="applications",
         ),

@@ -64,8 +64,9 @@ def with_file(columns: list[str], rows: list[list[Any]], people: Sequence[Applic
 
 
 def rejected_sheet(checked: Checked, rules: Rules) -> Sheet:
+    """Applications that failed a rule (those held for review are on the To review sheet)."""
     rows = []
-    ordered = sorted(checked.rejected, key=lambda r: (r.applicant.source, r.applicant.row))
+    ordered = sorted(checked.rejected_by_a_rule, key=lambda r: (r.applicant.source, r.applicant.row))
     for rejection in ordered:
         a = rejection.applicant
         problems = rejection.problems
@@ -83,6 +84,38 @@ def rejected_sheet(checked: Checked, rules: Rules) -> Sheet:
     columns = list(REJECTED_COLUMNS)
     with_file(columns, rows, [r.applicant for r in ordered], several_files(checked.applicants))
     return Sheet("Rejected", columns, rows, wrap=frozenset({"Reason", "Value seen"}), freeze="Name")
+
+
+REVIEW_SHEET = "To review"
+REVIEW_COLUMNS = ["Row", "Name", "Email", "Role", "Question", "Answer", "To decide", "Code"]
+
+
+def review_sheet(checked: Checked, rules: Rules) -> Sheet:
+    """Applications held for the coordinator's review (no rule failed): per application the
+    question(s) it raises, the answer as typed (special category answers not shown) and what the
+    coordinator must decide."""
+    rows = []
+    ordered = sorted(checked.to_review, key=lambda r: (r.applicant.source, r.applicant.row))
+    for held in ordered:
+        a = held.applicant
+        problems = held.problems
+        rows.append(
+            [
+                a.row,
+                tidy_name(a.name),
+                a.email or a.raw.get("email", ""),
+                role_label(rules, a.role),
+                "; ".join(dict.fromkeys(p.column for p in problems)),
+                "; ".join(p.value for p in problems),
+                " ".join(p.message for p in problems),
+                ", ".join(p.rule for p in problems),
+            ]
+        )
+    columns = list(REVIEW_COLUMNS)
+    with_file(columns, rows, [r.applicant for r in ordered], several_files(checked.applicants))
+    return Sheet(
+        REVIEW_SHEET, columns, rows, wrap=frozenset({"Question", "Answer", "To decide"}), freeze="Name"
+    )
 
 
 def display_value(applicant: Applicant, rules: Rules, name: str) -> str:

@@ -190,8 +190,6 @@ def unrecognised_sheet(found: Sequence[Unrecognised], rules: Rules, several_file
 
 
 def review_lines(to_review: int, found: Sequence[Unrecognised]) -> list[tuple[str, Any]]:
-    """Summary lines: applications held for review, and distinct answers not recognised."""
-    return [
-        ("Held for review (in Rejected, no rule failed)", to_review),
-        ("Answers not recognised (see Unrecognised)", len(found)),
-    ]
+    """Summary lines: distinct answers not recognised (the applications held for review are
+    counted with the other outcomes, ``outcome.summary_rows``)."""
+    return [("Answers not recognised (see Unrecognised)", len(found))]

@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from mentormatch.cli import app
+from mentormatch.problems import REVIEW
 from tests.conftest import MIND_RULES
 from tests.corpus.make_corpus import CASES, EXPORTS, Case, build, main
 
@@ -98,11 +99,17 @@ def test_bad_export(case: Case, folder: Path, tmp_path: Path) -> None:
     written = sheets(report)  # (and no sheet of either workbook holds a formula)
     summary = {r["Item"]: r["Value"] for r in written["Summary"]}
     assert summary["Rows read"] == case.rows
+    # held for review (no rule failed) on the To review sheet, the rest on Rejected; each row once
+    held = {r["Row"]: first_code(r["Code"]) for r in written.get("To review", [])}
     rejected = {r["Row"]: first_code(r["Rule"]) for r in written["Rejected"]}
-    assert rejected == case.rejected
+    assert not set(held) & set(rejected)
+    assert rejected | held == case.rejected
+    assert all(code in REVIEW for code in held.values())
+    assert not any(code in REVIEW for code in rejected.values())
     assert all(r["Reason"] for r in written["Rejected"])
+    assert all(r["To decide"] for r in written.get("To review", []))
     eligible = [r["Row"] for r in written["Eligible"]]
-    rows = sorted([*eligible, *rejected])
+    rows = sorted([*eligible, *rejected, *held])
     assert len(rows) == len(set(rows)) == case.rows
 
     # match: every row matched, unmatched or rejected, exactly once
@@ -111,8 +118,10 @@ def test_bad_export(case: Case, folder: Path, tmp_path: Path) -> None:
     places += sorted({r["Mentor row"] for r in written["Matches"]})
     places += [r["Row"] for r in written["Unmatched"]]
     places += [r["Row"] for r in written["Rejected"]]
+    places += [r["Row"] for r in written.get("To review", [])]
     assert sorted(places) == rows
-    assert {r["Row"]: first_code(r["Rule"]) for r in written["Rejected"]} == case.rejected
+    matched_held = {r["Row"]: first_code(r["Code"]) for r in written.get("To review", [])}
+    assert {r["Row"]: first_code(r["Rule"]) for r in written["Rejected"]} | matched_held == case.rejected
 
 
 def test_hundred_thousand_rows(tmp_path: Path) -> None:

@@ -72,7 +72,14 @@ def test_validate_prints_counts_and_writes_report(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Rows read" in result.output and "Rejected: after-deadline" in result.output
     # the example's grades that are neither a band nor in 'grades' are listed on Unrecognised
-    assert openpyxl.load_workbook(out).sheetnames == ["Rejected", "Eligible", "Summary", "Unrecognised"]
+    # held for review (no rule failed): their own sheet, apart from the rejected
+    assert openpyxl.load_workbook(out).sheetnames == [
+        "Rejected",
+        "Eligible",
+        "Summary",
+        "To review",
+        "Unrecognised",
+    ]
 
 
 def test_validate_json_summary(tmp_path: Path) -> None:
@@ -82,7 +89,11 @@ def test_validate_json_summary(tmp_path: Path) -> None:
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     eligible = {role["role"]: role["eligible"] for role in data["roles"]}
-    assert data["rows_read"] == eligible["mentee"] + eligible["mentor"] + data["rejected"]
+    # every row is eligible, rejected by a rule, or held for review (no rule failed), once
+    assert (
+        data["rows_read"]
+        == eligible["mentee"] + eligible["mentor"] + data["rejected"] + data["held_for_review"]
+    )
 
 
 def test_every_command_has_help_with_an_example() -> None:

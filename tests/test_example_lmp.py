@@ -119,9 +119,11 @@ def test_membership_needs_the_list_and_a_yes(workbook: Path) -> None:
     # the coordinator's review with the answer as typed, not rejected as a non-member.
     unclear = [row for row, e in expected.items() if e["says_member"] == "unclear" and e["on_list"] == "yes"]
     assert unclear and all(expected[row]["rule"] == "value-unreadable" for row in unclear)
+    held = {int(r["Row"]): r for r in sheet_rows(workbook, "To review")}  # not on Rejected
     for row in unclear:
-        assert rejected[row]["Rule"] == "value-unreadable"
-        assert str(rejected[row]["Value seen"]).startswith("Not sure")
+        assert row not in rejected
+        assert held[row]["Code"] == "value-unreadable"
+        assert str(held[row]["Answer"]).startswith("Not sure")
 
 
 def test_without_the_list_the_yes_no_answer_decides(tmp_path: Path) -> None:
@@ -129,6 +131,7 @@ def test_without_the_list_the_yes_no_answer_decides(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["validate", str(EXPORT), "--rules", str(RULES), "-o", str(out)])
     assert result.exit_code == 0, (result.output, result.exception)
     rejected = {int(r["Row"]): str(r["Rule"]).split(",")[0] for r in sheet_rows(out, "Rejected")}
+    rejected |= {int(r["Row"]): str(r["Code"]).split(",")[0] for r in sheet_rows(out, "To review")}
     expected = {}
     for row, e in expected_rows().items():
         if e["rule"] == "not-a-member" and e["says_member"] == "yes":

@@ -26,6 +26,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from mentormatch.cli import app
+from mentormatch.problems import REVIEW
 from mentormatch.rulefile import load_rules
 from tests.conftest import EXAMPLES, ROOT
 
@@ -140,7 +141,11 @@ def test_the_generator_writes_the_committed_files(example: Example, tmp_path: Pa
 
 def test_rejected_rows_and_first_rules_equal_expected(outcome: dict[str, Any]) -> None:
     example: Example = outcome["example"]
-    expected = {k: e for k, e in expected_rows(example).items() if e["outcome"] == "rejected"}
+    expected = {
+        k: e
+        for k, e in expected_rows(example).items()
+        if e["outcome"] == "rejected" and e["rule"] not in REVIEW
+    }
     for book in (outcome["pairs"], outcome["report"]):
         rows = sheet_rows(book, "Rejected")
         by_key = {key(example, r, r["Row"], r["Role"]): r for r in rows}
@@ -159,6 +164,39 @@ def test_rejected_rows_and_first_rules_equal_expected(outcome: dict[str, Any]) -
         assert all(isinstance(r["Reason"], str) and r["Reason"].strip() for r in rows), (
             "a rejection without reason"
         )
+
+
+def sheet_names(path: Path) -> list[str]:
+    book = load_workbook(path, read_only=True)
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
+
+
+def review_rows(path: Path) -> list[dict[str, Any]]:
+    """The To review sheet's rows (the sheet is written only when someone is held for review)."""
+    return sheet_rows(path, "To review") if "To review" in sheet_names(path) else []
+
+
+def test_held_rows_are_on_the_to_review_sheet_with_their_question(outcome: dict[str, Any]) -> None:
+    """Applications held for review (no rule failed) are on their own sheet, not with the rejected,
+    each with the question, the answer and what the coordinator must decide."""
+    example: Example = outcome["example"]
+    expected = {k: e for k, e in expected_rows(example).items() if e["rule"] in REVIEW}
+    for book in (outcome["pairs"], outcome["report"]):
+        rows = review_rows(book)
+        by_key = {key(example, r, r["Row"], r["Role"]): r for r in rows}
+        assert len(by_key) == len(rows), "a row is listed twice on the To review sheet"
+        assert set(by_key) == set(expected)
+        for k, e in expected.items():
+            assert str(by_key[k]["Code"]).split(",")[0].strip() == e["rule"], (k, by_key[k])
+            assert str(by_key[k]["Email"]).strip().lower() == e["email"]
+            assert str(by_key[k]["Question"]).strip() and str(by_key[k]["To decide"]).strip()
+        summary = {r["Item"]: r["Value"] for r in sheet_rows(book, "Summary")}
+        assert summary["To review"] == len(expected)
+        rejected = sum(1 for e in expected_rows(example).values() if e["outcome"] == "rejected")
+        assert summary["Rejected"] == rejected - len(expected)
 
 
 def test_eligible_sheet_lists_the_eligible_rows(outcome: dict[str, Any]) -> None:
@@ -202,10 +240,22 @@ def test_every_input_row_lands_in_exactly_one_place(outcome: dict[str, Any]) -> 
         for u in sheet_rows(outcome["pairs"], "Unmatched")
     ]
     rejected = [key(example, r, r["Row"], r["Role"]) for r in sheet_rows(outcome["pairs"], "Rejected")]
-    places = [where for where, _email in named] + rejected
+    held = [key(example, r, r["Row"], r["Role"]) for r in review_rows(outcome["pairs"])]
+    places = [where for where, _email in named] + rejected + held
     assert len(places) == len(set(places)), [k for k, n in Counter(places).items() if n > 1]
     assert set(places) == set(expected)
     assert len(named) > 0
     for where, email in named:
         assert expected[where]["email"] == email, (where, email)
         assert expected[where]["outcome"] == "eligible", where
+
+
+def test_every_input_row_is_in_exactly_one_sheet_of_the_validate_report(outcome: dict[str, Any]) -> None:
+    """Eligible, Rejected and To review together hold every row read, each once."""
+    example: Example = outcome["example"]
+    report = outcome["report"]
+    places = [key(example, r, r["Row"], r["Role"]) for r in sheet_rows(report, "Eligible")]
+    places += [key(example, r, r["Row"], r["Role"]) for r in sheet_rows(report, "Rejected")]
+    places += [key(example, r, r["Row"], r["Role"]) for r in review_rows(report)]
+    assert len(places) == len(set(places)), [k for k, n in Counter(places).items() if n > 1]
+    assert set(places) == set(expected_rows(example))

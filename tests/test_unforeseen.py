@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from mentormatch.errors import RulesError
 from mentormatch.pipeline import Source, validate_exports
+from mentormatch.report import REVIEW_COLUMNS
 from mentormatch.rulefile import load_rules
 from mentormatch.unrecognised import HIDDEN_ANSWER, forwardable_rows, unrecognised_answers
 from tests.conftest import MIND_RULES, mind_export
@@ -190,15 +191,22 @@ def test_validate_lists_unrecognised_answers_on_terminal_and_in_the_report(tmp_p
     assert "'Ashford Clinic' x1 (row 4)" in result.output
     assert "kent-medway-mind-2022.yaml line" in result.output
     wb = openpyxl.load_workbook(report)
-    assert wb.sheetnames == ["Rejected", "Eligible", "Summary", "Unrecognised"]
+    assert wb.sheetnames == ["Rejected", "Eligible", "Summary", "To review", "Unrecognised"]
     cells = [[c.value for c in row] for row in wb["Unrecognised"].iter_rows()]
     assert cells[0] == ["Field", "Answer", "Count", "Rows", "Rule-file lines"]
     assert ["Ethnicity", HIDDEN_ANSWER, 2, "rows 2, 3"] in [row[:4] for row in cells]
     assert not any("Cornish" in str(v) for ws in wb for row in ws.iter_rows(values_only=True) for v in row)
-    rejected = {r[0]: r for r in wb["Rejected"].iter_rows(min_row=2, values_only=True)}
-    assert {row[4] for row in rejected.values()} == {"answer-not-recognised"}
+    # held for review, not rejected: on their own sheet, with the question and what to decide
+    assert [r for r in wb["Rejected"].iter_rows(min_row=2, values_only=True) if any(r)] == []
+    held = [
+        dict(zip(REVIEW_COLUMNS, r, strict=True))
+        for r in wb["To review"].iter_rows(min_row=2, values_only=True)
+    ]
+    assert {row["Row"] for row in held} == {2, 3, 4}
+    assert {row["Code"] for row in held} == {"answer-not-recognised"}
+    assert all(row["Question"] and "coordinator will review" in row["To decide"] for row in held)
     summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
-    assert summary["Held for review (in Rejected, no rule failed)"] == 3
+    assert summary["To review"] == 3 and summary["Rejected"] == 0
     assert summary["Answers not recognised (see Unrecognised)"] == 2
 
 
