@@ -139,14 +139,16 @@ def test_review_reason_is_clear_and_the_workbook_lists_it(tmp_path: Path) -> Non
     assert "'Mentorship' x1" in result.output and "names no single role" in result.output
     wb = load_workbook(report, read_only=True)
     try:
-        header = [str(c) for c in next(wb["Rejected"].iter_rows(max_row=1, values_only=True))]
-        rows = wb["Rejected"].iter_rows(min_row=2, values_only=True)
-        rejected = [dict(zip(header, r, strict=False)) for r in rows]
+        # held for review (no rule failed): on the To review sheet, not with the rejected
+        assert [r for r in wb["Rejected"].iter_rows(min_row=2, values_only=True) if any(r)] == []
+        header = [str(c) for c in next(wb["To review"].iter_rows(max_row=1, values_only=True))]
+        rows = wb["To review"].iter_rows(min_row=2, values_only=True)
+        held = [dict(zip(header, r, strict=False)) for r in rows]
         unrecognised = [r for r in wb["Unrecognised"].iter_rows(min_row=2, values_only=True)]
     finally:
         wb.close()
-    assert [(r["Rule"], r["Value seen"]) for r in rejected] == [("answer-not-recognised", "Mentorship")]
-    assert "coordinator will review" in str(rejected[0]["Reason"])
+    assert [(r["Code"], r["Answer"]) for r in held] == [("answer-not-recognised", "Mentorship")]
+    assert "coordinator will review" in str(held[0]["To decide"])
     assert [(r[0], r[1], r[2]) for r in unrecognised] == [("Role", "Mentorship", 1)]
 
 
