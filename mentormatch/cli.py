@@ -437,7 +437,11 @@ def validate(
     export: ExportArg = None,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write a report workbook (Rejected, Eligible, Summary)."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write a report workbook (Rejected, To review, Eligible, Summary).",
+        ),
     ] = None,
     sheet: SheetOpt = None,
     members: MembersOpt = None,

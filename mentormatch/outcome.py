@@ -477,10 +477,13 @@ def overview_lines(o: Outcome) -> list[str]:
             f" {_points(statistics.median(o.scores))}, highest {_points(o.scores[-1])} ({parts})."
         )
     eligible = sum(role.eligible for role in o.roles)
-    common = ", ".join(f"{rule} {count}" for rule, count in o.rejected_by_rule[:3])
+    failed = [(rule, count) for rule, count in o.rejected_by_rule if rule not in REVIEW]
+    common = ", ".join(f"{rule} {count}" for rule, count in failed[:3])
+    held = f", {o.held_for_review} held for review (the To review sheet)" if o.held_for_review else ""
     lines.append(
         f"{_n(o.rows_read, 'application')} read: {eligible} eligible, {o.rejected} rejected"
-        + (f" (most often: {common})." if common else ".")
+        + (f" (most often: {common})" if common else "")
+        + f"{held}."
     )
     if o.solver is not None:
         proven = "proven optimal" if o.solver.optimal else f"NOT proven optimal ({o.solver.status})"

@@ -365,3 +365,23 @@ def test_printed_pages_are_legible_and_hold_every_column(books: dict[str, Path],
                     assert not missing, (name, number, sheet, heading)
         assert seen["Overview"] == 1, (name, seen)  # the Overview is one printed page
         assert set(TABLE_SHEETS) <= set(seen), (name, seen)
+
+
+@pytest.mark.parametrize("name", list(RUNS))
+def test_overview_accounts_for_every_application_read(books: dict[str, Path], name: str) -> None:
+    """The Overview's 'N applications read' sentence adds up: eligible, rejected and held for review."""
+    summary = summary_of(books[name])
+    overview = openpyxl.load_workbook(books[name])["Overview"]
+    text = " ".join(c for row in overview.iter_rows(values_only=True) for c in row if isinstance(c, str))
+    found = re.search(r"([\d,]+) applications? read: ([\d,]+) eligible, ([\d,]+) rejected", text)
+    assert found is not None, text
+    read, eligible, rejected = (int(g.replace(",", "")) for g in found.groups())
+    held = summary["To review"]
+    assert read == summary["Rows read"]
+    assert rejected == summary["Rejected"]
+    assert eligible + rejected + held == read
+    if held:
+        assert f"{held} held for review" in text
+    common = re.search(r"most often: ([^)]*)\)", text)
+    for code in ("answer-not-recognised", "question-for-coordinator", "value-unreadable"):
+        assert common is None or code not in common.group(1)
