@@ -120,6 +120,20 @@ def _rejected(checked: Checked) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+def _read(checked: Checked, rules: Rules, inputs: Sequence[InputFile], run_at: datetime) -> dict[str, Any]:
+    """What every outcome says of the run and its inputs: programme, time, files, and where each
+    application went (eligible counts are per role; rejected by a rule; held for review)."""
+    return {
+        "programme": rules.spec.programme.name,
+        "run_at": run_at,
+        "rows_read": len(checked.applicants),
+        "rejected": len(checked.rejected_by_a_rule),
+        "held_for_review": len(checked.to_review),
+        "rejected_by_rule": _rejected(checked),
+        **_files(rules, inputs),
+    }
+
+
 def validation_outcome(
     checked: Checked,
     rules: Rules,
@@ -133,15 +147,9 @@ def validation_outcome(
     )
     return Outcome(
         command="validate",
-        programme=rules.spec.programme.name,
-        run_at=run_at,
-        rows_read=len(checked.applicants),
         roles=roles,
-        rejected=len(checked.rejected_by_a_rule),
-        held_for_review=len(checked.to_review),
-        rejected_by_rule=_rejected(checked),
         notes=tuple(notes),
-        **_files(rules, inputs),
+        **_read(checked, rules, inputs, run_at),
     )
 
 
@@ -194,13 +202,7 @@ def match_outcome(
     label, by_org = _by_organisation(rules, paired, [u.applicant for u in matching.unmatched])
     return Outcome(
         command="match",
-        programme=rules.spec.programme.name,
-        run_at=run_at,
-        rows_read=len(checked.applicants),
         roles=roles,
-        rejected=len(checked.rejected_by_a_rule),
-        held_for_review=len(checked.to_review),
-        rejected_by_rule=_rejected(checked),
         mode="pairs",
         pairs=len(matching.pairs),
         receiver=spec.receiver,
@@ -214,7 +216,7 @@ def match_outcome(
         by_organisation=by_org,
         organisation_label=label,
         notes=tuple(notes),
-        **_files(rules, inputs),
+        **_read(checked, rules, inputs, run_at),
     )
 
 
@@ -247,13 +249,7 @@ def group_outcome(
     label, by_org = _by_organisation(rules, placed, [p for p, _role, _reason in grouping.unplaced])
     return Outcome(
         command="match",
-        programme=rules.spec.programme.name,
-        run_at=run_at,
-        rows_read=len(checked.applicants),
         roles=roles,
-        rejected=len(checked.rejected_by_a_rule),
-        held_for_review=len(checked.to_review),
-        rejected_by_rule=_rejected(checked),
         mode="groups",
         groups=len(grouping.groups),
         receiver=spec.receiver,
@@ -262,7 +258,7 @@ def group_outcome(
         by_organisation=by_org,
         organisation_label=label,
         notes=(("Flagged for review (soft preference)", len(grouping.flagged)), *notes),
-        **_files(rules, inputs),
+        **_read(checked, rules, inputs, run_at),
     )
 
 
