@@ -54,6 +54,19 @@ def checked_fields(rules: Rules) -> dict[str, set[str]]:
     return dict(found)
 
 
+def _band_span(rules: Rules, name: str, raw: str) -> bool:
+    """A band answer the band vocabulary reads as a span of bands ("Band 8" is 8a to 8d, "Band
+    5/6"): known, so not listed; the check decides it, or asks which band where the span
+    straddles a limit. A grade with no standard band ("Registrar") stays listed: the rule file's
+    ``grades`` settles it."""
+    if _type(rules, name) != "band":
+        return False
+    from mentormatch import vocab
+
+    reading = vocab.bands().read(raw)
+    return reading is not None and reading.low is not None and reading.high is not None
+
+
 def _type(rules: Rules, name: str) -> str:
     fspec = rules.spec.fields.get(name)
     return fspec.type if fspec is not None else "text"
@@ -108,8 +121,9 @@ def unrecognised_answers(applicants: Sequence[Applicant], rules: Rules) -> list[
             if applicant.role not in roles:
                 continue
             if _type(rules, name) not in CHOICE_TYPES:  # a grade that is no band, 'a couple of years'
-                if name in applicant.unreadable and applicant.raw.get(name):
-                    rows[(name, applicant.raw[name])].append((applicant.source, applicant.row))
+                raw = applicant.raw.get(name, "")
+                if name in applicant.unreadable and raw and not _band_span(rules, name, raw):
+                    rows[(name, raw)].append((applicant.source, applicant.row))
                 continue
             value = applicant.value(name)
             answers = value if isinstance(value, tuple) else (value,)

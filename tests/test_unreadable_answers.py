@@ -228,3 +228,35 @@ def test_unreadable_answers_are_listed_with_their_count(tmp_path: Path) -> None:
     checked, rules = commitment(tmp_path, answers)
     found = {(u.field, u.answer): u.count for u in unrecognised_answers(checked.applicants, rules)}
     assert found == {("commit", "Not sure yet"): 2, ("commit", "Maybe"): 1}
+
+
+MIND_RULES = ROOT / "rules" / "kent-medway-mind-2022.yaml"
+MIND_EXPORT = ROOT / "examples" / "kent-medway-mind-2022" / "applications.xlsx"
+MIND_BAND = "What is your current Agenda for Change band or grade?"
+
+
+def test_a_band_span_the_vocabulary_reads_is_decided_and_not_listed(tmp_path: Path) -> None:
+    # MIND (seeds/000): mentees are Band 4-7, mentors Band 8a and above. "Band 8" means 8a to 8d:
+    # every band it can mean is a mentor's band and none is a mentee's, so the rules decide it.
+    import openpyxl
+
+    book = openpyxl.load_workbook(MIND_EXPORT)
+    sheet = book.active
+    assert sheet is not None
+    headers = [c.value for c in sheet[1]]
+    column, email = headers.index(MIND_BAND) + 1, headers.index("Work email address") + 1
+    emails = {str(sheet.cell(row, email).value).lower(): row for row in range(2, sheet.max_row + 1)}
+    mentor, mentee = emails["matthew.hussain@nhs.net"], emails["marta.clarke@nhs.net"]  # eligible as given
+    sheet.cell(mentor, column).value = "Band 8"
+    sheet.cell(mentee, column).value = "Band 8"
+    path = tmp_path / "applications.xlsx"
+    book.save(path)
+    rules = load_rules(MIND_RULES)
+    checked = validate_exports([Source(path)], rules).checked
+    assert "matthew.hussain@nhs.net" in {a.email for a in checked.eligible}
+    got = {r.applicant.email: r for r in checked.rejected}
+    assert got["marta.clarke@nhs.net"].rule == "band-out-of-range"
+    assert not got["marta.clarke@nhs.net"].needs_review
+    listed = {u.answer for u in unrecognised_answers(checked.applicants, rules) if u.field == "band"}
+    assert "Band 8" not in listed
+    assert "Registrar" in listed  # a grade with no standard band: the rule file's grades decide it
