@@ -20,7 +20,8 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 from typer.testing import CliRunner
 
-from mentormatch import workbook
+from mentormatch import paper
+from mentormatch.cells import FONT
 from mentormatch.cli import app
 from tests.conftest import EXAMPLES, MIND_EXPORT, MIND_RULES, RULES
 
@@ -93,12 +94,12 @@ def test_every_sheet_prints_on_a4_legibly_with_header_and_footer(books: dict[str
             continue
         # Tables: never shrunk below 75 % (11-point text stays at least 8.25 points), every
         # column across one page at that scale, the header row on every page.
-        assert workbook.PRINT_SCALE <= setup.scale <= 100, ws.title
+        assert paper.PRINT_SCALE <= setup.scale <= 100, ws.title
         fit = ws.sheet_properties.pageSetUpPr
         assert fit is None or not fit.fitToPage, ws.title
         widths = [ws.column_dimensions[c.column_letter].width for c in ws[1]]
-        across = sum(workbook.column_pixels(w) for w in widths) * setup.scale / 100
-        assert across <= workbook.printable_pixels(setup.orientation == "landscape"), ws.title
+        across = sum(paper.column_pixels(w) for w in widths) * setup.scale / 100
+        assert across <= paper.printable_pixels(setup.orientation == "landscape"), ws.title
         assert ws.print_title_rows == "$1:$1", ws.title
         assert ws.freeze_panes is not None and ws.freeze_panes.endswith("2")
 
@@ -306,7 +307,7 @@ def ruler(path: Path) -> None:
     ws = wb.active
     assert ws is not None
     ws["A1"] = "Ruler eight point"
-    ws["A1"].font = Font(name=workbook.FONT, size=8)
+    ws["A1"].font = Font(name=FONT, size=8)
     ws.page_setup.scale = 100
     wb.save(path)
 

@@ -396,7 +396,7 @@ def test_an_interrupted_write_leaves_no_workbook(
     """The writer stops after a few rows (a bug, or Ctrl+C): nothing half-written is left."""
     from mentormatch import workbook
 
-    real_emit = workbook._emit_row
+    real_emit = workbook.emit_row
     calls = {"n": 0}
 
     def failing_emit(*args: Any, **kwargs: Any) -> None:
@@ -405,7 +405,7 @@ def test_an_interrupted_write_leaves_no_workbook(
             raise error
         real_emit(*args, **kwargs)
 
-    monkeypatch.setattr(workbook, "_emit_row", failing_emit)
+    monkeypatch.setattr(workbook, "emit_row", failing_emit)
     out = tmp_path / "pairs.xlsx"
     result = runner.invoke(app, ["match", *MIND_ARGS, "-o", str(out)])
     assert calls["n"] >= 10

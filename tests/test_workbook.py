@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from mentormatch import workbook
+from mentormatch import paper, workbook
 from mentormatch.errors import OutputError
 from mentormatch.workbook import (
     Sheet,
@@ -206,13 +206,13 @@ def test_layout_header_freeze_filter_widths_and_print_setup(tmp_path: Path, mode
     assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.oddFooter.right.text == "Page &P of &N"
     widths = {key: dim.width for key, dim in ws.column_dimensions.items()}
-    assert widths["A"] == workbook.MIN_WIDTH  # short names: the minimum
-    assert widths["B"] == workbook.MAX_WIDTH  # very long text: the maximum
+    assert widths["A"] == paper.MIN_WIDTH  # short names: the minimum
+    assert widths["B"] == paper.MAX_WIDTH  # very long text: the maximum
     assert widths["C"] == len("A much longer heading") + 4  # the heading plus filter button
 
 
 def _paper_width(ws: Any) -> float:
-    pixels = sum(workbook.column_pixels(d.width) for d in ws.column_dimensions.values())
+    pixels = sum(paper.column_pixels(d.width) for d in ws.column_dimensions.values())
     return pixels * ws.page_setup.scale / 100
 
 
@@ -227,13 +227,13 @@ def test_wide_sheet_prints_landscape_at_a_legible_scale_with_every_column_on_the
 
     ws = load_workbook(out).active
     assert ws.page_setup.orientation == "landscape"
-    assert workbook.PRINT_SCALE <= ws.page_setup.scale <= 100  # 11-point text >= 8.25 points
-    assert _paper_width(ws) <= workbook.printable_pixels(landscape=True)
+    assert paper.PRINT_SCALE <= ws.page_setup.scale <= 100  # 11-point text >= 8.25 points
+    assert _paper_width(ws) <= paper.printable_pixels(landscape=True)
     assert ws.freeze_panes == "D2"  # header row and Pair + both names stay in view
     assert ws.print_title_rows == "$1:$1"
     # narrowed text columns wrap; the number column keeps its values whole
     assert ws["G2"].alignment.wrap_text is True
-    assert ws.column_dimensions["F"].width >= workbook.WRAP_MIN  # Why stays readable
+    assert ws.column_dimensions["F"].width >= paper.WRAP_MIN  # Why stays readable
     assert ws.column_dimensions["O"].width >= len("12") + 2
     assert not ws["O2"].alignment.wrap_text
 
@@ -271,7 +271,7 @@ def test_wrap_columns_wrap_and_align_top(tmp_path: Path, mode: str) -> None:
     assert not ws["A2"].alignment.wrap_text
     assert ws["A2"].alignment.vertical == "top"  # the whole row reads from the top
     assert ws["C2"].number_format == "yyyy-mm-dd"  # the style did not cost the date format
-    assert ws.column_dimensions["B"].width == workbook.MAX_WIDTH
+    assert ws.column_dimensions["B"].width == paper.MAX_WIDTH
 
 
 def test_dropdowns_cover_the_data_rows(tmp_path: Path, mode: str) -> None:
