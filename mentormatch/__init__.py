@@ -9,13 +9,11 @@ result.to_excel("pairs.xlsx")
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("nhs-mentormatch")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0"
+# The one place the version is written: pyproject.toml reads it from here (tool.setuptools.dynamic),
+# so the installed package's metadata says the same without a lookup at every start.
+__version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from mentormatch.api import MatchResult, ValidationReport, match, validate

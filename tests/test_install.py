@@ -112,3 +112,14 @@ def test_rules_list_and_match_run_outside_the_repository(installed: Path, tmp_pa
     )  # fmt: skip
     assert drafts.returncode == 0, drafts.stderr
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 58
+
+
+def test_the_version_printed_is_the_wheels(wheel: Path, installed: Path, tmp_path: Path) -> None:
+    """mentormatch.__version__ is the one place the version is written; the wheel's metadata
+    (and so its file name) takes it from there."""
+    version = wheel.name.split("-")[1]
+    shown = run(installed, "mentormatch", "--version", cwd=tmp_path)
+    assert shown.returncode == 0 and shown.stdout.strip() == f"mentormatch {version}", shown.stdout
+    meta = run(installed, "python", "-c", "import importlib.metadata as m; print(m.version('nhs-mentormatch'))",
+               cwd=tmp_path)  # fmt: skip
+    assert meta.stdout.strip() == version

@@ -79,3 +79,26 @@ def test_alias_bomb_is_refused(tmp_path: Path) -> None:
 def test_rule_file_without_deadline_is_valid(tmp_path: Path) -> None:
     path = edited(tmp_path, 'deadline: "2022-10-14 17:30"', "")
     assert load_rules(path).spec.deadline is None
+
+
+@pytest.mark.parametrize("path", sorted(RULES.glob("*.yaml")), ids=lambda p: p.name)
+def test_the_fast_yaml_parser_reads_each_bundled_rule_file_as_the_python_one_does(path: Path) -> None:
+    """Rule files are parsed by libyaml when PyYAML has it (a mistake is reported by the Python
+    parser): both must give the same data and the same line of every key."""
+    import yaml
+
+    if not yaml.__with_libyaml__:
+        pytest.skip("PyYAML without libyaml: only the Python parser is used")
+    text = path.read_text(encoding="utf-8-sig")
+    assert yaml.load(text, Loader=yaml.CSafeLoader) == yaml.load(text, Loader=yaml.SafeLoader)
+
+    def lines(node: yaml.Node) -> list[tuple[int, int]]:
+        found = [(node.start_mark.line, node.start_mark.column)]
+        for child in node.value if isinstance(node.value, list) else []:
+            for part in child if isinstance(child, tuple) else (child,):
+                found += lines(part)
+        return found
+
+    fast, python = (yaml.compose(text, Loader=loader) for loader in (yaml.CSafeLoader, yaml.SafeLoader))
+    assert lines(fast) == lines(python)
+

@@ -486,3 +486,12 @@ def test_each_data_file_names_its_sources(name: str, publisher: str) -> None:
 
 def test_vocabularies_are_loaded_once() -> None:
     assert vocab.ethnicity() is vocab.ethnicity() and vocab.organisations() is vocab.organisations()
+
+
+@pytest.mark.parametrize("name", ["ethnicity", "gender", "professions", "bands", "organisations", "places"])
+def test_the_fast_parser_reads_each_data_file_as_the_python_one_does(name: str) -> None:
+    import yaml
+
+    assert vocab.load_data(name) == vocab.load_data(name, loader=yaml.SafeLoader)
+    if yaml.__with_libyaml__:  # PyYAML's wheels carry libyaml: the C parser is the one used
+        assert vocab.SAFE_LOADER is yaml.CSafeLoader
