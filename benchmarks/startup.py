@@ -3,10 +3,10 @@
     .venv/bin/python benchmarks/startup.py --runs 10
 
 Each round runs, one after the other: ``python -c pass``, ``mentormatch --version``,
-``mentormatch --help``, ``mentormatch match --help`` and ``mentormatch --quiet match`` on the bundled MIND example (152 rows,
-writing pairs.xlsx). Whole processes, wall clock and CPU (user + system, from the kernel's
-accounting of the child); prints best and median of the runs and each as a multiple of a bare
-Python start.
+``mentormatch --help``, ``mentormatch match --help`` and ``mentormatch --quiet match`` on the
+bundled MIND example (152 rows, writing pairs.xlsx). Whole processes, wall clock and CPU (user +
+system, from the kernel's accounting of the child); prints best and median of the runs and each as
+a multiple of a bare Python start.
 
 The children run with bytecode caching on (``PYTHONDONTWRITEBYTECODE`` removed), as an installed
 package has it (pip compiles on install): the first, untimed, run writes the cache. With

@@ -120,6 +120,6 @@ def test_the_version_printed_is_the_wheels(wheel: Path, installed: Path, tmp_pat
     version = wheel.name.split("-")[1]
     shown = run(installed, "mentormatch", "--version", cwd=tmp_path)
     assert shown.returncode == 0 and shown.stdout.strip() == f"mentormatch {version}", shown.stdout
-    meta = run(installed, "python", "-c", "import importlib.metadata as m; print(m.version('nhs-mentormatch'))",
-               cwd=tmp_path)  # fmt: skip
+    code = "import importlib.metadata as m; print(m.version('nhs-mentormatch'))"
+    meta = run(installed, "python", "-c", code, cwd=tmp_path)
     assert meta.stdout.strip() == version

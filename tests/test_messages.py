@@ -23,7 +23,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from mentormatch.cli import _Bars, app, visible
+from mentormatch.cli import Bars, app, visible
 from mentormatch.workbook import safe_text, write_csv
 from tests.conftest import MIND_EXPORT, MIND_RULES, ROOT
 
@@ -100,7 +100,7 @@ def test_visible_keeps_text_and_escapes_controls() -> None:
 def test_an_interrupted_stage_is_not_shown_done() -> None:
     screen = io.StringIO()
     console = Console(file=screen, force_terminal=True, width=100, color_system=None)
-    bars = _Bars(console)
+    bars = Bars(console)
     bars("Loading applications.xlsx")
     bars("Solving (2,734 allowed pairs)")
     bars.stop(failed=True)

@@ -74,7 +74,7 @@ def terminal() -> tuple[Console, io.StringIO]:
 def test_bars_draw_each_stage_on_a_terminal(monkeypatch: Any) -> None:
     monkeypatch.setattr(cli.State, "quiet", False)
     console, buffer = terminal()
-    bars = cli._Bars(console)
+    bars = cli.Bars(console)
     bars("Loading [team] answers.xlsx")  # brackets are text, not markup
     bars("Explaining the pairs", 0, 40)
     bars("Explaining the pairs", 40, 40)
@@ -90,11 +90,11 @@ def test_bars_draw_each_stage_on_a_terminal(monkeypatch: Any) -> None:
 def test_bars_stay_silent_when_quiet_or_off_a_terminal(monkeypatch: Any) -> None:
     console, buffer = terminal()
     monkeypatch.setattr(cli.State, "quiet", True)
-    bars = cli._Bars(console)
+    bars = cli.Bars(console)
     bars("Scoring pairs")
     bars.stop()
     monkeypatch.setattr(cli.State, "quiet", False)
-    plain = cli._Bars(Console(file=buffer, force_terminal=False))
+    plain = cli.Bars(Console(file=buffer, force_terminal=False))
     plain("Scoring pairs")
     plain.stop()
     assert buffer.getvalue() == ""

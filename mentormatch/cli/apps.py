@@ -1,0 +1,52 @@
+"""The Typer applications, `mentormatch` and its `rules` group, and the options given before a
+command (--debug, --quiet, --json, --version). The commands are added by the modules named for
+them (jobs, workbooks, rules); mentormatch.cli.commands puts them together."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mentormatch import __version__
+from mentormatch.cli.options import DebugOpt, QuietOpt
+from mentormatch.cli.terminal import State, out
+
+app = typer.Typer(
+    name="mentormatch",
+    help="Check NHS mentoring applications against a programme's rules and pair people optimally.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    # "rich" keeps examples and <angle brackets> as written; "markdown" ate `<email>` and backticks.
+    rich_markup_mode="rich",
+)
+rules_app = typer.Typer(help="Check, list and show rule files.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"mentormatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    debug: DebugOpt = False,
+    quiet: QuietOpt = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON on stdout (validate, match).")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Check NHS mentoring applications against a programme's rules and pair people optimally.
+
+    Exit codes: 0 it ran; 1 the export, rule file or programme could not be processed; 2 a usage
+    error (unknown option, missing argument).
+    """
+    State.debug, State.quiet, State.json = debug, quiet, as_json
+    from mentormatch.interrupt import install
+
+    install()  # Ctrl-C, SIGTERM and SIGHUP stop the run cleanly (no temporary file left)
