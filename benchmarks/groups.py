@@ -18,7 +18,8 @@ import time
 
 import numpy as np
 
-from mentormatch.groups import GroupProblem, solve_groups
+from mentormatch.group_problem import GroupProblem
+from mentormatch.group_solve import solve_groups
 
 
 def problem(seed: int, members: int, leaders: int, goals: int) -> GroupProblem:

@@ -11,7 +11,8 @@ import numpy as np
 from mentormatch.applicants import Applicant
 from mentormatch.conditions import holds
 from mentormatch.errors import RulesError
-from mentormatch.groups import GroupProblem, GroupSolution, solve_groups
+from mentormatch.group_problem import GroupProblem
+from mentormatch.group_solve import GroupSolution, solve_groups
 from mentormatch.normalise import key
 from mentormatch.rulefile import Rules
 from mentormatch.schema import GroupSpec
@@ -154,23 +155,23 @@ def _unplaced(
     spec = rules.spec.matching
     assert spec is not None and spec.groups is not None
     g = spec.groups
-    out = []
     placed = int((solution.member_group >= 0).sum())
-    for person, group in zip(members, solution.member_group, strict=True):
-        if group < 0:
-            reason = (
-                f"{solution.n_groups} group(s) of at most {g.size.max:g} members hold {placed} of the"
-                f" {len(members)} eligible members; more leaders would let another group form."
-            )
-            out.append((person, spec.receiver, reason))
-    for person, group in zip(leaders, solution.leader_group, strict=True):
-        if group < 0:
-            reason = (
-                f"Every one of the {solution.n_groups} group(s) already has its leaders (at most"
-                f" {g.leaders.max:g} each); this leader is free for another cohort."
-            )
-            out.append((person, spec.giver, reason))
+    crowded = (
+        f"{solution.n_groups} group(s) of at most {g.size.max:g} members hold {placed} of the"
+        f" {len(members)} eligible members; more leaders would let another group form."
+    )
+    spare = (
+        f"Every one of the {solution.n_groups} group(s) already has its leaders (at most"
+        f" {g.leaders.max:g} each); this leader is free for another cohort."
+    )
+    out = [
+        (m, spec.receiver, crowded)
+        for m, group in zip(members, solution.member_group, strict=True)
+        if group < 0
+    ]
+    out += [
+        (lead, spec.giver, spare)
+        for lead, group in zip(leaders, solution.leader_group, strict=True)
+        if group < 0
+    ]
     return tuple(out)
-
-
-# --- sheets and counts ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ closed) would end the process at once, leaving temporary files behind. :func:`in
 three raise :class:`Interrupted` (a KeyboardInterrupt), so every ``finally`` and ``with`` block
 runs: staged outputs and spool files are removed (see outputs.py). :func:`deferred` holds a signal
 back while a few critical lines run (moving outputs into place). A HiGHS solve hears the signal
-too: it runs in highspy's solver thread and is cancelled (solve.py, ``_interruptible_run``).
+too: it runs in highspy's solver thread and is cancelled (solvers.py, ``interruptible_run``).
 """
 
 from __future__ import annotations

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -20,17 +18,8 @@ from mentormatch.normalise import clean_text, key
 from mentormatch.outputs import Outputs
 from mentormatch.report import field_label
 from mentormatch.rulefile import Rules
+from mentormatch.solvers import highspy, new_highs, run_highs
 from mentormatch.workbook import Sheet, write_workbook
-
-
-def _hs() -> Any:
-    """highspy, imported on first use (importing this module stays light), or None without it."""
-    try:
-        import highspy
-    except ImportError:  # pragma: no cover - highspy is a dependency
-        return None
-    return highspy
-
 
 SMALL = 5  # counts from 1 to SMALL - 1 are never shown
 PRIMARY = "<5"  # a count from 1 to 4
@@ -146,14 +135,12 @@ class _Suppressor:
 
     def exposed_exactly(self) -> list[_Cell]:
         """Cells shown as "<5" pinned to one whole number by all the sums together (a linear program)."""
-        highs = _highs()
-        if highs is None:  # pragma: no cover - highspy is a dependency
-            return []
+        highs = new_highs()
         hidden = [c for c in self.cells if c.hidden]
         column = {id(c): i for i, c in enumerate(hidden)}
         for cell in hidden:
             lo, hi = cell.bounds()
-            highs.addVar(lo, hi if math.isfinite(hi) else _hs().kHighsInf)
+            highs.addVar(lo, hi if math.isfinite(hi) else highspy.kHighsInf)
         for terms, kind in self.relations:
             indexes: list[int] = []
             values: list[float] = []
@@ -165,15 +152,15 @@ class _Suppressor:
                 else:
                     rhs -= coef * cell.value
             if indexes:
-                lower = rhs if kind == "eq" else -_hs().kHighsInf
+                lower = rhs if kind == "eq" else -highspy.kHighsInf
                 highs.addRow(lower, rhs, len(indexes), np.array(indexes, np.int32), np.array(values))
         found = []
         for cell in hidden:
             if cell.state != "primary":
                 continue
             highs.changeColCost(column[id(cell)], 1.0)
-            low = _optimum(highs, _hs().ObjSense.kMinimize)
-            high = _optimum(highs, _hs().ObjSense.kMaximize)
+            low = _optimum(highs, highspy.ObjSense.kMinimize)
+            high = _optimum(highs, highspy.ObjSense.kMaximize)
             highs.changeColCost(column[id(cell)], 0.0)
             if low is not None and high is not None and math.ceil(low - 1e-6) >= math.floor(high + 1e-6):
                 found.append(cell)
@@ -268,37 +255,11 @@ def _tighten(terms: tuple[_Term, ...], kind: str, bounds: _Bounds) -> list[int]:
     return changed
 
 
-_highs_started = False
-
-
-def _highs() -> Any:
-    """A silent HiGHS instance (None without highspy); its banner, printed once, is swallowed."""
-    global _highs_started
-    _highspy = _hs()
-    if _highspy is None:  # pragma: no cover - highspy is a dependency
-        return None
-    if not _highs_started:
-        sys.stdout.flush()
-        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(null, 1)
-            _highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-            os.close(null)
-        _highs_started = True
-    highs = _highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    return highs
-
-
 def _optimum(highs: Any, sense: Any) -> float | None:
+    """The LP's optimum in this sense, or None when HiGHS proves none."""
     highs.changeObjectiveSense(sense)
-    highs.run()
-    if highs.getModelStatus() != _hs().HighsModelStatus.kOptimal:
-        return None
-    return float(highs.getInfo().objective_function_value)
+    run = run_highs(highs, mip=False, deadline=None, stoppable=False)  # each LP takes < 1 ms
+    return float(highs.getInfo().objective_function_value) if run.state == "optimal" else None
 
 
 def _ceil(value: float) -> float:

@@ -64,10 +64,10 @@ sys.exit(0)
 SOLVER = """
 import sys, time
 from pathlib import Path
-import mentormatch.solve as solve
+import mentormatch.solvers as solvers
 
 mark = Path(sys.argv[1])
-real = solve._interruptible_run
+real = solvers.interruptible_run
 
 def slow_run(highs):
     # A long HiGHS solve, made long here: no presolve, and a pause at each interrupt check.
@@ -76,7 +76,7 @@ def slow_run(highs):
     mark.touch()
     real(highs)
 
-solve._interruptible_run = slow_run
+solvers.interruptible_run = slow_run
 from mentormatch.cli import main
 sys.argv = ["mentormatch", *sys.argv[2:]]
 main()

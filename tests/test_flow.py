@@ -31,7 +31,8 @@ from mentormatch.matching import match_pairs
 from mentormatch.pipeline import Source, validate_exports
 from mentormatch.review import Adjustments
 from mentormatch.rulefile import Rules, load_rules
-from mentormatch.solve import PairProblem, available_solvers, solve_pairs
+from mentormatch.solve import PairProblem, solve_pairs
+from mentormatch.solvers import available_solvers
 from tests.conftest import MIND_RULES, mind_export
 
 OBJECTIVES = ["coverage-then-score", "score"]

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from mentormatch.errors import InfeasibleError, SolverError
-from mentormatch.groups import GroupProblem, GroupSolution, plan_group_count, solve_groups
+from mentormatch.group_problem import GroupProblem, plan_group_count
+from mentormatch.group_solve import GroupSolution, solve_groups
 
 
 def random_problem(

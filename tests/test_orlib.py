@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from mentormatch.flow import ClassProblem, solve_classes
-from mentormatch.solve import PairProblem, available_solvers, solve_pairs
+from mentormatch.solve import PairProblem, solve_pairs
+from mentormatch.solvers import available_solvers
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "orlib"
 BUNDLED = Path(__file__).resolve().parent / "data" / "orlib"  # assign100 and assign500, always here

@@ -13,14 +13,15 @@ import pytest
 from scipy.optimize import linear_sum_assignment
 
 from mentormatch import solve as solve_module
+from mentormatch import solvers as solvers_module
 from mentormatch.errors import InfeasibleError, SolverError
 from mentormatch.solve import (
     PairingInfeasibleError,
     PairProblem,
     PairSolution,
-    available_solvers,
     solve_pairs,
 )
+from mentormatch.solvers import available_solvers, interruptible_run
 
 SOLVERS = available_solvers()
 BOTH = pytest.mark.skipif(len(SOLVERS) < 2, reason="needs both HiGHS and CBC")
@@ -278,7 +279,7 @@ def test_empty_problem_returns_empty_optimal_solution(
     def no_solver(_: str) -> tuple[str, str]:
         raise AssertionError("no solver should be called")
 
-    monkeypatch.setattr(solve_module, "_pick_solver", no_solver)
+    monkeypatch.setattr(solve_module, "pick_solver", no_solver)
     if n_left and sum(capacity) == 0 and n_right:  # edges exist, but nobody can take a pair
         left, right = np.array([0, 1]), np.array([0, 1])
     else:
@@ -310,14 +311,14 @@ def test_lp_solve_is_integral_and_optimal(solver: str) -> None:
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_fractional_lp_falls_back_to_mip(solver: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = solve_module._is_integral
+    real = solve_module.is_integral
     calls = []
 
     def first_call_fractional(values: np.ndarray) -> bool:
         calls.append(1)
         return len(calls) > 1 and real(values)
 
-    monkeypatch.setattr(solve_module, "_is_integral", first_call_fractional)
+    monkeypatch.setattr(solve_module, "is_integral", first_call_fractional)
     rng = np.random.default_rng(2)
     problem = random_problem(rng, max_left=15, max_right=10, objective="score")
     solution = solve_pairs(problem, solver=solver)
@@ -325,15 +326,8 @@ def test_fractional_lp_falls_back_to_mip(solver: str, monkeypatch: pytest.Monkey
     assert solution.total_score == scipy_reference(problem)[1]
 
 
-@pytest.mark.parametrize(
-    ("solver", "numpy_built"),
-    [(name, False) for name in SOLVERS] + ([("highs", True)] if "highs" in SOLVERS else []),
-)
-def test_time_limit_never_claims_an_unproven_optimum(
-    solver: str, numpy_built: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if numpy_built:
-        monkeypatch.setattr(solve_module, "DIRECT_MIN_EDGES", 0)
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_time_limit_never_claims_an_unproven_optimum(solver: str) -> None:
     rng = np.random.default_rng(9)
     n = 150
     left, right = np.nonzero(rng.random((n, n)) < 0.6)
@@ -362,12 +356,12 @@ def test_time_limit_never_claims_an_unproven_optimum(
 def test_unavailable_solver_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
     if "cbc" not in SOLVERS:
         pytest.skip("needs CBC")
-    monkeypatch.setattr(solve_module, "available_solvers", lambda: ["cbc"])
+    monkeypatch.setattr(solvers_module, "available_solvers", lambda: ["cbc"])
     problem = random_problem(np.random.default_rng(4))
     solution = solve_pairs(problem, solver="highs")
     assert solution.solver == "CBC"
     assert solution.status == "optimal (HiGHS unavailable, used CBC)"
-    monkeypatch.setattr(solve_module, "available_solvers", lambda: [])
+    monkeypatch.setattr(solvers_module, "available_solvers", lambda: [])
     with pytest.raises(SolverError, match="No solver is available"):
         solve_pairs(problem)
 
@@ -383,7 +377,8 @@ def test_cbc_leaves_no_files_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_no_console_output_and_no_cli_imports() -> None:
     script = (
         "import sys, numpy as np\n"
-        "from mentormatch.solve import PairProblem, solve_pairs, available_solvers\n"
+        "from mentormatch.solve import PairProblem, solve_pairs\n"
+        "from mentormatch.solvers import available_solvers\n"
         "p = PairProblem(2, 2, np.array([0, 1]), np.array([1, 0]), np.array([3, 4]),"
         " np.array([1, 1]))\n"
         "for name in available_solvers():\n"
@@ -463,9 +458,8 @@ def test_most_pairs_stage_runs_when_the_best_score_has_fewer_pairs(
     assert grown and all(count == 1 for count in grown)
 
 
-def test_numpy_built_highs_model_agrees_with_pulp(monkeypatch: pytest.MonkeyPatch) -> None:
-    if "highs" not in SOLVERS:
-        pytest.skip("needs HiGHS")
+@BOTH
+def test_numpy_built_highs_model_agrees_with_pulp_built_cbc_model() -> None:
     rng = np.random.default_rng(21)
     problems = [
         random_problem(
@@ -477,11 +471,10 @@ def test_numpy_built_highs_model_agrees_with_pulp(monkeypatch: pytest.MonkeyPatc
         )
         for index in range(60)
     ]
-    via_pulp = [solve_pairs(problem, solver="highs") for problem in problems]
-    monkeypatch.setattr(solve_module, "DIRECT_MIN_EDGES", 0)
+    via_pulp = [solve_pairs(problem, solver="cbc") for problem in problems]
     for problem, expected in zip(problems, via_pulp, strict=True):
         solution = solve_pairs(problem, solver="highs")
-        assert solution.optimal
+        assert solution.optimal and expected.optimal
         assert np.array_equal(solution.chosen, expected.chosen)
         assert_feasible(problem, solution)
 
@@ -505,13 +498,11 @@ def test_augmenting_paths_reach_the_most_pairs() -> None:
 
 
 def test_ctrl_c_during_highs_is_raised_again_once_it_stopped() -> None:
-    """_interruptible_run: HiGHS solves in highspy's thread and, cancelled by Ctrl-C, reports
+    """interruptible_run: HiGHS solves in highspy's thread and, cancelled by Ctrl-C, reports
     kInterrupt; the KeyboardInterrupt is then raised again. Off the main thread, a plain run."""
     import threading
 
     import highspy
-
-    from mentormatch.solve import _interruptible_run
 
     class Fake:
         def __init__(self, status: Any) -> None:
@@ -529,13 +520,13 @@ def test_ctrl_c_during_highs_is_raised_again_once_it_stopped() -> None:
 
     stopped = Fake(highspy.HighsModelStatus.kInterrupt)
     with pytest.raises(KeyboardInterrupt):
-        _interruptible_run(stopped)
+        interruptible_run(stopped)
     assert stopped.calls == [("solve", True)]
     finished = Fake(highspy.HighsModelStatus.kOptimal)
-    _interruptible_run(finished)
+    interruptible_run(finished)
     assert finished.calls == [("solve", True)]
     elsewhere = Fake(highspy.HighsModelStatus.kOptimal)
-    worker = threading.Thread(target=_interruptible_run, args=(elsewhere,))
+    worker = threading.Thread(target=interruptible_run, args=(elsewhere,))
     worker.start()
     worker.join()
     assert elsewhere.calls == [("run", False)]
