@@ -38,7 +38,8 @@
 #    grow (about 1e10 / (max score * pairs)); below R = 2 the tie-break is dropped and the objective text
 #    says ties are left to the solver.
 # 6. This LP route is `--solver highs|cbc` (HiGHS gets the model as numpy arrays, CBC as a PuLP
-#    model; solvers.py runs both); plain pairings of any size go by min-cost flow over classes of interchangeable people (flow.py).
+#    model; solvers.py runs both); plain pairings of any size go by min-cost flow over classes
+#    of interchangeable people (flow.py).
 #    Both use the same weights: P = min(left people, places) and R = min(TIE_RANKS, what fits)
 #    with the same tie-break keys, so they pick the same optimum.
 
