@@ -91,6 +91,15 @@ def test_control_characters_in_a_header_are_shown_escaped(tmp_path: Path) -> Non
     assert "\\x1b[2J" in result.output and "\\x07" in result.output and "\\u202e" in result.output
 
 
+def test_emoji_codes_in_a_file_name_are_shown_as_written(tmp_path: Path) -> None:
+    """Rich turns :smile: into an emoji by default; a file's name prints as it was written."""
+    report = tmp_path / "report :smile:.xlsx"
+    args = ["validate", str(MIND_EXPORT), *RULES, "-o", str(report)]
+    result = runner.invoke(app, args, env={"COLUMNS": "2000"})
+    assert result.exit_code == 0, result.output
+    assert f"Wrote {report}" in result.stderr
+
+
 def test_visible_keeps_text_and_escapes_controls() -> None:
     assert visible("Zoë Brontë\tline\nnext") == "Zoë Brontë\tline\nnext"
     assert visible("a\x1b[31mb\x9bc\x00") == "a\\x1b[31mb\\x9bc\\x00"

@@ -22,14 +22,23 @@ except SystemExit:
     pass
 heavy = [name for name in {heavy!r} if name in sys.modules]
 print("HEAVY", ",".join(heavy))
+import gc
+print("GC", "on" if gc.isenabled() else "off")
 """
 
 
-def loaded(*args: str) -> list[str]:
-    code = PROBE.format(args=list(args), heavy=HEAVY)
+def probe(*args: str, heavy: list[str] = HEAVY) -> tuple[list[str], str]:
+    """Run the command line in a fresh Python: which of ``heavy`` it imported, and whether the
+    cyclic garbage collector was on at the end."""
+    code = PROBE.format(args=list(args), heavy=heavy)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     line = [x for x in done.stdout.splitlines() if x.startswith("HEAVY")][-1]
-    return [x for x in line.removeprefix("HEAVY").strip().split(",") if x]
+    gc = [x for x in done.stdout.splitlines() if x.startswith("GC")][-1].split()[1]
+    return [x for x in line.removeprefix("HEAVY").strip().split(",") if x], gc
+
+
+def loaded(*args: str) -> list[str]:
+    return probe(*args)[0]
 
 
 def test_version_and_help_import_nothing_heavy() -> None:
@@ -47,3 +56,30 @@ def test_plain_pairing_never_imports_the_lp_solvers(tmp_path: Path) -> None:
     assert "ortools" in heavy and "numpy" in heavy
     assert "pulp" not in heavy and "highspy" not in heavy and "scipy" not in heavy
     assert "pandas" not in heavy  # the CLI never needs DataFrames
+
+
+def test_version_answers_before_typer_and_rich_load() -> None:
+    assert probe("--version", heavy=[*HEAVY, "typer", "rich", "click"])[0] == []
+
+
+def test_the_light_commands_never_import_the_solvers_or_the_workbook_writer() -> None:
+    solvers = {"numpy", "openpyxl", "pulp", "highspy", "ortools", "scipy", "pandas"}
+    for args in (["rules", "list"], ["rules", "show", "kent-medway-mind-2022"],
+                 ["rules", "check", "kent-medway-mind-2022"], ["validate", "--help"]):  # fmt: skip
+        assert not set(loaded(*args)) & solvers, args
+
+
+def test_validate_on_a_csv_export_never_imports_the_solvers(tmp_path: Path) -> None:
+    export = ROOT / "examples" / "kent-medway-nma-2023" / "applications.csv"
+    report = tmp_path / "report.xlsx"
+    heavy, _ = probe("--quiet", "validate", str(export), "--rules", "kent-medway-nma-2023", "-o", str(report))
+    assert report.exists()
+    assert not {"pulp", "highspy", "ortools", "scipy", "pandas"} & set(heavy), heavy
+
+
+def test_the_garbage_collector_is_back_on_for_the_work(tmp_path: Path) -> None:
+    """The command line pauses the cyclic collector while it starts, never for the work itself."""
+    out = tmp_path / "pairs.xlsx"
+    example = ROOT / "examples" / "kent-medway-mind-2022" / "applications.xlsx"
+    _, gc = probe("--quiet", "match", str(example), "--rules", "kent-medway-mind-2022", "-o", str(out))
+    assert out.exists() and gc == "on"

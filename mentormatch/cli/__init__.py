@@ -15,6 +15,7 @@ rest is imported when ``main`` runs (or when ``app`` is first used, as the tests
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,10 @@ def main() -> None:
     if sys.argv[1:] == ["--version"]:  # answered before Typer and Rich are loaded
         print(f"mentormatch {__version__}")
         return
+    # Start-up allocates hundreds of thousands of objects that live as long as the process
+    # (modules, classes, schemas, vocabularies) and no garbage: the cyclic collector only slowed
+    # it (about a tenth of a small run). It is back on once start-up is over (running.started).
+    gc.disable()
     from mentormatch.cli.commands import run
 
     run()

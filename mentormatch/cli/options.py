@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mentormatch.cli.running import started
 from mentormatch.cli.terminal import State
 
 if TYPE_CHECKING:
@@ -99,11 +100,14 @@ def export_sources(
 
 
 def programme_rules(given: Path) -> Rules:
-    """The rule file named by --rules: a path, or a bundled programme's name."""
+    """The rule file named by --rules: a path, or a bundled programme's name. Every command that
+    reads one has loaded the library first, so start-up is over once it is read."""
     from mentormatch.programmes import find_rules
     from mentormatch.rulefile import load_rules
 
-    return load_rules(find_rules(given))
+    rules = load_rules(find_rules(given))
+    started()
+    return rules
 
 
 def input_files(sources: list[Source], rules: Path, members: Path | None) -> list[Path]:

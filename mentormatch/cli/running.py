@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -116,3 +117,12 @@ def run_outputs(inputs: list[Path], *paths: Path | None) -> Outputs:
         if path is not None:
             State.outputs.claim(path)
     return State.outputs
+
+
+def started() -> None:
+    """Start-up is over (the library and the programme's rules are loaded): the cyclic garbage
+    collector, paused by mentormatch.cli.main, works again, never looking at what start-up
+    loaded (frozen). A no-op when the commands run in a process that did not pause it."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()

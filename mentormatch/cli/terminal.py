@@ -61,9 +61,10 @@ def _visible_object(obj: Any) -> Any:
     return obj
 
 
-# Markup off everywhere: file names, headers and answers may contain [brackets].
-out = _Terminal(markup=False)
-err = _Terminal(stderr=True, markup=False)
+# Markup and emoji codes off everywhere: file names, headers and answers may contain [brackets]
+# or :colon words: that must print as written.
+out = _Terminal(markup=False, emoji=False)
+err = _Terminal(stderr=True, markup=False, emoji=False)
 
 
 def labelled(label: str, style: str, message: str) -> Text:
