@@ -25,6 +25,7 @@ from mentormatch.normalise import (
     parse_organisation,
     parse_years,
     parse_yes_no,
+    readable_emails,
     split_multi,
 )
 from mentormatch.roles import RoleAnswers
@@ -252,12 +253,7 @@ def _canonical_multi(index: dict[str, str]) -> Parser:
 
 
 def _parse_emails(value: object) -> tuple[str, ...]:
-    found = []
-    for part in split_multi(str(value).replace(" ", ";")):
-        try:
-            found.append(parse_email(part))
-        except Unreadable:
-            continue
+    found = readable_emails(split_multi(str(value).replace(" ", ";")))
     if not found:
         raise Unreadable(f"'{value}' holds no email address")
     return tuple(found)

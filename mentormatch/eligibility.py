@@ -275,30 +275,9 @@ def _applicant_problems(
             )
         ]
     problems: list[Problem] = []
-    orgs = spec.organisations
-    if orgs is not None and orgs.only_listed and orgs.names:
-        org = applicant.value(orgs.field)
-        if org is not None and org not in orgs.names and not _known_elsewhere(rules, orgs.field, org):
-            problems.append(
-                Problem(
-                    applicant.row,
-                    _header(rules, orgs.field),
-                    applicant.raw.get(orgs.field, ""),
-                    codes.ANSWER_NOT_RECOGNISED,
-                    "The organisation given is not one the programme's rules recognise, so the"
-                    " coordinator will review it rather than reject the application.",
-                )
-            )
-        elif org not in orgs.names:
-            problems.append(
-                Problem(
-                    applicant.row,
-                    _header(rules, orgs.field),
-                    applicant.raw.get(orgs.field, ""),
-                    codes.ORGANISATION_NOT_IN_PROGRAMME,
-                    "This programme is open to staff of " + _joined(list(orgs.names)) + " only.",
-                )
-            )
+    organisation = _organisation_problem(applicant, rules)
+    if organisation is not None:
+        problems.append(organisation)
     problems += _membership_problems(applicant, rules, members)
     for name, field_spec in spec.fields.items():
         if (
@@ -333,6 +312,29 @@ def _applicant_problems(
                 )
             )
     return problems
+
+
+def _organisation_problem(applicant: Applicant, rules: Rules) -> Problem | None:
+    """The problem with an organisation outside a closed list: an unknown name goes to review,
+    a known one outside the programme is rejected."""
+    orgs = rules.spec.organisations
+    if orgs is None or not orgs.only_listed or not orgs.names:
+        return None
+    org = applicant.value(orgs.field)
+    if org in orgs.names:
+        return None
+    if org is not None and not _known_elsewhere(rules, orgs.field, org):
+        code = codes.ANSWER_NOT_RECOGNISED
+        message = (
+            "The organisation given is not one the programme's rules recognise, so the"
+            " coordinator will review it rather than reject the application."
+        )
+    else:
+        code = codes.ORGANISATION_NOT_IN_PROGRAMME
+        message = "This programme is open to staff of " + _joined(list(orgs.names)) + " only."
+    return Problem(
+        applicant.row, _header(rules, orgs.field), applicant.raw.get(orgs.field, ""), code, message
+    )
 
 
 def _known_elsewhere(rules: Rules, field: str, answer: object) -> bool:

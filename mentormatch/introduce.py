@@ -20,7 +20,7 @@ from mentormatch.errors import ExportError, OutputError, RulesError
 from mentormatch.names import tidy_name
 from mentormatch.normalise import Unreadable, key, parse_email
 from mentormatch.outputs import Outputs
-from mentormatch.pairsbook import read_book
+from mentormatch.pairsbook import labels, read_book
 from mentormatch.report import field_label, role_label
 from mentormatch.rulefile import Rules
 from mentormatch.workbook import write_csv
@@ -90,18 +90,14 @@ class _Headers:
 
 def _sheet_headers(rules: Rules) -> _Headers:
     """The headers `mentormatch match` writes on the Matches sheet (see report.matches_sheet)."""
+    roles = labels(rules)  # refuses a rule file without a matching section
     spec = rules.spec.matching
-    if spec is None:
-        raise RulesError(
-            f"{rules.path}: has no 'matching' section, so it names no roles to introduce",
-            "give the rule file that the pairs workbook was made with",
-        )
+    assert spec is not None
     if spec.mode != "pairs":
         raise RulesError(
             f"{rules.path}: is a group programme (matching.mode: {spec.mode}); introductions are for pairs",
             "send group introductions from the Groups sheet yourself",
         )
-    labels = (role_label(rules, spec.receiver), role_label(rules, spec.giver))
     fields = rules.spec.fields
     org = rules.spec.organisations.field if rules.spec.organisations else "organisation"
 
@@ -112,10 +108,10 @@ def _sheet_headers(rules: Rules) -> _Headers:
 
     return _Headers(
         pair="Pair",
-        names=(f"{labels[0]} name", f"{labels[1]} name"),
-        emails=(f"{labels[0]} email", f"{labels[1]} email"),
-        titles=(person_column("job_title", labels[0]), person_column("job_title", labels[1])),
-        organisations=(person_column(org, labels[0]), person_column(org, labels[1])),
+        names=roles.names,
+        emails=roles.emails,
+        titles=(person_column("job_title", roles.receiver), person_column("job_title", roles.giver)),
+        organisations=(person_column(org, roles.receiver), person_column(org, roles.giver)),
         why="Why",
         decision="Decision",
     )

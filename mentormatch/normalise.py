@@ -7,7 +7,7 @@ import itertools
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Literal
@@ -344,6 +344,17 @@ def parse_email(value: object) -> str:
     if not _EMAIL.match(email):
         raise Unreadable(f"'{text}' is not an email address")
     return email
+
+
+def readable_emails(values: Iterable[object]) -> list[str]:
+    """The emails (as parse_email reads them) among ``values``, in order; the rest passed over."""
+    found = []
+    for value in values:
+        try:
+            found.append(parse_email(value))
+        except Unreadable:
+            continue
+    return found
 
 
 def organisation_index(names: dict[str, list[str]]) -> dict[str, str]:

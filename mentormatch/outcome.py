@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from mentormatch import __version__
 from mentormatch.applicants import Applicant
@@ -17,6 +17,7 @@ from mentormatch.pairsbook import INPUT_FILE_PREFIX, INPUT_SHA256_PREFIX
 from mentormatch.problems import REVIEW
 from mentormatch.report import display_value, role_label
 from mentormatch.rulefile import Rules
+from mentormatch.schema import MatchingSpec
 from mentormatch.scoring import part_label
 from mentormatch.workbook import Figure, Formatted, Page, Sheet
 
@@ -175,90 +176,93 @@ def shown_score_parts(rules: Rules) -> list[ScorePartOutcome]:
 
 def match_outcome(
     checked: Checked,
-    matching: Matching,
+    result: Matching | Grouping,
     rules: Rules,
     inputs: Sequence[InputFile],
     run_at: datetime,
     notes: Sequence[tuple[str, Any]] = (),
 ) -> Outcome:
+    """What a match run found: its pairs (a Matching) or its groups (a Grouping)."""
     spec = rules.spec.matching
     assert spec is not None
-    receivers = {id(p.receiver) for p in matching.pairs}
-    givers = {id(p.giver) for p in matching.pairs}
-    waiting = Counter(u.role for u in matching.unmatched)
+    # Told apart by what they hold: importing grouping.py here would load the group solvers.
+    if hasattr(result, "groups"):
+        facts = _group_facts(cast("Grouping", result))
+    else:
+        facts = _pair_facts(rules, spec, cast("Matching", result))
     roles = (
-        RoleOutcome(
-            spec.receiver, role_label(rules, spec.receiver), matching.receivers, len(receivers),
-            waiting[spec.receiver],
-        ),
-        RoleOutcome(
-            spec.giver, role_label(rules, spec.giver), matching.givers, len(givers), waiting[spec.giver],
-            places=matching.places,
-        ),
-    )  # fmt: skip
-    parts = shown_score_parts(rules)
-    s = matching.solution
-    paired = [p.receiver for p in matching.pairs] + _unique([p.giver for p in matching.pairs])
-    label, by_org = _by_organisation(rules, paired, [u.applicant for u in matching.unmatched])
+        RoleOutcome(spec.receiver, role_label(rules, spec.receiver), *facts.receivers),
+        RoleOutcome(spec.giver, role_label(rules, spec.giver), *facts.givers),
+    )
+    label, by_org = _by_organisation(rules, facts.placed, facts.left)
     return Outcome(
         command="match",
         roles=roles,
-        mode="pairs",
-        pairs=len(matching.pairs),
         receiver=spec.receiver,
         giver=spec.giver,
-        scores=tuple(sorted(shown_score(p) for p in matching.pairs)),
-        score_maximum=sum(p.weight for p in parts) if parts else None,
-        score_parts=tuple(parts),
+        solver=facts.solver,
+        by_organisation=by_org,
+        organisation_label=label,
+        notes=(*facts.notes, *notes),
+        **facts.specific,
+        **_read(checked, rules, inputs, run_at),
+    )
+
+
+# A Grouping's outcome is match_outcome's: one function for both kinds of result.
+group_outcome = match_outcome
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What a pairing or a grouping tells its Outcome."""
+
+    receivers: tuple[int, int, int]  # eligible, paired or placed, left unmatched
+    givers: tuple[int, int, int, int | None]  # the same, then places offered (pairs only)
+    solver: SolverOutcome
+    placed: list[Applicant]
+    left: list[Applicant]
+    notes: tuple[tuple[str, Any], ...]
+    specific: dict[str, Any]  # the Outcome fields only this kind of result has
+
+
+def _pair_facts(rules: Rules, spec: MatchingSpec, matching: Matching) -> _Facts:
+    waiting = Counter(u.role for u in matching.unmatched)
+    receivers = len({id(p.receiver) for p in matching.pairs})
+    givers = len({id(p.giver) for p in matching.pairs})
+    s = matching.solution
+    parts = shown_score_parts(rules)
+    return _Facts(
+        receivers=(matching.receivers, receivers, waiting[spec.receiver]),
+        givers=(matching.givers, givers, waiting[spec.giver], matching.places),
         solver=SolverOutcome(
             s.optimal, s.status, s.solver, s.method, s.seconds, s.objective_text, matching.candidate_pairs
         ),
-        by_organisation=by_org,
-        organisation_label=label,
-        notes=tuple(notes),
-        **_read(checked, rules, inputs, run_at),
+        placed=[p.receiver for p in matching.pairs] + _unique([p.giver for p in matching.pairs]),
+        left=[u.applicant for u in matching.unmatched],
+        notes=(),
+        specific={
+            "mode": "pairs",
+            "pairs": len(matching.pairs),
+            "scores": tuple(sorted(shown_score(p) for p in matching.pairs)),
+            "score_maximum": sum(p.weight for p in parts) if parts else None,
+            "score_parts": tuple(parts),
+        },
     )
 
 
-def group_outcome(
-    checked: Checked,
-    grouping: Grouping,
-    rules: Rules,
-    inputs: Sequence[InputFile],
-    run_at: datetime,
-    notes: Sequence[tuple[str, Any]] = (),
-) -> Outcome:
-    spec = rules.spec.matching
-    assert spec is not None
+def _group_facts(grouping: Grouping) -> _Facts:
     members = sum(len(g.members) for g in grouping.groups)
     leaders = sum(len(g.leaders) for g in grouping.groups)
-    roles = (
-        RoleOutcome(
-            spec.receiver,
-            role_label(rules, spec.receiver),
-            grouping.members,
-            members,
-            grouping.members - members,
-        ),
-        RoleOutcome(
-            spec.giver, role_label(rules, spec.giver), grouping.leaders, leaders, grouping.leaders - leaders
-        ),
-    )
     s = grouping.solution
-    placed = [p for g in grouping.groups for p in (*g.members, *g.leaders)]
-    label, by_org = _by_organisation(rules, placed, [p for p, _role, _reason in grouping.unplaced])
-    return Outcome(
-        command="match",
-        roles=roles,
-        mode="groups",
-        groups=len(grouping.groups),
-        receiver=spec.receiver,
-        giver=spec.giver,
+    return _Facts(
+        receivers=(grouping.members, members, grouping.members - members),
+        givers=(grouping.leaders, leaders, grouping.leaders - leaders, None),
         solver=SolverOutcome(s.optimal, s.status, s.solver, None, s.seconds, s.objective_text),
-        by_organisation=by_org,
-        organisation_label=label,
-        notes=(("Flagged for review (soft preference)", len(grouping.flagged)), *notes),
-        **_read(checked, rules, inputs, run_at),
+        placed=[p for g in grouping.groups for p in (*g.members, *g.leaders)],
+        left=[p for p, _role, _reason in grouping.unplaced],
+        notes=(("Flagged for review (soft preference)", len(grouping.flagged)),),
+        specific={"mode": "groups", "groups": len(grouping.groups)},
     )
 
 

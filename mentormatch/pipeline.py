@@ -91,7 +91,7 @@ def _text_cells(path: Path) -> list[list[str]]:
 
 def load_members(path: Path) -> frozenset[str]:
     """Emails of a membership list: any export or CSV; every cell that is an email counts."""
-    from mentormatch.normalise import Unreadable, parse_email
+    from mentormatch.normalise import readable_emails
 
     cells_of: list[Sequence[object]]
     if path.suffix.lower() in {".csv", ".txt"} and path.is_file():
@@ -99,13 +99,7 @@ def load_members(path: Path) -> frozenset[str]:
     else:
         table = load_table(path)
         cells_of = [table.headers, *[row.cells for row in table.rows]]  # a list may have no header
-    emails = set()
-    for cells in cells_of:
-        for cell in cells:
-            try:
-                emails.add(parse_email(cell))
-            except Unreadable:
-                continue
+    emails = {email for cells in cells_of for email in readable_emails(cells)}
     if not emails:
         raise ExportError(f"{path}: no email addresses found in the membership list")
     return frozenset(emails)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 from mentormatch import __version__
 from mentormatch.applicants import Applicant
 from mentormatch.conditions import holds
-from mentormatch.eligibility import Checked
+from mentormatch.eligibility import Checked, Rejection
 from mentormatch.matching import Matching
 from mentormatch.names import tidy_name
 from mentormatch.normalise import band_label
+from mentormatch.problems import Problem
 from mentormatch.rulefile import Rules
 from mentormatch.scoring import part_label, special_parts
 from mentormatch.workbook import Sheet
@@ -65,24 +66,17 @@ def with_file(columns: list[str], rows: list[list[Any]], people: Sequence[Applic
 
 def rejected_sheet(checked: Checked, rules: Rules) -> Sheet:
     """Applications that failed a rule (those held for review are on the To review sheet)."""
-    rows = []
-    ordered = sorted(checked.rejected_by_a_rule, key=lambda r: (r.applicant.source, r.applicant.row))
-    for rejection in ordered:
-        a = rejection.applicant
-        problems = rejection.problems
-        rows.append(
-            [
-                a.row,
-                tidy_name(a.name),
-                a.email or a.raw.get("email", ""),
-                role_label(rules, a.role),
-                ", ".join(p.rule for p in problems),
-                "; ".join(p.value for p in problems),
-                " ".join(p.message for p in problems),
-            ]
-        )
-    columns = list(REJECTED_COLUMNS)
-    with_file(columns, rows, [r.applicant for r in ordered], several_files(checked.applicants))
+    columns, rows = _problem_rows(
+        checked,
+        rules,
+        checked.rejected_by_a_rule,
+        REJECTED_COLUMNS,
+        lambda problems: [
+            ", ".join(p.rule for p in problems),
+            "; ".join(p.value for p in problems),
+            " ".join(p.message for p in problems),
+        ],
+    )
     return Sheet("Rejected", columns, rows, wrap=frozenset({"Reason", "Value seen"}), freeze="Name")
 
 
@@ -94,28 +88,46 @@ def review_sheet(checked: Checked, rules: Rules) -> Sheet:
     """Applications held for the coordinator's review (no rule failed): per application the
     question(s) it raises, the answer as typed (special category answers not shown) and what the
     coordinator must decide."""
-    rows = []
-    ordered = sorted(checked.to_review, key=lambda r: (r.applicant.source, r.applicant.row))
-    for held in ordered:
-        a = held.applicant
-        problems = held.problems
-        rows.append(
-            [
-                a.row,
-                tidy_name(a.name),
-                a.email or a.raw.get("email", ""),
-                role_label(rules, a.role),
-                "; ".join(dict.fromkeys(p.column for p in problems)),
-                "; ".join(p.value for p in problems),
-                " ".join(p.message for p in problems),
-                ", ".join(p.rule for p in problems),
-            ]
-        )
-    columns = list(REVIEW_COLUMNS)
-    with_file(columns, rows, [r.applicant for r in ordered], several_files(checked.applicants))
+    columns, rows = _problem_rows(
+        checked,
+        rules,
+        checked.to_review,
+        REVIEW_COLUMNS,
+        lambda problems: [
+            "; ".join(dict.fromkeys(p.column for p in problems)),
+            "; ".join(p.value for p in problems),
+            " ".join(p.message for p in problems),
+            ", ".join(p.rule for p in problems),
+        ],
+    )
     return Sheet(
         REVIEW_SHEET, columns, rows, wrap=frozenset({"Question", "Answer", "To decide"}), freeze="Name"
     )
+
+
+def _problem_rows(
+    checked: Checked,
+    rules: Rules,
+    records: Sequence[Rejection],
+    columns: Sequence[str],
+    problem_cells: Callable[[Sequence[Problem]], list[Any]],
+) -> tuple[list[str], list[list[Any]]]:
+    """One row per record in file and row order: Row, Name, Email, Role, then its problems' cells
+    (with a File column after Row when the rows come from several files)."""
+    ordered = sorted(records, key=lambda r: (r.applicant.source, r.applicant.row))
+    rows = [
+        [
+            r.applicant.row,
+            tidy_name(r.applicant.name),
+            r.applicant.email or r.applicant.raw.get("email", ""),
+            role_label(rules, r.applicant.role),
+            *problem_cells(r.problems),
+        ]
+        for r in ordered
+    ]
+    out = list(columns)
+    with_file(out, rows, [r.applicant for r in ordered], several_files(checked.applicants))
+    return out, rows
 
 
 def display_value(applicant: Applicant, rules: Rules, name: str) -> str:

@@ -24,6 +24,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+def _with_aliases(value: Any) -> Any:
+    """A list of names, or a mapping of names to aliases, as a mapping (no aliases: [])."""
+    if isinstance(value, list):
+        return {str(name): [] for name in value}
+    if isinstance(value, dict):
+        return {str(k): ([] if v is None else v) for k, v in value.items()}
+    return value
+
+
 class FieldSpec(Strict):
     """One answer the rules use, found by any of its header texts (first match wins)."""
 
@@ -55,11 +64,7 @@ class FieldSpec(Strict):
     @field_validator("values", mode="before")
     @classmethod
     def _values_default(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            return {str(v): [] for v in value}
-        if isinstance(value, dict):
-            return {str(k): ([] if v is None else v) for k, v in value.items()}
-        return value
+        return _with_aliases(value)
 
     @field_validator("headers", mode="before")
     @classmethod
@@ -144,11 +149,7 @@ class OrganisationsSpec(Strict):
     @field_validator("names", mode="before")
     @classmethod
     def _aliases_default(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            return {str(name): [] for name in value}
-        if isinstance(value, dict):
-            return {str(k): ([] if v is None else v) for k, v in value.items()}
-        return value
+        return _with_aliases(value)
 
 
 class CapacitySpec(Strict):
