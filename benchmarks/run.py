@@ -126,8 +126,8 @@ def _pipeline(args: argparse.Namespace, path: Path) -> None:
     def progress(message: str, done: int | None = None, total: int | None = None) -> None:
         word = message.split()[0].lower() if message else ""
         marks.setdefault(word, time.perf_counter())
-        if word == "solving":
-            digits = "".join(c for c in message if c.isdigit())
+        if word == "solving" and "allowed pairs" in message:
+            digits = "".join(c for c in message.split(" allowed pairs")[0] if c.isdigit())
             score_s = marks["solving"] - marks.get("scoring", t0)
             _emit(
                 running="solve",

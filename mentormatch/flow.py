@@ -150,55 +150,69 @@ def _network(problem: ClassProblem, weight: np.ndarray) -> _Network:
     )
 
 
-class Seeds:
-    """Each left and each right class's SEED_ARCS best-scored arcs, gathered while the class
-    pairs are scored block by block (rows: left classes; -1: not allowed): no sort of all arcs."""
-
-    def __init__(self) -> None:
-        self.codes: list[np.ndarray] = []
-        self.column: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (row, column, points)
-        self.width = 0
-
-    def add(self, rows: np.ndarray, points: np.ndarray) -> None:
-        self.width = points.shape[1]
-        k = SEED_ARCS
-        for axis in (1, 0):
-            if points.shape[axis] > k:
-                pick = np.argpartition(-points, k - 1, axis=axis)
-                pick = pick[:, :k] if axis == 1 else pick[:k]
-            else:
-                shape = points.shape
-                pick = np.broadcast_to(
-                    np.arange(shape[axis])[None, :] if axis == 1 else np.arange(shape[axis])[:, None], shape
-                )
-            value = np.take_along_axis(points, pick, axis=axis)
-            if axis == 1:
-                i = np.broadcast_to(np.arange(points.shape[0])[:, None], pick.shape)
-                j = pick
-            else:
-                i = pick
-                j = np.broadcast_to(np.arange(points.shape[1])[None, :], pick.shape)
-            keep = value >= 0
-            if axis == 1:
-                self.codes.append(rows[i[keep]] * max(self.width, 1) + j[keep])
-            else:
-                self.column.append((rows[i[keep]], j[keep], value[keep]))
-
-    def held(self, arc_left: np.ndarray, arc_right: np.ndarray) -> np.ndarray:
-        """The seeds as a mask over the arcs."""
-        width = max(self.width, 1)
-        codes = list(self.codes)
-        if self.column:
-            row = np.concatenate([c[0] for c in self.column])
-            column = np.concatenate([c[1] for c in self.column])
-            value = np.concatenate([c[2] for c in self.column])
-            best = _best_per_group(column, -value, SEED_ARCS)
-            codes.append(row[best] * width + column[best])
-        wanted = np.unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
-        return np.isin(arc_left * width + arc_right, wanted)
+FORK_ARCS = 50_000  # networks at least this large are solved in a child process (Ctrl-C at once)
 
 
-def solve_classes(problem: ClassProblem, held: np.ndarray | None = None) -> ClassFlow:
+def solve_network(net: _Network, objective: str) -> np.ndarray:
+    """OR-Tools' optimal flow on every arc of ``net`` (raises SolverError without an optimum).
+
+    OR-Tools holds Python's lock while it solves, so a signal handler (Ctrl-C) could not run
+    until it returns. A large network is therefore solved in a forked child process while this
+    process waits on a pipe, where a signal interrupts it at once: the child is then killed and
+    the interruption raised here. Where fork is not available (Windows), or for small networks
+    (solved in milliseconds), the solve runs in this process.
+    """
+    import multiprocessing
+
+    if net.tail.size < FORK_ARCS or "fork" not in multiprocessing.get_all_start_methods():
+        status, flows = _min_cost_flow(net, objective)
+    else:
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=_solve_in_child, args=(net, objective, send), daemon=True)
+        child.start()
+        send.close()
+        try:
+            answer = np.frombuffer(receive.recv_bytes(), dtype=np.int64)
+        except EOFError:
+            raise SolverError("OR-Tools' min-cost flow stopped without an answer (out of memory?).") from None
+        finally:
+            receive.close()
+            if child.is_alive():
+                child.kill()  # an interruption while waiting: stop the solve at once
+            child.join()
+        status, flows = int(answer[0]), answer[1:]
+    if status != 0:
+        raise SolverError(f"OR-Tools' min-cost flow ended without an optimum ({status}).")
+    return flows
+
+
+def _min_cost_flow(net: _Network, objective: str) -> tuple[int, np.ndarray]:
+    """(0 and the flows) when OR-Tools finds the optimum, else (its status, nothing)."""
+    from ortools.graph.python import min_cost_flow  # imported here: only pairing needs it
+
+    solver = min_cost_flow.SimpleMinCostFlow()
+    solver.add_arcs_with_capacity_and_unit_cost(net.tail, net.head, net.capacity, net.cost)
+    solver.set_node_supply(0, net.supply)
+    solver.set_node_supply(1, -net.supply)
+    status = solver.solve() if objective == "score" else solver.solve_max_flow_with_min_cost()
+    if status != solver.OPTIMAL:
+        return int(status) or -1, np.zeros(0, dtype=np.int64)
+    return 0, np.asarray(solver.flows(np.arange(net.tail.size)), dtype=np.int64)
+
+
+def _solve_in_child(net: _Network, objective: str, send: object) -> None:
+    """The child process: solve, send (status, flows) back as int64 bytes."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it kills this process
+    status, flows = _min_cost_flow(net, objective)
+    send.send_bytes(np.concatenate([[status], flows]).astype(np.int64).tobytes())  # type: ignore[attr-defined]
+
+
+def solve_classes(
+    problem: ClassProblem, held: np.ndarray | None = None, ranks: int | None = None
+) -> ClassFlow:
     """The optimal class flow (module comment), certified; raises SolverError if OR-Tools fails
     or CertificateError if its answer does not check out.
 
@@ -206,10 +220,9 @@ def solve_classes(problem: ClassProblem, held: np.ndarray | None = None) -> Clas
     class's SEED_ARCS heaviest), our potentials price every arc of the problem, and arcs with
     a negative reduced cost (PRICE_PER_CLASS per left class, the most negative first) or on an
     augmenting path are added, until none is left. Then the flow is optimal over every arc
-    (check_certificate).
+    (check_certificate). ``ranks`` (R) is worked out from the scores unless given (pricing.py
+    gives the R of every class pair, so that a subset of them is weighed the same way).
     """
-    from ortools.graph.python import min_cost_flow  # imported here: only pairing needs it
-
     if problem.objective not in ("coverage-then-score", "score"):
         raise ValueError(f"unknown objective {problem.objective!r}")
     top = int(problem.arc_score.max(initial=0))
@@ -217,7 +230,7 @@ def solve_classes(problem: ClassProblem, held: np.ndarray | None = None) -> Clas
     nodes = 2 + problem.left_size.size + problem.right_supply.size
     # Every sum of P weights, and every potential (a path of at most all nodes), stays in int64.
     largest = INT_ROOM // max(pairs, nodes + 1)
-    ranks = tie_ranks(top, pairs, largest)
+    ranks = tie_ranks(top, pairs, largest) if ranks is None else ranks
     if top * (pairs * ranks + 1) + ranks > largest:
         raise SolverError("The scores are too large to add up exactly.", hint="Use smaller score points.")
     weight = weights(problem.arc_score, problem.arc_key, problem.max_pairs, ranks)
@@ -239,15 +252,7 @@ def solve_classes(problem: ClassProblem, held: np.ndarray | None = None) -> Clas
             problem.max_pairs,
         )
         net = _network(sub, weight[arcs])
-        solver = min_cost_flow.SimpleMinCostFlow()
-        solver.add_arcs_with_capacity_and_unit_cost(net.tail, net.head, net.capacity, net.cost)
-        solver.set_node_supply(0, net.supply)
-        solver.set_node_supply(1, -net.supply)
-        status = solver.solve() if problem.objective == "score" else solver.solve_max_flow_with_min_cost()
-        if status != solver.OPTIMAL:
-            raise SolverError(f"OR-Tools' min-cost flow ended without an optimum ({status}).")
-        flows = np.asarray(solver.flows(np.arange(net.tail.size)), dtype=np.int64)
-        del solver
+        flows = solve_network(net, problem.objective)
         solve_s += time.perf_counter() - start
         start = time.perf_counter()
         potential = potentials(net, flows)
@@ -270,11 +275,11 @@ def _seed(problem: ClassProblem, weight: np.ndarray) -> np.ndarray:
     """Each left and each right class's SEED_ARCS heaviest arcs (ties by arc order)."""
     held = np.zeros(weight.size, dtype=bool)
     for side in (problem.arc_left, problem.arc_right):
-        held[_best_per_group(side, -weight, SEED_ARCS)] = True
+        held[best_per_group(side, -weight, SEED_ARCS)] = True
     return held
 
 
-def _best_per_group(group: np.ndarray, value: np.ndarray, limit: int) -> np.ndarray:
+def best_per_group(group: np.ndarray, value: np.ndarray, limit: int) -> np.ndarray:
     """Indices of the ``limit`` smallest values in each group (ties by index): two stable sorts."""
     if group.size == 0:
         return np.zeros(0, dtype=np.int64)
@@ -298,7 +303,7 @@ def _priced(problem: ClassProblem, weight: np.ndarray, potential: np.ndarray, he
     reduced = _reduced(problem, weight, potential)
     bad = np.flatnonzero((reduced < 0) & ~held)
     new = np.zeros(weight.size, dtype=bool)
-    new[bad[_best_per_group(problem.arc_left[bad], reduced[bad], PRICE_PER_CLASS)]] = True
+    new[bad[best_per_group(problem.arc_left[bad], reduced[bad], PRICE_PER_CLASS)]] = True
     return new
 
 
@@ -307,7 +312,7 @@ def _path_arcs(problem: ClassProblem, weight: np.ndarray, flow: np.ndarray, held
     not held from the left classes it reaches to the right classes it reaches: each left
     class's PRICE_PER_CLASS heaviest, first those to a right class with places to spare. Else
     none. (Every augmenting path runs between reached classes, so repeated rounds find one.)"""
-    reached_left, reached_right, sink = _search(problem, flow)
+    reached_left, reached_right, sink = residual_reach(problem, flow)
     new = np.zeros(flow.size, dtype=bool)
     if not sink:
         return new
@@ -317,12 +322,12 @@ def _path_arcs(problem: ClassProblem, weight: np.ndarray, flow: np.ndarray, held
     ending = spare[problem.arc_right[candidates]]
     for part in (candidates[ending], candidates[~ending]):
         if part.size:
-            new[part[_best_per_group(problem.arc_left[part], -weight[part], PRICE_PER_CLASS)]] = True
+            new[part[best_per_group(problem.arc_left[part], -weight[part], PRICE_PER_CLASS)]] = True
             break
     return new
 
 
-def _search(problem: ClassProblem, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+def residual_reach(problem: ClassProblem, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     """Breadth-first search from the source in the residual graph of every arc: the left and
     right classes reached, and whether the sink is (an augmenting path is left)."""
     used_left = np.bincount(problem.arc_left, weights=flow, minlength=problem.left_size.size)
@@ -403,7 +408,7 @@ def check_certificate(problem: ClassProblem, flow: np.ndarray, potential: np.nda
     for reduced, room, back in checks:
         if np.any(reduced[room] < 0) or np.any(reduced[back] > 0):
             raise CertificateError("a residual arc has a negative reduced cost: a better pairing exists")
-    if problem.objective != "score" and _search(problem, flow)[2]:
+    if problem.objective != "score" and residual_reach(problem, flow)[2]:
         raise CertificateError("an augmenting path is left: a pairing with more pairs exists")
 
 

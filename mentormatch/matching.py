@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from mentormatch.applicants import Applicant
 from mentormatch.errors import InfeasibleError, RulesError, SolverError
-from mentormatch.flow import FLOW_LABEL, Classes, ClassProblem, distribute, group, person_order
+from mentormatch.flow import FLOW_LABEL, Classes, distribute, group, person_order
+from mentormatch.pairkernel import PairKernel
 from mentormatch.progress import Progress, silent
 from mentormatch.review import Adjustments
 from mentormatch.rulefile import Rules
@@ -25,9 +25,9 @@ from mentormatch.solve import (
     solve_pairs,
 )
 
-MAX_CLASS_CELLS = 40_000_000  # class pairs scored and held at most: about 95 bytes each at peak
+MEMORY_LIMIT = 3 * 2**30  # what the flow route may hold: 3 GB (the class pairs are streamed, never held)
 LP_MAX_PAIRS = 3_000_000  # the LP route holds every allowed pair: about 1.2 KB each in HiGHS
-CLASS_PAIR_BYTES = 95  # measured: 5.5 million class pairs peaked at 563 MB (benchmarks/README.md)
+CLASS_BYTES = 20_000  # peak memory per class of people on the flow route: see benchmarks/README.md
 
 
 @dataclass(frozen=True)
@@ -221,15 +221,20 @@ def _lp_limit(n: int, m: int, solver: str) -> None:
 
 
 def _class_limit(setup: _Setup) -> None:
-    """Refuse up front a cohort whose class pairs would not fit, saying what would."""
-    cells = setup.left.size.size * setup.right.size.size
-    if cells > MAX_CLASS_CELLS:
+    """Refuse up front a cohort whose classes would not fit in memory, saying what would.
+
+    The class pairs are never held (pricing.py streams them); what is held grows with the
+    classes: each class's arcs held (its best few, then those pricing adds), their flows, weights
+    and potentials, and OR-Tools' network over them, about CLASS_BYTES per class at peak."""
+    classes = setup.left.size.size + setup.right.size.size
+    if classes * CLASS_BYTES > MEMORY_LIMIT:
+        fits = MEMORY_LIMIT // CLASS_BYTES
         raise SolverError(
             f"This cohort has {setup.left.size.size:,} x {setup.right.size.size:,} classes of"
-            f" interchangeable applicants ({cells:,} class pairs to weigh); mentormatch holds at most"
-            f" {MAX_CLASS_CELLS:,} (about {MAX_CLASS_CELLS * CLASS_PAIR_BYTES / 2**30:.1f} GB of memory;"
-            f" for example {math.isqrt(MAX_CLASS_CELLS):,} mentees and as many mentors who all answer"
-            " differently).",
+            f" interchangeable applicants; pairing them needs about {classes * CLASS_BYTES / 2**30:.1f} GB"
+            f" of memory, more than the {MEMORY_LIMIT / 2**30:.1f} GB mentormatch allows itself: it can"
+            f" take up to {fits:,} classes (for example {fits // 2:,} mentees and as many mentors who all"
+            " answer differently).",
             hint="Split the cohort (by organisation or region) and match each part.",
         )
 
@@ -243,64 +248,48 @@ def _solve_flow(
     say: Progress,
 ) -> tuple[Candidates, PairSolution, int]:
     """Every plain pairing: a min-cost flow over classes of interchangeable people (flow.py),
-    exact and certified. Returns the pairs as candidates, the solution and the allowed pairs."""
-    from mentormatch.flow import TIE_RANKS, Seeds, solve_classes
+    priced over every class pair without holding them (pricing.py), exact and certified.
+    Returns the pairs as candidates, the solution and the allowed pairs."""
+    from mentormatch.flow import TIE_RANKS
+    from mentormatch.pricing import StreamProblem, solve_streaming
 
     _class_limit(setup)
     left, right = setup.left, setup.right
-    arcs_left, arcs_right, arcs_score = [], [], []
-    seeds = Seeds()
-    small = scorer.max_score() * SCORE_SCALE < np.iinfo(np.int16).max
-    step = max(1, 4_000_000 // max(right.size.size, 1))
-    for first in range(0, left.size.size, step):
-        block = np.arange(first, min(first + step, left.size.size))
-        points = scorer.points(left.representative[block], right.representative, minimum)
-        bi, bj = np.nonzero(points >= 0)
-        arcs_left.append(block[bi].astype(np.int32))  # int32 and int16: memory is what limits
-        arcs_right.append(bj.astype(np.int32))
-        arcs_score.append(points[bi, bj].astype(np.int16 if small else np.int64))
-        del bi, bj
-        seeds.add(block, points)
-        say("Scoring pairs", int(block[-1]) + 1, left.size.size)
-    arc_left = np.concatenate(arcs_left) if arcs_left else np.zeros(0, dtype=np.int32)
-    arc_right = np.concatenate(arcs_right) if arcs_right else np.zeros(0, dtype=np.int32)
-    del arcs_left, arcs_right
-    score = np.concatenate(arcs_score).astype(np.int64) if arcs_score else np.zeros(0, dtype=np.int64)
-    del arcs_score
+    kernel = PairKernel(scorer, left.representative, right.representative, minimum)
+    points: Callable[[int, int], np.ndarray] = kernel.block
     if adjust.prefer or adjust.favoured:
-        people = Candidates(
-            left.representative[arc_left],
-            right.representative[arc_right],
-            score,
-            np.zeros(score.size, dtype=np.int64),
-            np.zeros(score.size, dtype=bool),
-        )
-        score = _with_bonuses(scorer, people, adjust)
-        del people
+        points = _bonus_points(scorer, setup, adjust, kernel)
     n = len(scorer.receivers.people)
-    allowed = int((left.size[arc_left] * right.size[arc_right]).sum()) + len(setup.must)
-    say(f"Solving ({allowed:,} allowed pairs; {arc_left.size:,} class pairs)")
-    problem = ClassProblem(
+    problem = StreamProblem(
         left_size=left.size,
         right_supply=np.bincount(
             right.of[right.of >= 0], weights=setup.room[right.of >= 0], minlength=right.size.size
         ).astype(np.int64),
-        arc_left=arc_left,
-        arc_right=arc_right,
-        arc_score=score,
-        arc_key=pair_key(left.key[arc_left], right.key[arc_right]).astype(np.uint64),
+        right_members=right.size,
+        left_key=left.key,
+        right_key=right.key,
         objective=objective,
         max_pairs=min(n, int(scorer.givers.capacity.sum())),
+        points=points,
     )
-    found = solve_classes(problem, seeds.held(arc_left, arc_right))
+    say("Scoring pairs", 0, left.size.size)
+    stream = solve_streaming(problem, say)
+    held, found = stream.problem, stream.found
     chosen_left, chosen_right = distribute(
-        left.of, right.of, setup.left_order, setup.right_order, setup.room, arc_left, arc_right, found.flow
+        left.of,
+        right.of,
+        setup.left_order,
+        setup.right_order,
+        setup.room,
+        held.arc_left,
+        held.arc_right,
+        found.flow,
     )
     pair_left = np.array([i for i, _j in setup.must] + chosen_left.tolist(), dtype=np.int64)
     pair_right = np.array([j for _i, j in setup.must] + chosen_right.tolist(), dtype=np.int64)
     order = np.lexsort((pair_right, pair_left))
     edges = scorer.edges(pair_left[order], pair_right[order], setup.must)
-    tie = found.ranks == TIE_RANKS
+    allowed = stream.allowed + len(setup.must)
     solution = PairSolution(
         chosen=np.arange(edges.left.size, dtype=np.int64),
         coverage=int(edges.left.size),
@@ -308,17 +297,58 @@ def _solve_flow(
         optimal=True,
         status=(
             f"optimal, certified (min-cost flow over {left.size.size:,} x {right.size.size:,} classes"
-            f" of interchangeable people, {arc_left.size:,} class pairs, standing for all"
-            f" {allowed:,} allowed pairs; {found.rounds} pricing rounds, {found.held:,} class pairs"
-            " held; flow and potentials checked over every class pair)"
+            f" of interchangeable people, {stream.class_pairs:,} allowed class pairs standing for all"
+            f" {allowed:,} allowed pairs; {found.rounds} solves over the class pairs held, at most"
+            f" {found.held:,}; flow and potentials checked over the held class pairs, and every other"
+            f" class pair's reduced cost in the last of {stream.passes} passes over them all)"
         ),
         gap=None,
         solver=FLOW_LABEL,
         method="min-cost flow over classes",
-        seconds=found.seconds + found.check_seconds,
-        objective_text=objective_text(objective, tie),
+        seconds=stream.seconds,
+        objective_text=objective_text(objective, found.ranks == TIE_RANKS),
     )
     return edges, solution, allowed
+
+
+def _bonus_points(
+    scorer: Scorer, setup: _Setup, adjust: Adjustments, kernel: PairKernel
+) -> Callable[[int, int], np.ndarray]:
+    """The kernel's points with the review's bonuses added as _with_bonuses adds them (people
+    with a bonus are classes of one: their class's representative is them)."""
+    left, right = setup.left, setup.right
+    blocks = [(a, min(a + 256, left.size.size)) for a in range(0, left.size.size, 256)]
+    top = max((int(kernel.block(a, b).max(initial=-1)) for a, b in blocks), default=-1)
+    pairs = min(len(scorer.receivers.people), int(scorer.givers.capacity.sum()))
+    step = pairs * max(top, 0) + 1
+    fav_left = np.array([a.email in adjust.favoured for a in scorer.receivers.people], dtype=bool)[
+        left.representative
+    ]
+    fav_right = np.array([a.email in adjust.favoured for a in scorer.givers.people], dtype=bool)[
+        right.representative
+    ]
+    favour_step = step if adjust.favoured else 0
+    prefer_step = step * (pairs + 1) if adjust.favoured else step
+    prefer = np.array(
+        [
+            (left.of[i], right.of[j])
+            for i, j in scorer.index_of(adjust.prefer)
+            if left.of[i] >= 0 and right.of[j] >= 0
+        ],
+        dtype=np.int64,
+    ).reshape(-1, 2)
+
+    def points(a: int, b: int) -> np.ndarray:
+        base = kernel.block(a, b)
+        out = base.astype(np.int64)
+        if favour_step:
+            out += favour_step * (fav_left[a:b, None] | fav_right[None, :])
+        inside = prefer[(prefer[:, 0] >= a) & (prefer[:, 0] < b)]
+        out[inside[:, 0] - a, inside[:, 1]] += prefer_step
+        out[base < 0] = -1
+        return out
+
+    return points
 
 
 def _canonical(setup: _Setup, candidates: Candidates, solution: PairSolution) -> PairSolution:

@@ -138,7 +138,7 @@ class Scorer:
                 HardRule(
                     "reporting-line",
                     "are in your reporting line (line manager)",
-                    lambda i, j: ~_pair_in(i, j, never, len(g.people)),
+                    _not_among(never, len(g.people)),
                     "are in your reporting line",
                 )
             )
@@ -148,7 +148,7 @@ class Scorer:
                 HardRule(
                     "ruled-out-before",
                     "were rejected for you by the coordinator or paired with you before",
-                    lambda i, j: ~_pair_in(i, j, forbidden, len(g.people)),
+                    _not_among(forbidden, len(g.people)),
                     "were rejected for you by the coordinator or paired with you before",
                 )
             )
@@ -344,6 +344,19 @@ class Scorer:
         return counts
 
 
+def _not_among(pairs: np.ndarray, n_givers: int) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """A hard rule's test: True where (i, j) is not one of ``pairs`` (sorted once, not per call)."""
+    codes = np.sort(pairs[:, 0] * n_givers + pairs[:, 1]) if len(pairs) else np.zeros(0, dtype=np.int64)
+
+    def allowed(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        if codes.size == 0:
+            return np.ones(np.broadcast(i, j).shape, dtype=bool)
+        wanted = i * n_givers + j
+        return codes[np.clip(np.searchsorted(codes, wanted), 0, codes.size - 1)] != wanted
+
+    return allowed
+
+
 # --- building the sides ---------------------------------------------------------------------------
 
 
@@ -523,15 +536,6 @@ def _emails(value: object) -> tuple[str, ...]:
     if isinstance(value, tuple):
         return tuple(v for v in value if isinstance(v, str))
     return ()
-
-
-def _pair_in(i: np.ndarray, j: np.ndarray, pairs: np.ndarray, n_givers: int) -> np.ndarray:
-    if len(pairs) == 0:
-        return np.zeros(np.broadcast(i, j).shape, dtype=bool)
-    codes = np.sort(pairs[:, 0] * n_givers + pairs[:, 1])
-    wanted = i * n_givers + j
-    pos = np.clip(np.searchsorted(codes, wanted), 0, len(codes) - 1)
-    return codes[pos] == wanted
 
 
 def _place_distances(rules: Rules) -> np.ndarray:
