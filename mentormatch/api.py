@@ -321,7 +321,6 @@ def _pairs(
     exclude_previous: list[Path],
     favour_unmatched: list[Path],
 ) -> MatchResult:
-    from mentormatch.history import carry_history
     from mentormatch.matching import match_pairs
     from mentormatch.notices import zero_score_warnings
     from mentormatch.outcome import match_outcome, overview_page, summary_sheet, terminal_counts
@@ -332,6 +331,7 @@ def _pairs(
         special_score_lines,
         unmatched_sheet,
     )
+    from mentormatch.report_history import carry_history
     from mentormatch.review import adjustments
 
     spec = loaded.spec.matching
@@ -466,8 +466,7 @@ def _check(
 def _unforeseen(result: Validation, warnings: list[str]) -> tuple[list[Sheet], list[tuple[str, Any]]]:
     """The To review sheet (when applications are held for review), the Unrecognised sheet (when
     an answer was not recognised), and the Summary lines for it and for the warnings."""
-    from mentormatch.report import review_sheet, several_files
-    from mentormatch.unrecognised import review_lines, unrecognised_sheet
+    from mentormatch.report import review_lines, review_sheet, several_files, unrecognised_sheet
 
     found = _shareable(list(result.unrecognised), result)
     several = several_files(result.checked.applicants)

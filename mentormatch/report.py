@@ -18,6 +18,7 @@ from mentormatch.normalise import band_label
 from mentormatch.problems import Problem
 from mentormatch.rulefile import Rules
 from mentormatch.scoring import part_label, special_parts
+from mentormatch.unrecognised import HIDDEN_ANSWER, Unrecognised, rows_text
 from mentormatch.workbook import Sheet
 
 LONDON = ZoneInfo("Europe/London")
@@ -374,3 +375,36 @@ def solve_lines(matching: Matching) -> list[tuple[str, Any]]:
         ("Solve time (s)", f"{s.seconds:.2f}"),
         ("Allowed pairs considered", matching.candidate_pairs),
     ]
+
+
+# --- answers nobody foresaw (unrecognised.py finds them) -----------------------------------------
+
+UNRECOGNISED_COLUMNS = ["Field", "Answer", "Count", "Rows", "Rule-file lines"]
+
+
+def forwardable_rows(found: Sequence[Unrecognised], rules: Rules, several_files: bool) -> list[list[object]]:
+    """Rows for a shared sheet: special category answers replaced by a note (counts and rows stay)."""
+    return [
+        [
+            field_label(rules, u.field),
+            HIDDEN_ANSWER if u.special else u.answer,
+            u.count,
+            rows_text(u.rows, several_files),
+            "; ".join(u.lines),
+        ]
+        for u in found
+    ]
+
+
+def unrecognised_sheet(found: Sequence[Unrecognised], rules: Rules, several_files: bool) -> Sheet:
+    """The forwardable listing: per field and answer, its count, rows and rule-file lines."""
+    rows = forwardable_rows(found, rules, several_files)
+    return Sheet(
+        "Unrecognised", list(UNRECOGNISED_COLUMNS), rows, wrap=frozenset({"Rows", "Rule-file lines"})
+    )
+
+
+def review_lines(to_review: int, found: Sequence[Unrecognised]) -> list[tuple[str, Any]]:
+    """Summary lines: distinct answers not recognised (the applications held for review are
+    counted with the other outcomes, ``outcome.summary_rows``)."""
+    return [("Answers not recognised (see Unrecognised)", len(found))]

@@ -5,15 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from mentormatch.applicants import Applicant
 from mentormatch.known import CHOICE_TYPES, conditions, walk
 from mentormatch.rulefile import Rules
 from mentormatch.schema import VOCABULARY_TESTS
-
-if TYPE_CHECKING:
-    from mentormatch.workbook import Sheet
 
 HIDDEN_ANSWER = "(not shown: special category data)"
 MAX_ROWS_SHOWN = 50
@@ -160,25 +156,6 @@ def rows_text(rows: Sequence[tuple[str, int]], several_files: bool) -> str:
     return label + ", ".join(shown) + more
 
 
-def forwardable_rows(found: Sequence[Unrecognised], rules: Rules, several_files: bool) -> list[list[object]]:
-    """Rows for a shared sheet: special category answers replaced by a note (counts and rows stay)."""
-    from mentormatch.report import field_label
-
-    return [
-        [
-            field_label(rules, u.field),
-            HIDDEN_ANSWER if u.special else u.answer,
-            u.count,
-            rows_text(u.rows, several_files),
-            "; ".join(u.lines),
-        ]
-        for u in found
-    ]
-
-
-UNRECOGNISED_COLUMNS = ["Field", "Answer", "Count", "Rows", "Rule-file lines"]
-
-
 def terminal_lines(found: Sequence[Unrecognised], rules: Rules, several_files: bool) -> list[str]:
     """Lines for the coordinator's terminal, answers shown (special category ones included)."""
     from mentormatch.report import field_label
@@ -191,19 +168,3 @@ def terminal_lines(found: Sequence[Unrecognised], rules: Rules, several_files: b
         rows = rows_text(u.rows, several_files)
         lines.append(f"  {field_label(rules, u.field)}: '{u.answer}' x{u.count} ({rows}); {where}")
     return lines
-
-
-def unrecognised_sheet(found: Sequence[Unrecognised], rules: Rules, several_files: bool) -> Sheet:
-    """The forwardable listing: per field and answer, its count, rows and rule-file lines."""
-    from mentormatch.workbook import Sheet
-
-    rows = forwardable_rows(found, rules, several_files)
-    return Sheet(
-        "Unrecognised", list(UNRECOGNISED_COLUMNS), rows, wrap=frozenset({"Rows", "Rule-file lines"})
-    )
-
-
-def review_lines(to_review: int, found: Sequence[Unrecognised]) -> list[tuple[str, Any]]:
-    """Summary lines: distinct answers not recognised (the applications held for review are
-    counted with the other outcomes, ``outcome.summary_rows``)."""
-    return [("Answers not recognised (see Unrecognised)", len(found))]

@@ -21,9 +21,10 @@ from openpyxl import load_workbook
 
 from mentormatch.normalise import key
 from mentormatch.pipeline import Source, validate_exports
+from mentormatch.report import forwardable_rows
 from mentormatch.roles import RoleAnswers
 from mentormatch.rulefile import load_rules
-from mentormatch.unrecognised import forwardable_rows, terminal_lines
+from mentormatch.unrecognised import terminal_lines
 from tests.conftest import EXAMPLES, MIND_RULES, ROOT, mind_export
 
 MIND = RoleAnswers(load_rules(MIND_RULES).spec)

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from mentormatch.errors import RulesError
 from mentormatch.pipeline import Source, validate_exports
-from mentormatch.report import REVIEW_COLUMNS
+from mentormatch.report import REVIEW_COLUMNS, forwardable_rows
 from mentormatch.rulefile import load_rules
-from mentormatch.unrecognised import HIDDEN_ANSWER, forwardable_rows, unrecognised_answers
+from mentormatch.unrecognised import HIDDEN_ANSWER, unrecognised_answers
 from tests.conftest import MIND_RULES, mind_export
 
 # Census 2021 ethnic groups nobody wrote into the MIND rule file, each an ethnic minority.
