@@ -35,7 +35,6 @@ COVERAGE_SCALE = 1000  # stage 1 goal weights are per-mille of the members' goal
 MIP_COEF_CAP = 100_000_000  # HiGHS's MIP slowed 10x with coefficients near 1e9 (measured on stage 1)
 TIE_RANKS = 1000  # stage 1 tie-break values lie in [1, TIE_RANKS]
 TEAM_LIMIT = 40_000  # stage 1 is exact when at most this many leader teams are possible
-MAX_PASSES = 200  # a safety stop for the stage 1 local search; each pass strictly improves
 
 
 @dataclass(frozen=True)
@@ -252,9 +251,9 @@ def _search_teams(
         if not search.place_greedily(leader):
             break
     by_rank = np.argsort(data.leader_rank).tolist()
-    for _ in range(MAX_PASSES):
-        if not any([search.improve(leader) for leader in by_rank if search.group[leader] >= 0]):
-            break
+    # Each pass that changes anything raises the (integer, bounded) objective by at least 1: it ends.
+    while any([search.improve(leader) for leader in by_rank if search.group[leader] >= 0]):
+        pass
     return search.group.copy()
 
 

@@ -113,10 +113,10 @@ def _member_model(
     with a positive reduced cost join, and the LP is solved again until none has one: then it is
     optimal over all columns. Phase 2 keeps only that LP's optimal face (columns with reduced cost
     0, rows with a non-zero dual held tight: complementary slackness) and maximises the tie-break,
-    priced the same way. If some integral point reaches the phase 1 LP bound, every points-optimal
-    grouping lies on that face, so the best integral point of the face (its LP answer when
-    integral, else a MIP) is the lexicographic optimum. Only when none reaches the bound do two
-    MIPs decide: the most points, then the best tie-break among groupings with those points.
+    priced the same way. An integral answer there reaching the phase 1 bound is the lexicographic
+    optimum: every points-optimal grouping lies on that face. Otherwise (the profession rows can
+    make the LP fractional; or the duals did not check out) two MIPs over every column decide: the
+    most points, then the best tie-break among groupings with those points.
     """
     g_count = points.shape[1]
     everything = np.ones(points.shape, dtype=bool)
@@ -132,7 +132,6 @@ def _member_model(
         else None
     )
     tie = _tiebreak(data.member_key, g_count, TIE_RANKS_MEMBERS)
-    bound = float((points * first.values).sum())
     if first.duals is not None:
         face = first.duals.reduced >= -first.duals.noise
         start = (first.values > INTEGRALITY_TOL) | (
@@ -140,61 +139,22 @@ def _member_model(
         )
         second = _price(data, placed, caps, tie, start, face, first.duals.tight, solver, deadline)
         run = second.run
-        if run.state == "optimal" and not is_integral(second.values):
-            run = _exact_mip(data, placed, caps, tie, second, solver, deadline)
-        if run.state == "optimal" and run.values is not None:
-            if abs(float((points * run.values).sum()) - bound) < 0.5:
+        bound = float((points * first.values).sum())
+        if run.state == "optimal":
+            if is_integral(second.values) and abs(float((points * second.values).sum()) - bound) < 0.5:
                 return run
         elif run.state != "infeasible":  # stopped by the time limit, or failed
             return run if run.values is not None or fallback is None else fallback
-    best = _exact_mip(data, placed, caps, points, first, solver, deadline)
+    best = _MemberLP(data, placed, caps, points, everything, None).solve(solver, mip=True, deadline=deadline)
     if best.state != "optimal" or best.values is None:
         return best if best.values is not None or fallback is None else fallback
     target = round(float((points * best.values).sum()))
-    keep = everything
-    if first.duals is not None:  # as in _exact_mip: only these columns can reach ``target``
-        keep = first.active | (first.duals.reduced >= target - bound - first.duals.noise)
-    final = _MemberLP(data, placed, caps, tie, keep, None, (points, target)).solve(
+    final = _MemberLP(data, placed, caps, tie, everything, None, (points, target)).solve(
         solver, mip=True, deadline=deadline
     )
-    return (
-        final
-        if final.values is not None
-        else Run("stopped", best.values, timed_out=final.timed_out, detail=final.detail)
-    )
-
-
-def _exact_mip(
-    data: GroupData,
-    placed: int,
-    caps: tuple[int, int],
-    weight: np.ndarray,
-    priced: _Priced,
-    solver: str,
-    deadline: float | None,
-) -> Run:
-    """The MIP optimum over the priced LP's allowed columns, by reduced-cost fixing.
-
-    A MIP over the LP's own columns gives V0. Any feasible x has weight <= z_LP + sum rc_j x_j
-    with every rc_j <= 0, so one reaching V0 only uses columns with rc_j >= V0 - z_LP: the MIP
-    over those is the MIP over all allowed columns.
-    """
-    model = _MemberLP(data, placed, caps, weight, priced.active, priced.tight)
-    first = model.solve(solver, mip=True, deadline=deadline)
-    if first.state != "optimal" or first.values is None:
-        return first
-    if priced.duals is None:
-        if priced.allowed[~priced.active].any():
-            model = _MemberLP(data, placed, caps, weight, priced.allowed, priced.tight)
-            return model.solve(solver, mip=True, deadline=deadline)
-        return first
-    floor = float((weight * first.values).sum()) - float((weight * priced.values).sum())
-    keep = priced.allowed & (priced.active | (priced.duals.reduced >= floor - priced.duals.noise))
-    if not (keep & ~priced.active).any():
-        return first
-    return _MemberLP(data, placed, caps, weight, keep, priced.tight).solve(
-        solver, mip=True, deadline=deadline
-    )
+    if final.values is None:
+        return Run("stopped", best.values, timed_out=final.timed_out, detail=final.detail)
+    return final
 
 
 @dataclass(frozen=True)
@@ -213,9 +173,6 @@ class _Priced:
     run: Run
     values: np.ndarray
     duals: _Duals | None
-    active: np.ndarray  # the columns the LP had
-    allowed: np.ndarray  # the columns it priced
-    tight: dict[str, np.ndarray] | None  # the rows it held tight
 
 
 def _price(
@@ -231,15 +188,13 @@ def _price(
 ) -> _Priced:
     """Maximise ``weight`` over the ``allowed`` columns: LPs over the ``active`` ones, pricing the rest."""
     active = active & allowed
-    take = START_COLUMNS
     grouping = None  # the last integral LP answer: a valid grouping to fall back on at a time limit
     for _ in range(MAX_PRICING_ROUNDS):
         model = _MemberLP(data, placed, caps, weight, active, tight)
         run = model.solve(solver, mip=False, deadline=deadline)
         complete = bool((active | ~allowed).all())
-        if run.state == "infeasible" and not complete:
-            take *= 4
-            active |= allowed & _best_columns(np.where(allowed, weight, -np.inf), take, take * data.size_max)
+        if run.state == "infeasible" and not complete:  # the start cannot meet the sizes and caps
+            active = allowed.copy()
             continue
         if run.state != "optimal" or run.values is None:
             run = (
@@ -247,24 +202,24 @@ def _price(
                 if grouping is not None
                 else run
             )
-            return _Priced(run, np.zeros(weight.shape), None, active, allowed, tight)
+            return _Priced(run, np.zeros(weight.shape), None)
         if is_integral(run.values):
             grouping = run.values
         duals = model.duals(weight)
         if duals is None:
             if complete:
-                return _Priced(run, run.values, None, active, allowed, tight)
+                return _Priced(run, run.values, None)
             active = allowed.copy()
             continue
         entering = allowed & ~active & (duals.reduced > duals.noise)
         if not entering.any():
-            return _Priced(run, run.values, duals, active, allowed, tight)
+            return _Priced(run, run.values, duals)
         active |= _top_per_row(np.where(entering, duals.reduced, -np.inf), ENTER_COLUMNS)
     model = _MemberLP(data, placed, caps, weight, allowed, tight)
     run = model.solve(solver, mip=False, deadline=deadline)
     values = run.values if run.values is not None else np.zeros(weight.shape)
     duals = model.duals(weight) if run.state == "optimal" else None
-    return _Priced(run, values, duals, allowed, allowed, tight)
+    return _Priced(run, values, duals)
 
 
 def _best_columns(weight: np.ndarray, per_member: int, per_group: int) -> np.ndarray:
@@ -290,8 +245,6 @@ def _top_per_row(score: np.ndarray, k: int) -> np.ndarray:
     """Mask of the k largest finite entries in each row (ties to the lower column)."""
     mask = np.zeros(score.shape, dtype=bool)
     k = min(k, score.shape[1])
-    if k <= 0 or score.size == 0:
-        return mask
     order = np.argsort(-score, axis=1, kind="stable")[:, :k]
     np.put_along_axis(mask, order, True, axis=1)
     return mask & np.isfinite(score)

@@ -108,8 +108,6 @@ def match_groups(
 
 def _share_of(solution: GroupSolution, n: int) -> float:
     """A group's goal share; 0 when its members ticked no goals (the solver reports NaN)."""
-    if n >= len(solution.group_goal_share):
-        return 0.0
     share = float(solution.group_goal_share[n])
     return share if math.isfinite(share) else 0.0
 
