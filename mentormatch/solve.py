@@ -265,9 +265,7 @@ class PairWeights:
     w = s' * T + t with s' = s for "score" and s' = s - low + c, c = COVERAGE_BONUS *
     max(high - low, 1), for "coverage-then-score"; t = mix64(key) % R + 1 and T = P * R + 1, R the
     largest value with max(w) <= COEF_CAP. ``low`` <= every score <= ``high`` and P >= the pairs of
-    any pairing compared: the dense solve takes them from its edges, the certified solve from the
-    whole problem, so the weights never change while edges are added. Below R = 2 there is no
-    tie-break (``tie`` False) and w = s'.
+    any pairing compared. Below R = 2 there is no tie-break (``tie`` False) and w = s'.
     """
 
     def __init__(self, objective: Objective, low: int, high: int, max_pairs: int) -> None:
@@ -286,11 +284,7 @@ class PairWeights:
             )
         self.scale = pairs * self.ranks + 1 if self.tie else 1
 
-    def __call__(self, points: np.ndarray, keys: np.ndarray) -> np.ndarray:
-        """Weights of pairs with these score points and (unmixed) tie-break keys."""
-        return self.of_mixed(np.asarray(points), mix64(np.asarray(keys)))
-
-    def of_mixed(self, points: np.ndarray, mixed: np.ndarray) -> np.ndarray:
+    def __call__(self, points: np.ndarray, mixed: np.ndarray) -> np.ndarray:
         """Weights from score points and keys already passed through ``mix64``."""
         shifted = points.astype(np.int64) - self.shift
         if not self.tie:
@@ -347,7 +341,7 @@ def _solve_stages(
     bound = _max_pairs_bound(edges)
     pairs = min(edges.n_left, int(edges.capacity.sum()))  # P: the same on the flow route
     weigh = PairWeights(objective, int(edges.score.min()), int(edges.score.max()), pairs)
-    weights, tie = weigh.of_mixed(edges.score, edges.key), weigh.tie
+    weights, tie = weigh(edges.score, edges.key), weigh.tie
     first = _final_stage(model, edges, weights, None, tie, [], objective, deadline, note)
     if objective == "score" or not first.optimal or first.chosen.size == bound:
         return first
@@ -492,13 +486,12 @@ def _best_found(
     method: str,
     tie: bool,
 ) -> _Outcome:
-    """The best valid pairing seen before a solve stopped early; raise if there is none."""
-    if run.state == "infeasible":
-        raise PairingInfeasibleError(
-            "The solver found no pairing that keeps every 'must' pair within the capacities.",
-            hint="Check the 'must' pairs and the capacities.",
-        )
-    if run.state == "failed":
+    """The best valid pairing seen before a solve stopped early; raise if there is none.
+
+    The model always has a pairing (the 'must' pairs alone, checked before any solve), so a solver
+    that calls it infeasible has failed like any other.
+    """
+    if run.state in ("infeasible", "failed"):
         raise SolverError(f"The solver stopped without an answer ({run.detail}).")
     if run.values is not None:
         found = [*found, _pairing(edges, run.values)]

@@ -185,7 +185,8 @@ def stoppable_highs(**options: Any) -> Any:
 
 
 def run_highs(model: Any, mip: bool, deadline: float | None, *, stoppable: bool = True) -> Run:
-    """Run a model built in highspy within the time left and translate its model status.
+    """Run a model built in highspy within the time left and translate its model status (its
+    callers' models always have a solution: any other status, infeasible included, is "failed").
 
     ``stoppable=False`` runs it in this thread: for LPs of a millisecond or less, where the
     solver thread of ``interruptible_run`` costs more than the solve (Ctrl-C acts just after).
@@ -205,8 +206,6 @@ def run_highs(model: Any, mip: bool, deadline: float | None, *, stoppable: bool 
     kinds = highspy.HighsModelStatus
     if status == kinds.kOptimal:
         return Run("optimal", np.asarray(model.getSolution().col_value), detail=detail)
-    if status in (kinds.kInfeasible, kinds.kUnboundedOrInfeasible):
-        return Run("infeasible", None, detail=detail)
     if status in (kinds.kTimeLimit, kinds.kInterrupt):
         solution = model.getSolution()
         values = np.asarray(solution.col_value) if solution.value_valid else None

@@ -21,7 +21,7 @@ from mentormatch.solve import (
     PairSolution,
     solve_pairs,
 )
-from mentormatch.solvers import available_solvers, interruptible_run
+from mentormatch.solvers import Run, available_solvers, interruptible_run
 
 SOLVERS = available_solvers()
 BOTH = pytest.mark.skipif(len(SOLVERS) < 2, reason="needs both HiGHS and CBC")
@@ -530,3 +530,99 @@ def test_ctrl_c_during_highs_is_raised_again_once_it_stopped() -> None:
     worker.start()
     worker.join()
     assert elsewhere.calls == [("run", False)]
+
+
+def test_more_bad_input_is_rejected() -> None:
+    base: dict[str, Any] = {
+        "n_left": 2,
+        "n_right": 2,
+        "left": np.array([0, 1]),
+        "right": np.array([0, 1]),
+        "score": np.array([1, 1]),
+        "right_capacity": np.array([1, 1]),
+    }
+    for change, message in (
+        ({"n_left": -1}, "n_left and n_right must be >= 0"),
+        ({"right": np.array([0, 2])}, r"right indices must lie in \[0, 2\)"),
+        ({"right_capacity": np.array([1, -1])}, "right_capacity must be >= 0"),
+        ({"tiebreak": np.array([1.0, 2.0])}, "tiebreak must be an integer array of length 2"),
+        ({"objective": "fewest-pairs"}, "unknown objective 'fewest-pairs'"),
+        ({"left": np.array([[0, 1]])}, "left must be a 1-D array"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            solve_pairs(PairProblem(**{**base, **change}))
+
+
+def test_whole_numbers_held_as_floats_are_accepted() -> None:
+    problem = random_problem(np.random.default_rng(23))
+    as_floats = PairProblem(**{**problem.__dict__, "score": problem.score.astype(float)})
+    assert np.array_equal(solve_pairs(as_floats).chosen, solve_pairs(problem).chosen)
+
+
+def test_scores_too_large_to_add_up_exactly_are_refused() -> None:
+    problem = PairProblem(
+        n_left=3,
+        n_right=3,
+        left=np.array([0, 1, 2]),
+        right=np.array([0, 1, 2]),
+        score=np.array([2**52, 2**52, 1]),
+        right_capacity=np.ones(3, dtype=np.int64),
+    )
+    with pytest.raises(SolverError, match="too large to add up exactly"):
+        solve_pairs(problem)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize(
+    ("run", "message"),
+    [
+        (Run("optimal", None), "not a valid pairing"),  # values filled in below
+        (Run("failed", None, detail="Unknown"), r"stopped without an answer \(Unknown\)"),
+        (Run("infeasible", None, detail="Infeasible"), r"stopped without an answer \(Infeasible\)"),
+    ],
+)
+def test_a_solver_answer_that_is_no_pairing_is_an_error(
+    solver: str, run: Run, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every edge chosen (one person in two pairs), or no answer at all: a SolverError, never a result."""
+    model = solve_module._HighsModel if solver == "highs" else solve_module._CbcModel
+
+    def answer(self: Any, weights: np.ndarray, *args: Any) -> Run:
+        return run if run.state != "optimal" else Run("optimal", np.ones(weights.size))
+
+    monkeypatch.setattr(model, "solve", answer)
+    problem = PairProblem(
+        2, 2, np.array([0, 0, 1]), np.array([0, 1, 1]), np.array([3, 4, 5]), np.array([1, 1])
+    )
+    with pytest.raises(SolverError, match=message):
+        solve_pairs(problem, solver=solver)
+
+
+def test_a_pairing_must_keep_every_must_pair_and_every_limit() -> None:
+    problem = PairProblem(
+        n_left=2,
+        n_right=2,
+        left=np.array([0, 0, 1]),
+        right=np.array([0, 1, 1]),
+        score=np.array([3, 4, 5]),
+        right_capacity=np.array([1, 1]),
+        must=np.array([True, False, False]),
+    )
+    edges, _ = solve_module._normalise(problem)
+    valid = solve_module._pairing(edges, np.array([1.0, 0.0, 1.0]))
+    assert valid is not None and valid.tolist() == [0, 2]
+    assert solve_module._pairing(edges, np.array([0.0, 0.0, 1.0])) is None  # the 'must' pair dropped
+    assert solve_module._pairing(edges, np.array([1.0, 1.0, 0.0])) is None  # left person 0 twice
+    assert solve_module._pairing(edges, np.array([1.0, 0.0, 0.5])) is None  # not 0/1
+
+
+def test_a_model_highs_refuses_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import highspy
+
+    class Refusing:
+        def passModel(self, lp: Any) -> Any:
+            return highspy.HighsStatus.kError
+
+    monkeypatch.setattr(solve_module, "new_highs", Refusing)
+    with pytest.raises(SolverError, match="HiGHS rejected the pairing model"):
+        solve_pairs(random_problem(np.random.default_rng(1), max_left=30, max_right=20), solver="highs")
