@@ -455,3 +455,15 @@ def test_monitoring_says_when_there_is_nothing_to_monitor(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert "Nothing to monitor: plain.yaml marks no field special_category: true" in result.output
     assert not monitoring.exists() and (tmp_path / "pairs.xlsx").exists()
+
+
+def test_the_linear_program_finds_what_bounds_propagation_misses() -> None:
+    """Bounds propagation cannot pin any "<5" of this table, but all the sums at once can (the
+    LP of exposed_exactly); protect() then hides more until neither check pins one."""
+    suppressor = _Suppressor([[[3, 3, 2, 1], [2, 2, 2, 0], [1, 0, 0, 0]]])
+    assert suppressor.exposed() == []
+    pinned = suppressor.exposed_exactly()
+    assert pinned and all(cell.state == "primary" for cell in pinned)
+    suppressor.protect()
+    assert suppressor.exposed() == [] and suppressor.exposed_exactly() == []
+    assert any(cell.state == "secondary" for cell in suppressor.cells)
