@@ -141,9 +141,10 @@ class Vocabulary:
         self.group_aliases = {_group_id(k): v for k, v in (group_aliases or {}).items()}
         self._memo: dict[str, Term | None] = {}
 
-    @property
+    @functools.cached_property
     def groups(self) -> frozenset[str]:
-        """Every group name a rule may use (aliases included)."""
+        """Every group name a rule may use (aliases included); worked out once, as the terms
+        never change (it was rebuilt for every applicant's every condition)."""
         names = {g for t in self.terms for g in t.groups} | {g for t in self.terms for g in t.ask}
         return frozenset(names | set(self.group_aliases))
 
@@ -351,7 +352,7 @@ class Organisations(Vocabulary):
         for phrase, term in phrases:
             self.by_core.setdefault(_core(phrase), set()).add(term)
 
-    @property
+    @functools.cached_property
     def groups(self) -> frozenset[str]:
         return frozenset(self.areas) | frozenset(a["region"] for a in self.areas.values())
 

@@ -3,6 +3,7 @@ band ranges on answers that are not a single band (``Band 8``, ``Band 5/6``, ``C
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from mentormatch import vocab
@@ -16,13 +17,18 @@ def evaluate(
 ) -> Membership:
     """yes when any answer is in the named groups; else ask (the first question), else unknown
     (nothing recognises an answer), else no."""
-    found = [_one(test, names, kind, which, answer) for answer in answers]
+    groups = tuple(names)
+    found = [_one(test, groups, kind, which, answer) for answer in answers]
     if not found:
         return Membership("unknown", None)
     return min(found, key=lambda m: _ORDER[m.verdict])
 
 
-def _one(test: str, names: Sequence[str], kind: str, which: str | None, answer: str) -> Membership:
+# The same answers recur on most rows (an organisation, an ethnic group): each distinct question
+# is answered once. The vocabularies never change while the process runs, and a Membership is
+# frozen, so sharing one is safe.
+@functools.lru_cache(maxsize=65_536)
+def _one(test: str, names: tuple[str, ...], kind: str, which: str | None, answer: str) -> Membership:
     if kind == "place":
         place = vocab.places().lookup(answer)
         if place is None:
