@@ -20,6 +20,7 @@ from mentormatch.errors import ExportError, RulesError
 from mentormatch.pipeline import Source, Validation, load_members, validate_exports
 from mentormatch.progress import Progress, silent
 from mentormatch.rulefile import Rules, load_rules
+from mentormatch.solvers import check_solver
 from mentormatch.workbook import Formatted, Page, Sheet
 
 if TYPE_CHECKING:
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 Export: TypeAlias = "str | os.PathLike[str] | pd.DataFrame"
 Exports: TypeAlias = "Export | Sequence[Export | Source] | Mapping[str, Export]"
 RulesLike: TypeAlias = "str | os.PathLike[str] | Rules"
-SOLVERS = ("auto", "highs", "cbc")
 
 
 @dataclass(frozen=True)
@@ -222,8 +222,7 @@ def match(
     """
     from mentormatch.review import begin, check_admitted, check_withdrawn
 
-    if solver.lower() not in SOLVERS:
-        raise ValueError(f"solver must be one of {', '.join(SOLVERS)}, got {solver!r}")
+    solver = check_solver(solver)
     loaded, sources = load_programme(rules), as_sources(export)
     spec = loaded.spec.matching
     if spec is None:
@@ -247,7 +246,7 @@ def match(
     check_withdrawn(round_, result.checked.applicants)
     earlier = [*reviews, *map(Path, exclude_previous), *map(Path, favour_unmatched)]
     inputs = (*_inputs(sources, loaded, members), *earlier)
-    options = _Options(solver.lower(), time_limit, progress or silent, members)
+    options = _Options(solver, time_limit, progress or silent, members)
     if spec.mode == "groups":
         return _groups(loaded, result, options, inputs)
     return _pairs(
