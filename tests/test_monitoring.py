@@ -467,3 +467,24 @@ def test_the_linear_program_finds_what_bounds_propagation_misses() -> None:
     suppressor.protect()
     assert suppressor.exposed() == [] and suppressor.exposed_exactly() == []
     assert any(cell.state == "secondary" for cell in suppressor.cells)
+
+
+def test_answers_are_grouped_by_the_rule_files_values_then_by_their_spelling(rules: Rules) -> None:
+    """A special category field no vocabulary reads: an answer the rule file's values (or their
+    aliases) name counts under that value; any other answer under its spelling, case and
+    punctuation aside."""
+    import dataclasses
+
+    from mentormatch.monitoring import answer_grouper, nothing_to_monitor
+
+    spec = rules.spec.fields["gender"].model_copy(
+        update={"vocabulary": None, "values": {"Yes": ["Y", "yes, I do"], "No": []}}
+    )
+    fields = {**rules.spec.fields, "disability": spec}
+    plain = dataclasses.replace(rules, spec=rules.spec.model_copy(update={"fields": fields}))
+    group = answer_grouper(plain, "disability")
+    assert group("Y") == group("yes, I do") == group("YES") == "value:yes"
+    assert group("no") == "value:no"
+    assert group("Not sure!") == group("not sure") != group("No")
+    assert group(NOT_GIVEN) == NOT_GIVEN
+    assert nothing_to_monitor(plain) is None
