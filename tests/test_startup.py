@@ -5,9 +5,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ["numpy", "openpyxl", "pulp", "highspy", "ortools", "scipy", "pandas", "yaml", "pydantic"]
@@ -83,3 +86,18 @@ def test_the_garbage_collector_is_back_on_for_the_work(tmp_path: Path) -> None:
     example = ROOT / "examples" / "kent-medway-mind-2022" / "applications.xlsx"
     _, gc = probe("--quiet", "match", str(example), "--rules", "kent-medway-mind-2022", "-o", str(out))
     assert out.exists() and gc == "on"
+
+
+@pytest.mark.parametrize("given, expected", [({}, "1"), ({"OMP_NUM_THREADS": "2"}, "None")])
+def test_openblas_starts_one_thread_unless_the_user_says(given: dict[str, str], expected: str) -> None:
+    """numpy's OpenBLAS would start a spinning thread per core at import; the command line asks for
+    one (it does no BLAS work worth threads), unless the user set a thread count."""
+    code = (
+        PROBE.format(args=["--help"], heavy=[])
+        + "import os; print('BLAS', os.environ.get('OPENBLAS_NUM_THREADS'))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")} | given
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60
+    )
+    assert done.stdout.splitlines()[-1] == f"BLAS {expected}", done.stdout

@@ -16,6 +16,7 @@ rest is imported when ``main`` runs (or when ``app`` is first used, as the tests
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,10 @@ def main() -> None:
     # (modules, classes, schemas, vocabularies) and no garbage: the cyclic collector only slowed
     # it (about a tenth of a small run). It is back on once start-up is over (running.started).
     gc.disable()
+    # numpy's OpenBLAS starts a thread per core at import, which spin and cost a small run about
+    # a tenth of its CPU; mentormatch does no BLAS work worth threads. A user's own setting wins.
+    if not {"OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"} & set(os.environ):
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
     from mentormatch.cli.commands import run
 
     run()
