@@ -9,8 +9,10 @@ the vetoes its Decisions sheet records, and the earlier cohorts it was told neve
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -224,19 +226,43 @@ def _paired(
 # --- the words of a pair, and of why someone is unmatched -------------------------------------
 
 
+@dataclass(frozen=True)
+class _Wording:
+    """What every pair's explanation of one Scorer shares, worked out once."""
+
+    hidden: frozenset[int]  # score parts that read special category data
+    labels: tuple[str, ...]  # each score part's label
+    receiver: str  # the receiving role's word, "mentee"
+    giver: str
+
+
+def _wording(scorer: Scorer) -> _Wording:
+    rules = scorer.rules
+    return _Wording(
+        special_parts(rules),
+        tuple(part_label(part) for part in scorer.spec.score),
+        _role_word(rules, scorer.spec.receiver),
+        _role_word(rules, scorer.spec.giver),
+    )
+
+
 def explain_pair(scorer: Scorer, i: int, j: int, values: Sequence[float] | None = None) -> Pair:
     """The pair (receiver i, giver j) with its score broken into named parts. ``values``: the
     parts' values for this pair when already worked out (for many pairs at once, see
     ``explain_pairs``)."""
-    spec = scorer.spec
+    return _explained(scorer, i, j, values, _wording(scorer))
+
+
+def _explained(scorer: Scorer, i: int, j: int, values: Sequence[float] | None, wording: _Wording) -> Pair:
     receiver, giver = scorer.receivers.people[i], scorer.givers.people[j]
     parts = []
     ii, jj = np.array([i]), np.array([j])
-    hidden = special_parts(scorer.rules)
-    for index, part in enumerate(spec.score):
+    for index, part in enumerate(scorer.spec.score):
         value = float(scorer.part_values(index, ii, jj)[0]) if values is None else float(values[index])
-        text = _part_text(scorer, index, i, j, value)
-        parts.append(PartValue(part_label(part), value, part.weight * value, text, index in hidden))
+        text = _part_text(scorer, index, i, j, value, wording)
+        parts.append(
+            PartValue(wording.labels[index], value, part.weight * value, text, index in wording.hidden)
+        )
     total = float(np.rint(sum(p.points for p in parts) * SCORE_SCALE) / SCORE_SCALE)
     why = "; ".join(f"{p.text} (+{_points(p.points)})" for p in parts if p.text and not p.special)
     return Pair(receiver, giver, total, tuple(parts), why)
@@ -250,8 +276,9 @@ def explain_pairs(scorer: Scorer, found: list[tuple[int, int]], say: Progress) -
         np.asarray(scorer.part_values(k, left, right), dtype=float) for k in range(len(scorer.spec.score))
     ]
     values = np.stack(columns, axis=1) if columns else np.zeros((left.size, 0))
+    wording = _wording(scorer)
     return tuple(
-        explain_pair(scorer, i, j, values[n].tolist())
+        _explained(scorer, i, j, values[n].tolist(), wording)
         for n, (i, j) in enumerate(counted(found, "Explaining the pairs", say))
     )
 
@@ -260,12 +287,10 @@ def _points(points: float) -> str:
     return f"{points:.1f}".removesuffix(".0")
 
 
-def _part_text(scorer: Scorer, index: int, i: int, j: int, value: float) -> str:
+def _part_text(scorer: Scorer, index: int, i: int, j: int, value: float, wording: _Wording) -> str:
     part = scorer.spec.score[index]
     receiver, giver = scorer.receivers.people[i], scorer.givers.people[j]
-    rules = scorer.rules
-    r_label = _role_word(rules, scorer.spec.receiver)
-    g_label = _role_word(rules, scorer.spec.giver)
+    r_label, g_label = wording.receiver, wording.giver
     if part.part == "goals":
         assert part.field is not None
         offers = part.offer_field or part.field
@@ -285,7 +310,7 @@ def _part_text(scorer: Scorer, index: int, i: int, j: int, value: float) -> str:
         gap = BANDS.index(band_g) - BANDS.index(band_r)
         return f"{g_label} {band_label(band_g)}, {r_label} {band_label(band_r)} ({gap} above)"
     if part.part == "priority":
-        return f"{part_label(part)}" if value > 0 else ""
+        return wording.labels[index] if value > 0 else ""
     if part.part in {"same", "different"}:
         assert part.field is not None
         a, b = receiver.value(part.field), giver.value(part.field)
@@ -299,10 +324,14 @@ def _part_text(scorer: Scorer, index: int, i: int, j: int, value: float) -> str:
     return ""  # pragma: no cover
 
 
+# Goals come from a short list, so each one's comparison key is worked out once.
+_goal_key = functools.lru_cache(maxsize=4096)(key)
+
+
 def _goal_text(wanting: Applicant, offering: Applicant, field: str, offer_field: str, verb: str) -> str:
     wanted = wanting.value(field) or ()
-    offered = {key(x) for x in (offering.value(offer_field) or ())}
-    hits = [g for g in wanted if key(g) in offered]
+    offered = {_goal_key(x) for x in (offering.value(offer_field) or ())}
+    hits = [g for g in wanted if _goal_key(g) in offered]
     if not wanted:
         return "no goals given"
     listed = f": {', '.join(hits)}" if hits else ""
@@ -415,8 +444,7 @@ def diagnose_giver(scorer: Scorer, j: int, taken: set[int]) -> str:
         return f"No eligible {word}s applied."
     counts = scorer.giver_blocking_rules(j)
     parts = [f"{c} {rule.giver_description or 'ruled out by ' + repr(rule.code)}" for rule, c in counts if c]
-    allowed = scorer.allowed(np.arange(total), np.full(total, j))
-    n = int(allowed.sum())
+    n = total - sum(c for _rule, c in counts)  # the rules rule out each receiver at most once
     head = f"Of {total} eligible {word}s: " + (", ".join(parts) if parts else "none ruled out by the rules")
     if n == 0:
         return f"{head}; so no {word} could be paired with them."
