@@ -123,9 +123,21 @@ def _pipeline(args: argparse.Namespace, path: Path) -> None:
     # the times between those messages split its wall time into stages.
     marks: dict[str, float] = {}
 
+    # Time per kind of step (the message without its numbers: "Solving (pricing pass N over
+    # every class pair)", "Solving (OR-Tools solve N ...)"): where a large run spends its time.
+    steps: dict[str, float] = {}
+    current: list[Any] = [None, time.perf_counter()]
+
     def progress(message: str, done: int | None = None, total: int | None = None) -> None:
         word = message.split()[0].lower() if message else ""
         marks.setdefault(word, time.perf_counter())
+        kind = re.sub(r"[\d,]+", "N", message)
+        if kind != current[0]:
+            now = time.perf_counter()
+            if current[0] is not None:
+                steps[current[0]] = steps.get(current[0], 0.0) + now - current[1]
+            current[:] = [kind, now]
+            _emit(steps={k: round(v, 2) for k, v in steps.items()}, step=kind)
         if word == "solving" and "allowed pairs" in message:
             digits = "".join(c for c in message.split(" allowed pairs")[0] if c.isdigit())
             score_s = marks["solving"] - marks.get("scoring", t0)
@@ -144,11 +156,14 @@ def _pipeline(args: argparse.Namespace, path: Path) -> None:
     )
     t_end = time.perf_counter()
     match_s = t_end - t0
+    if current[0] is not None:
+        steps[current[0]] = steps.get(current[0], 0.0) + t_end - current[1]
     s = matching.solution
     score_s = marks["solving"] - marks.get("scoring", t0) if "solving" in marks else None
     solve_wall = marks["explaining"] - marks["solving"] if {"solving", "explaining"} <= marks.keys() else None
     explain_s = t_end - marks["explaining"] if "explaining" in marks else None
     _emit(
+        steps={k: round(v, 2) for k, v in steps.items()},
         match_s=match_s,
         score_s=score_s,
         solve_s=s.seconds,
@@ -439,6 +454,11 @@ def print_report(results: list[dict[str, Any]], cli: dict[str, Any] | None, args
             bits.append(f"{r['candidate_pairs']:,} allowed pairs{places}")
         if "solver" in r:
             bits.append(f"{r['solver']} {r['method']}: {r['status']}")
+        if r.get("steps"):
+            slowest = sorted(r["steps"].items(), key=lambda kv: -kv[1])[:4]
+            bits.append("slowest steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in slowest))
+        if r["outcome"] != "ok" and r.get("step"):
+            bits.append(f"stopped during: {r['step']}")
         if r.get("solve_wall_s") is not None:
             bits.append(f"solve wall {r['solve_wall_s']:.2f} s, explain {_f(r.get('explain_s'))} s")
         if r.get("children_peak_mb"):

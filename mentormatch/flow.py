@@ -122,6 +122,7 @@ class _Network:
     nodes: int
     first_arc: int  # index of the problem's first arc
     supply: int  # units at the source
+    tight: np.ndarray  # the capacities OR-Tools gets: a pair arc's is min(left size, right places)
 
 
 def _network(problem: ClassProblem, weight: np.ndarray) -> _Network:
@@ -139,10 +140,17 @@ def _network(problem: ClassProblem, weight: np.ndarray) -> _Network:
         head.append(np.ones(1, np.int64))
         capacity.append(np.array([big], np.int64))
         cost.append(np.zeros(1, np.int64))
+    capacity_all = np.concatenate(capacity).astype(np.int64)
+    tight = capacity_all.copy()  # no flow can exceed these: the same optimum, a faster solve
+    pair_arcs = slice(n_left, n_left + problem.arc_left.size)
+    tight[pair_arcs] = np.minimum(
+        problem.left_size[problem.arc_left], problem.right_supply[problem.arc_right]
+    )
     return _Network(
         tail=np.concatenate(tail),
         head=np.concatenate(head),
-        capacity=np.concatenate(capacity).astype(np.int64),
+        capacity=capacity_all,
+        tight=tight,
         cost=np.concatenate(cost).astype(np.int64),
         nodes=2 + n_left + n_right,
         first_arc=n_left,
@@ -192,7 +200,7 @@ def _min_cost_flow(net: _Network, objective: str) -> tuple[int, np.ndarray]:
     from ortools.graph.python import min_cost_flow  # imported here: only pairing needs it
 
     solver = min_cost_flow.SimpleMinCostFlow()
-    solver.add_arcs_with_capacity_and_unit_cost(net.tail, net.head, net.capacity, net.cost)
+    solver.add_arcs_with_capacity_and_unit_cost(net.tail, net.head, net.tight, net.cost)
     solver.set_node_supply(0, net.supply)
     solver.set_node_supply(1, -net.supply)
     status = solver.solve() if objective == "score" else solver.solve_max_flow_with_min_cost()

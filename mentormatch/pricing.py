@@ -39,7 +39,6 @@ import numpy as np
 from mentormatch.errors import SolverError
 from mentormatch.flow import (
     INT_ROOM,
-    PRICE_PER_CLASS,
     SEED_ARCS,
     CertificateError,
     ClassFlow,
@@ -54,6 +53,8 @@ from mentormatch.flow import (
 from mentormatch.progress import Progress, silent
 from mentormatch.scoring import pair_key
 
+SEED_SLACK = 0.01  # first arcs held: within 1% of the highest score of their class's best
+PRICE_PER_CLASS = 16  # arcs added per left class and pass at most
 MARGIN = 20  # while some arcs are priced wrong, also add those within MARGIN points of it (fewer passes)
 NEAR = MARGIN + 2  # a pass weighs, per left class, the arcs within NEAR of its best (score + right value)
 BLOCK_CELLS = 1 << 18  # class pairs scored at a time (small enough to stay in the CPU's cache)
@@ -105,6 +106,7 @@ def solve_streaming(problem: StreamProblem, say: Progress = silent, label: str =
     passes, rounds = 1, 0
     while True:
         sub = _held_problem(problem, held)
+        say(f"{label} (OR-Tools solve {rounds + 1} over {sub.arc_left.size:,} class pairs held)")
         found = solve_classes(sub, np.ones(sub.arc_left.size, dtype=bool), ranks)
         rounds += 1
         message = f"{label} (pricing pass {passes} over every class pair)"
@@ -179,7 +181,8 @@ def _first_pass(
         best_row = points.max(axis=1).astype(np.int64)
         np.maximum(column_best, points.max(axis=0), out=column_best)
         top = max(top, int(best_row.max()))
-        near = (points >= best_row[:, None]) | (points >= column_best[None, :])
+        slack = int(top * SEED_SLACK)
+        near = (points >= (best_row - slack)[:, None]) | (points >= (column_best - slack)[None, :])
         near &= ok
         i, j = np.nonzero(near)
         score = points[i, j].astype(np.int64)
@@ -304,7 +307,7 @@ def _leaving(
     ranks: int,
 ) -> np.ndarray:
     """Allowed arcs from a reached left class (of this block) to a right class not reached: each
-    left class's PRICE_PER_CLASS heaviest, first those to a right class with places to spare."""
+    left class's PRICE_PER_CLASS heaviest."""
     n_right = problem.right_supply.size
     rows = np.flatnonzero(reached_left[a : a + points.shape[0]])
     others = np.flatnonzero(~reached_right)

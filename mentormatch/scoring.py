@@ -75,6 +75,8 @@ class Scorer:
         self.forbidden = _index_pairs(forbidden, self.receivers, self.givers)
         self.never = np.zeros((0, 2), dtype=np.int64)
         self.hard_rules = self._hard_rules()
+        self._named: tuple[np.ndarray, np.ndarray] | None = None  # individual(), once
+        self._blocked: dict[tuple[object, ...], list[tuple[HardRule, int]]] = {}  # counts by kind
 
     # --- hard rules ---------------------------------------------------------------------------
 
@@ -324,24 +326,42 @@ class Scorer:
     def blocking_rules(self, i: int) -> list[tuple[HardRule, int]]:
         """For receiver i: each hard rule with how many givers it rules out (first rule wins)."""
         j = np.arange(len(self.givers.people))
-        left = np.full(len(j), True)
-        counts = []
-        for rule in self.hard_rules:
-            out = left & ~rule.allowed(np.full(len(j), i), j)
-            counts.append((rule, int(out.sum())))
-            left &= ~out
-        return counts
+        return self._blocking(False, i, lambda rule: rule.allowed(np.full(len(j), i), j))
 
     def giver_blocking_rules(self, j: int) -> list[tuple[HardRule, int]]:
         """For giver j: each hard rule with how many receivers it rules out (first rule wins)."""
         i = np.arange(len(self.receivers.people))
-        left = np.full(len(i), True)
+        return self._blocking(True, j, lambda rule: rule.allowed(i, np.full(len(i), j)))
+
+    def _blocking(
+        self, giving: bool, n: int, allowed: Callable[[HardRule], np.ndarray]
+    ) -> list[tuple[HardRule, int]]:
+        """The counts, worked out once per kind of person: what the hard rules read of them (their
+        compared fields, band, place, whether they offer places), unless a rule names them."""
+        if self._named is None:
+            self._named = self.individual()
+        named = self._named[1 if giving else 0][n]
+        side = self.givers if giving else self.receivers
+        memo = (
+            giving,
+            tuple(int(side.codes[name][n]) for name in sorted(side.codes)),
+            int(side.ranks[n]),
+            int(side.places[n]),
+            bool(side.capacity[n] > 0),
+        )
+        cache = self._blocked
+        if not named and memo in cache:
+            return list(cache[memo])
+        left: np.ndarray | None = None
         counts = []
         for rule in self.hard_rules:
-            out = left & ~rule.allowed(i, np.full(len(i), j))
+            ok = allowed(rule)
+            out = ~ok if left is None else left & ~ok
             counts.append((rule, int(out.sum())))
-            left &= ~out
-        return counts
+            left = ~out if left is None else left & ~out
+        if not named:
+            cache[memo] = counts
+        return list(counts)
 
 
 def _not_among(pairs: np.ndarray, n_givers: int) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
