@@ -59,7 +59,15 @@ def test_monitoring_equal_to_output_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_a_bad_solver_name_is_a_usage_error(tmp_path: Path) -> None:
-    usage_error(["match", str(MIND_EXPORT), *RULES, "-o", str(tmp_path / "p.xlsx"), "--solver", "gurobi"])
+    out = str(tmp_path / "p.xlsx")
+    assert "gurobi" in usage_error(["match", str(MIND_EXPORT), *RULES, "-o", out, "--solver", "gurobi"])
+
+
+def test_the_solver_choices_shown_are_the_librarys() -> None:
+    from mentormatch.solvers import SOLVER_CHOICES
+
+    shown = runner.invoke(app, ["match", "--help"], env={"COLUMNS": "250", "NO_COLOR": "1"})
+    assert f"<{'|'.join(SOLVER_CHOICES)}>" in shown.output
 
 
 def test_json_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
