@@ -404,6 +404,18 @@ def unrecognised_sheet(found: Sequence[Unrecognised], rules: Rules, several_file
     )
 
 
+def terminal_lines(found: Sequence[Unrecognised], rules: Rules, several_files: bool) -> list[str]:
+    """Lines for the coordinator's terminal, answers shown (special category ones included)."""
+    lines = []
+    for u in found:
+        where = f"accept or reject it at {u.lines[0]}"
+        if u.field == rules.spec.role_field:  # it names no single role: say which lists to add it to
+            where = "it names no single role; add it to one role's answers at " + " or ".join(u.lines)
+        rows = rows_text(u.rows, several_files)
+        lines.append(f"  {field_label(rules, u.field)}: '{u.answer}' x{u.count} ({rows}); {where}")
+    return lines
+
+
 def review_lines(to_review: int, found: Sequence[Unrecognised]) -> list[tuple[str, Any]]:
     """Summary lines: distinct answers not recognised (the applications held for review are
     counted with the other outcomes, ``outcome.summary_rows``)."""

@@ -154,17 +154,3 @@ def rows_text(rows: Sequence[tuple[str, int]], several_files: bool) -> str:
     more = f" and {len(rows) - MAX_ROWS_SHOWN} more" if len(rows) > MAX_ROWS_SHOWN else ""
     label = "" if several_files else ("row " if len(rows) == 1 else "rows ")
     return label + ", ".join(shown) + more
-
-
-def terminal_lines(found: Sequence[Unrecognised], rules: Rules, several_files: bool) -> list[str]:
-    """Lines for the coordinator's terminal, answers shown (special category ones included)."""
-    from mentormatch.report import field_label
-
-    lines = []
-    for u in found:
-        where = f"accept or reject it at {u.lines[0]}"
-        if u.field == rules.spec.role_field:  # it names no single role: say which lists to add it to
-            where = "it names no single role; add it to one role's answers at " + " or ".join(u.lines)
-        rows = rows_text(u.rows, several_files)
-        lines.append(f"  {field_label(rules, u.field)}: '{u.answer}' x{u.count} ({rows}); {where}")
-    return lines

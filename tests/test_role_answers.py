@@ -21,10 +21,9 @@ from openpyxl import load_workbook
 
 from mentormatch.normalise import key
 from mentormatch.pipeline import Source, validate_exports
-from mentormatch.report import forwardable_rows
+from mentormatch.report import forwardable_rows, terminal_lines
 from mentormatch.roles import RoleAnswers
 from mentormatch.rulefile import load_rules
-from mentormatch.unrecognised import terminal_lines
 from tests.conftest import EXAMPLES, MIND_RULES, ROOT, mind_export
 
 MIND = RoleAnswers(load_rules(MIND_RULES).spec)

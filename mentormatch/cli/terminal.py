@@ -167,8 +167,7 @@ def print_counts(title: str, lines: list[tuple[str, Any]], as_json: bool) -> Non
 def print_unforeseen(result: Validation, rules: Rules, warnings: list[str], as_json: bool) -> None:
     """Warnings, and every answer the rules do not recognise (shown in full: the terminal is the
     coordinator's own), on stderr."""
-    from mentormatch.report import several_files
-    from mentormatch.unrecognised import terminal_lines
+    from mentormatch.report import several_files, terminal_lines
 
     for warning in warnings:
         err.print(labelled("Warning:", "bold yellow", warning), highlight=False, soft_wrap=True)
