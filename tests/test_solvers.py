@@ -1,7 +1,7 @@
 """solvers.py: the solver choice, and what a HiGHS or CBC run's status is taken to mean.
 
 The rule under test: a run is "optimal" only when the solver proved it. PuLP can report a
-time-limited HiGHS run as Optimal with sol_status 2 (integer feasible) (SOLVER-NOTES.md), so the
+time-limited HiGHS run as Optimal with sol_status 2 (integer feasible), so the
 status pair is read together, and a time limit that was set turns an unproven end into "stopped".
 """
 
