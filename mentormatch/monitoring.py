@@ -308,12 +308,10 @@ def answer_grouper(rules: Rules, field: str) -> Callable[[str], str]:
     """
     from mentormatch import vocab
 
-    spec = rules.spec.fields.get(field)
     aliases: dict[str, str] = {}
-    if spec is not None:
-        for value, others in spec.values.items():
-            for alias in (value, *others):
-                aliases.setdefault(key(alias), key(value))
+    for value, others in rules.spec.fields[field].values.items():  # a field of the rule file
+        for alias in (value, *others):
+            aliases.setdefault(key(alias), key(value))
     which = vocab.field_vocabulary(rules, field) or (field if field in {"gender", "ethnicity"} else None)
     vocabulary = vocab.vocabulary(which) if which in {"gender", "ethnicity", "profession"} else None
 
