@@ -150,7 +150,7 @@ class MatchResult(_Run):
     ) -> Path:
         """Write the equality monitoring counts (small numbers hidden) to their own workbook
         (staged in ``outputs`` when given, as for `to_excel`)."""
-        from mentormatch.monitoring import monitoring_sheets, write_monitoring
+        from mentormatch.report_monitoring import monitoring_sheets, write_monitoring
         from mentormatch.workbook import check_output_path
 
         out = Path(path)

@@ -1,12 +1,12 @@
-"""Equality monitoring: counts by special-category answer, small numbers suppressed, in its own workbook."""
+"""Equality monitoring: counts by special-category answer, small numbers suppressed (report_monitoring.py
+writes them as their own workbook)."""
 
 from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,11 +15,9 @@ from mentormatch import problems as codes
 from mentormatch.applicants import Applicant
 from mentormatch.eligibility import Checked
 from mentormatch.normalise import clean_text, key
-from mentormatch.outputs import Outputs
 from mentormatch.report import field_label
 from mentormatch.rulefile import Rules
 from mentormatch.solvers import highspy, new_highs, run_highs
-from mentormatch.workbook import Sheet, write_workbook
 
 SMALL = 5  # counts from 1 to SMALL - 1 are never shown
 PRIMARY = "<5"  # a count from 1 to 4
@@ -341,14 +339,22 @@ def _email_set(emails: Iterable[str]) -> set[str]:
     return {e.strip().lower() for e in emails if e and e.strip()}
 
 
-def monitoring_sheets(
+@dataclass(frozen=True)
+class MonitoringTable:
+    """One special category field's counts as a reader may see them (small numbers hidden)."""
+
+    label: str  # the field's label
+    rows: list[list[int | str]]  # [answer, *COLUMNS counts], one per answer, then the Total row
+
+
+def monitoring_tables(
     checked: Checked, rules: Rules, matched_emails: set[str], unmatched_emails: set[str]
-) -> list[Sheet]:
-    """One sheet per special-category field (counts by answer, small numbers hidden), then Notes.
+) -> list[MonitoringTable]:
+    """One table per special-category field: counts by answer, small numbers hidden (all checked together).
 
     Each person is counted once (a repeated submission is not counted again). Matched and
     Unmatched count eligible applicants whose email is in ``matched_emails`` /
-    ``unmatched_emails``. No name, email or row number is written.
+    ``unmatched_emails``. No name, email or row number is kept.
     """
     matched, unmatched = _email_set(matched_emails), _email_set(unmatched_emails)
     eligible = {id(a) for a in checked.eligible}
@@ -377,43 +383,13 @@ def monitoring_sheets(
         tables.append([counts[g] for g in order])
     suppressor = _Suppressor(tables)
     suppressor.protect()
-    sheets = []
-    for (label, answers), cells in zip(labels_by_sheet, suppressor.sheets, strict=True):
-        rows: list[list[int | str]] = [
-            [answer, *(cell.display() for cell in row)]
-            for answer, row in zip([*answers, TOTAL], cells, strict=True)
-        ]
-        sheets.append(Sheet(label, list(COLUMNS), rows))
-    sheets.append(_notes(rules, [label for label, _ in labels_by_sheet]))
-    return sheets
-
-
-def _notes(rules: Rules, labels: list[str]) -> Sheet:
-    covered = ", ".join(labels) if labels else "none (no field in the rule file has special_category: true)"
-    lines = [
-        f"Equality monitoring for {rules.spec.programme.name} (rule file {rules.path.name}).",
-        f"Sheets: {covered}. Each counts applicants by their answer; a blank answer is '{NOT_GIVEN}'.",
-        "Applicants: everyone who applied, each person once (a repeated submission is not counted again)."
-        " Eligible: those who met the programme's rules. Matched: eligible applicants given a partner or"
-        " group. Unmatched: eligible applicants left without one.",
-        f"Small numbers: {SUPPRESSION_RULE}",
-        "This workbook holds no names, email addresses or row numbers, but it describes special category"
-        " data (UK GDPR Article 9). Keep it separate from the pairs workbook: do NOT forward it with the"
-        " pairs or attach it to introduction emails, because put side by side the two could identify"
-        " people in small groups.",
-        "Share it only with the people who monitor the programme's equality, diversity and inclusion,"
-        " and delete it when it is no longer needed.",
+    return [
+        MonitoringTable(
+            label,
+            [
+                [answer, *(cell.display() for cell in row)]
+                for answer, row in zip([*answers, TOTAL], cells, strict=True)
+            ],
+        )
+        for (label, answers), cells in zip(labels_by_sheet, suppressor.sheets, strict=True)
     ]
-    return Sheet("Notes", ["Note"], [[line] for line in lines], wrap=frozenset({"Note"}))
-
-
-def write_monitoring(
-    path: Path,
-    sheets: Sequence[Sheet],
-    *,
-    force: bool,
-    inputs: Sequence[Path],
-    outputs: Outputs | None = None,
-) -> None:
-    """Write the monitoring workbook (.xlsx) atomically: never over an input, nor over a file unless force."""
-    write_workbook(Path(path), sheets, force=force, inputs=inputs, outputs=outputs)

@@ -269,7 +269,7 @@ def test_a_template_in_the_outbox_is_never_written_over(tmp_path: Path) -> None:
 def test_a_failed_monitoring_write_leaves_nothing_new(
     where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import mentormatch.monitoring as monitoring
+    import mentormatch.report_monitoring as monitoring
 
     if where == "sheets":
 
@@ -304,7 +304,7 @@ def test_a_failed_monitoring_write_leaves_nothing_new(
 def test_a_failed_monitoring_write_keeps_both_old_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import mentormatch.monitoring as monitoring
+    import mentormatch.report_monitoring as monitoring
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise OutputError("cannot write the monitoring workbook")

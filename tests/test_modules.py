@@ -38,13 +38,14 @@ REPORT_LAYER = {
     "report.py",
     "report_groups.py",
     "report_history.py",
+    "report_monitoring.py",
     "outcome.py",
     "workbook.py",
     "chartpage.py",
 }
 # Still building a sheet outside the report layer (to move): the Changes and Special category
-# scores sheets in api.py, the coordinator-only monitoring workbook in monitoring.py.
-NOT_YET_MOVED = {"api.py", "monitoring.py"}
+# scores sheets in api.py.
+NOT_YET_MOVED = {"api.py"}
 
 
 def sheet_builders(path: Path) -> set[str]:

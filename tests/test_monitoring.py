@@ -25,11 +25,10 @@ from mentormatch.monitoring import (
     SMALL,
     TOTAL,
     _Suppressor,
-    monitoring_sheets,
-    write_monitoring,
 )
 from mentormatch.pipeline import Source, validate_exports
 from mentormatch.problems import Problem
+from mentormatch.report_monitoring import monitoring_sheets, write_monitoring
 from mentormatch.rulefile import Rules, load_rules
 from mentormatch.workbook import Sheet
 from tests.conftest import MIND_EXPORT, MIND_RULES
