@@ -22,6 +22,7 @@ from mentormatch.errors import RulesError, SolverError
 from mentormatch.group_problem import GroupProblem, relax_caps
 from mentormatch.group_solve import GroupSolution, solve_groups
 from mentormatch.grouping import match_groups
+from mentormatch.normalise import key
 from mentormatch.pipeline import Source, validate_exports
 from mentormatch.rulefile import Rules, load_rules
 from mentormatch.solvers import Run
@@ -329,3 +330,20 @@ def test_a_group_programme_without_organisation_or_profession_fields() -> None:
     assert sum(len(g.members) for g in plain.groups) == sum(len(g.members) for g in usual.groups)
     with pytest.raises(RulesError, match=r"matching\.groups is needed for group mentoring"):
         match_groups(with_groups(rules, groups=None), members, leaders)
+
+
+def test_a_member_without_an_organisation_is_never_capped() -> None:
+    """A blank organisation answer is unknown: it counts towards no organisation's cap."""
+    rules = load_rules(LMP_RULES)
+    spec = rules.spec.matching
+    assert spec is not None and spec.groups is not None and spec.groups.organisation_field
+    checked = validate_exports([Source(LMP)], rules).checked
+    members, leaders = checked.eligible_in(spec.receiver), checked.eligible_in(spec.giver)
+    field = spec.groups.organisation_field
+    blank = [dataclasses.replace(m, values={**m.values, field: None}) for m in members]
+    grouping = match_groups(rules, blank, leaders)
+    assert sum(len(g.members) for g in grouping.groups) == sum(
+        len(g.members) for g in match_groups(rules, members, leaders).groups
+    )
+    for group in grouping.groups:  # only the leaders' organisations are counted
+        assert group.organisations == len({key(lead.value(field)) for lead in group.leaders})
