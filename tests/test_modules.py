@@ -63,3 +63,10 @@ def test_sheets_are_built_only_by_the_report_layer() -> None:
     building = {path.name for path in PACKAGE.rglob("*.py") if sheet_builders(path)}
     assert "report.py" in building and "outcome.py" in building
     assert building - REPORT_LAYER - NOT_YET_MOVED == set()
+
+
+def test_no_module_is_over_800_lines() -> None:
+    """Rooms that say what they hold: a module past ~800 lines holds more than one thing."""
+    sizes = {path.relative_to(PACKAGE).as_posix(): len(path.read_text(encoding="utf-8").splitlines())
+             for path in PACKAGE.rglob("*.py")}  # fmt: skip
+    assert {name: lines for name, lines in sizes.items() if lines > 800} == {}
