@@ -22,6 +22,7 @@ from mentormatch.solvers import highspy, new_highs, run_highs
 SMALL = 5  # counts from 1 to SMALL - 1 are never shown
 PRIMARY = "<5"  # a count from 1 to 4
 SECONDARY = "[c]"  # a count of 5 or more, hidden so that a "<5" cannot be worked out
+WITHHELD = "-"  # no count shown: too few people for any count to be shown safely
 NOT_GIVEN = "Not given"
 HIDDEN_ANSWER = "(an answer that looked like an email address)"
 TOTAL = "Total"
@@ -36,7 +37,9 @@ SUPPRESSION_RULE = (
     f" are checked together: while the counts shown (all the sums at once) would pin any {PRIMARY} to one"
     f" exact number, one more count is hidden and shown as {SECONDARY} (a count of {SMALL} or more,"
     " hidden only to protect another): the one that protects most, the smallest of those, and a Total"
-    " only when no other count helps. A Total hidden on one sheet is hidden on every sheet."
+    " only when no other count helps. A Total hidden on one sheet is hidden on every sheet. In tables"
+    f" so small that their 0s would still give a count away, every 0 is shown as {PRIMARY} too (so a"
+    f" {PRIMARY} may stand for 0); where even that would, no count is shown ({WITHHELD})."
 )
 
 
@@ -45,21 +48,25 @@ class _Cell:
     """One count and whether it is shown, hidden as small ("primary") or hidden to protect one."""
 
     value: int
-    state: str = "shown"  # shown, primary or secondary
+    state: str = "shown"  # shown, primary, secondary, masked (a 0 shown as "<5") or withheld
 
     @property
     def hidden(self) -> bool:
         return self.state != "shown"
 
-    def bounds(self) -> tuple[float, float]:
-        if self.state == "primary":
-            return (1.0, float(SMALL - 1))
+    def bounds(self, small_low: float = 1.0) -> tuple[float, float]:
+        """What a reader knows of the count: ``small_low`` is 0 where 0s are shown as "<5" too."""
+        if self.state in ("primary", "masked"):
+            return (small_low, float(SMALL - 1))
         if self.state == "secondary":
             return (float(SMALL), math.inf)
+        if self.state == "withheld":
+            return (0.0, math.inf)
         return (float(self.value), float(self.value))
 
     def display(self) -> int | str:
-        return PRIMARY if self.state == "primary" else SECONDARY if self.state == "secondary" else self.value
+        shown = {"primary": PRIMARY, "masked": PRIMARY, "secondary": SECONDARY, "withheld": WITHHELD}
+        return shown.get(self.state, self.value)
 
 
 # A linear relation a reader knows: sum(coef * cell) == 0 ("eq") or <= 0 ("le").
@@ -101,6 +108,8 @@ class _Suppressor:
             for cell, _ in relation:
                 self.uses[id(cell)].append(index)
         self.totals = {id(c) for rows in self.sheets for c in rows[-1]}
+        # what a "<5" tells a reader: 1-4, or 0-4 where every sheet showing it shows 0s as "<5" too
+        self.small_low = {id(c): 1.0 for c in self.cells}
         for cell in self.cells:
             if 0 < cell.value < SMALL:
                 cell.state = "primary"
@@ -110,7 +119,7 @@ class _Suppressor:
 
         A relation is looked at again only when the bounds of one of its cells have narrowed.
         """
-        bounds = {id(cell): cell.bounds() for cell in self.cells}
+        bounds = {id(cell): cell.bounds(self.small_low[id(cell)]) for cell in self.cells}
         queue = [i for i, (terms, _) in enumerate(self.relations) if any(c.hidden for c, _ in terms)]
         queued = set(queue)
         steps = 0
@@ -137,7 +146,7 @@ class _Suppressor:
         hidden = [c for c in self.cells if c.hidden]
         column = {id(c): i for i, c in enumerate(hidden)}
         for cell in hidden:
-            lo, hi = cell.bounds()
+            lo, hi = cell.bounds(self.small_low[id(cell)])
             highs.addVar(lo, hi if math.isfinite(hi) else highspy.kHighsInf)
         for terms, kind in self.relations:
             indexes: list[int] = []
@@ -165,10 +174,13 @@ class _Suppressor:
         return found
 
     def protect(self) -> None:
-        """Hide more counts until no "<5" can be worked out exactly (or nothing is left to hide).
+        """Hide more counts until no "<5" can be worked out exactly.
 
         Bounds propagation finds most ways to work a count out and is fast enough to try many
         candidates; a linear program then checks what combining all the sums at once could show.
+        When every count but the 0s is hidden and a "<5" can still be worked out (a tiny table:
+        the 0s and the sums pin it), the 0s are shown as "<5" too; when even then one can (every
+        count "<5", the sums pin them), no count is shown at all.
         """
         while True:
             measure = self.exposed
@@ -179,9 +191,25 @@ class _Suppressor:
             if not exposed:
                 return
             helper = self._helper(exposed, measure)
-            if helper is None:
-                return
-            helper.state = "secondary"
+            if helper is not None:
+                helper.state = "secondary"
+                continue
+            zeros = [c for c in self.cells if c.state == "shown" and c.value == 0]
+            if zeros:
+                for cell in zeros:
+                    cell.state = "masked"
+                self._mask_small_counts()
+                continue
+            for cell in self.cells:  # four people or so: any count would give one away
+                cell.state = "withheld"
+            return
+
+    def _mask_small_counts(self) -> None:
+        """Where a sheet shows its 0s as "<5", a reader cannot tell a "<5" from a 0 there."""
+        masked = [any(c.state == "masked" for row in rows for c in row) for rows in self.sheets]
+        for cell in self.cells:
+            sheets = [s for s, rows in enumerate(self.sheets) if any(c is cell for row in rows for c in row)]
+            self.small_low[id(cell)] = 0.0 if all(masked[s] for s in sheets) else 1.0
 
     def _helper(self, exposed: list[_Cell], measure: Callable[[], list[_Cell]]) -> _Cell | None:
         """The count to hide next: the one that leaves fewest exposed, then the smallest.
