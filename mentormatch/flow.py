@@ -31,6 +31,11 @@ every residual arc a reduced cost >= 0 (no negative cycle: no flow of the same v
 The potentials are shortest-path distances in the residual graph (Bellman-Ford, vectorised),
 computed by us, not read from the solver. Costs are int64 and every sum is checked to stay below
 2**62, so there is no rounding anywhere.
+
+Here every arc of the problem is listed. A cohort whose people nearly all differ has too many
+class pairs to list: pricing.py then gives this module only the arcs it holds and checks every
+other class pair itself, block by block. A large network is solved in a child process
+(``solve_network``), so that Ctrl-C stops it at once.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from mentormatch.errors import SolverError
 
 TIE_RANKS = 1 << 10  # tie-break values 1..R; the LP route uses the same when its numbers allow
 INT_ROOM = 1 << 62  # every cost sum stays below this
+COST_SCALING = 8  # OR-Tools multiplies costs by (nodes + 1) and 5 internally: room for that
 FLOW_LABEL = "OR-Tools min-cost flow"
 SEED_ARCS = 8  # each class's heaviest arcs held from the start
 PRICE_PER_CLASS = 8  # arcs added per left class per pricing round
@@ -89,6 +95,13 @@ def mix64(keys: np.ndarray) -> np.ndarray:
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return z ^ (z >> np.uint64(31))
+
+
+def largest_weight(pairs: int, nodes: int) -> int:
+    """The largest arc weight allowed: a sum of ``pairs`` weights, and every potential (a path over
+    at most all ``nodes``), stays below INT_ROOM; and OR-Tools, which scales costs by the nodes
+    + 1 and its own factor (5) in int64, accepts the range (else it answers BAD_COST_RANGE)."""
+    return INT_ROOM // max(pairs, COST_SCALING * (nodes + 1))
 
 
 def tie_ranks(top: int, max_pairs: int, largest: int) -> int:
@@ -237,7 +250,7 @@ def solve_classes(
     pairs = max(problem.max_pairs, 1)
     nodes = 2 + problem.left_size.size + problem.right_supply.size
     # Every sum of P weights, and every potential (a path of at most all nodes), stays in int64.
-    largest = INT_ROOM // max(pairs, nodes + 1)
+    largest = largest_weight(pairs, nodes)
     ranks = tie_ranks(top, pairs, largest) if ranks is None else ranks
     if top * (pairs * ranks + 1) + ranks > largest:
         raise SolverError("The scores are too large to add up exactly.", hint="Use smaller score points.")

@@ -45,6 +45,7 @@ from mentormatch.flow import (
     ClassProblem,
     best_per_group,
     check_certificate,
+    largest_weight,
     mix64,
     residual_reach,
     solve_classes,
@@ -98,7 +99,7 @@ def solve_streaming(problem: StreamProblem, say: Progress = silent, label: str =
     say(f"{label} ({allowed:,} allowed pairs; {class_pairs:,} class pairs)")
     start = time.perf_counter()
     pairs = max(problem.max_pairs, 1)
-    largest = INT_ROOM // max(pairs, 2 + n_left + n_right + 1)
+    largest = largest_weight(pairs, 2 + n_left + n_right)
     ranks = tie_ranks(top, pairs, largest)
     if top * (pairs * ranks + 1) + ranks > largest:
         raise SolverError("The scores are too large to add up exactly.", hint="Use smaller score points.")

@@ -129,3 +129,13 @@ def test_goal_masks_hold_more_than_sixty_four_choices() -> None:
     assert np.bitwise_count(masks).sum(axis=1).tolist() == [4, 1, 0]
     assert [int(w) for w in masks[0]] == [1 | 1 << 63, 1, 2]
     assert [int(w) for w in masks[1]] == [0, 1 << 63, 0]
+
+
+def test_a_table_too_large_falls_back_to_the_scorer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mentormatch import pairkernel
+
+    rules, receivers, givers = example("hpma-west-midlands")
+    scorer = Scorer(rules, receivers, givers)
+    monkeypatch.setattr(pairkernel, "MAX_TABLE", 1)
+    rows, columns = everyone(scorer)
+    assert not same_points(scorer, None, rows, columns)  # the slow path, the same points

@@ -256,3 +256,27 @@ def test_a_solve_in_a_child_gives_the_same_flows(monkeypatch: pytest.MonkeyPatch
         there = solve_classes(problem)
         monkeypatch.setattr(flow_module, "FORK_ARCS", 10**9)
         assert here.flow.tolist() == there.flow.tolist()
+
+
+def test_the_largest_weights_allowed_are_ones_or_tools_accepts() -> None:
+    """A review's bonuses make scores huge: the weights are kept within what OR-Tools' cost
+    scaling accepts (it answered BAD_COST_RANGE for a 10,000-applicant review round before)."""
+    from mentormatch.flow import largest_weight
+
+    rng = np.random.default_rng(8)
+    n = 300
+    left, right = np.nonzero(rng.random((n, n)) < 0.05)
+    pairs = n
+    top = largest_weight(pairs, 2 * n + 2) // (pairs + 2)  # R = 1: the weights reach the limit
+    problem = ClassProblem(
+        left_size=np.ones(n, dtype=np.int64),
+        right_supply=np.ones(n, dtype=np.int64),
+        arc_left=left,
+        arc_right=right,
+        arc_score=rng.integers(top // 2, top + 1, size=left.size),
+        arc_key=np.zeros(left.size, dtype=np.uint64),
+        objective="coverage-then-score",
+        max_pairs=pairs,
+    )
+    found = solve_classes(problem)
+    assert found.ranks == 1 and found.flow.sum() > 0
