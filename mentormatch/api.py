@@ -70,6 +70,8 @@ class _Run:
     def to_review(self) -> pd.DataFrame:
         """Who is held for the coordinator's review (no rule failed): the question, the answer, what
         to decide; empty when nobody is."""
+        import pandas as pd
+
         from mentormatch.report import REVIEW_COLUMNS, REVIEW_SHEET
 
         if any(s.name == REVIEW_SHEET for s in self.sheets):

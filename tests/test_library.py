@@ -154,3 +154,13 @@ def test_the_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.Monk
     exec(compile(code, "README.md", "exec"), namespace)
     assert len(namespace["result"].pairs) == 58
     assert (tmp_path / "pairs.xlsx").is_file()
+
+
+def test_to_review_is_an_empty_table_when_nobody_is_held() -> None:
+    # HPMA's example holds nobody for review: the table is there, with its columns, and empty.
+    report = mentormatch.validate([HPMA / "mentees.xlsx", HPMA / "mentors.xlsx"], rules="hpma-west-midlands")
+    review = report.to_review
+    assert isinstance(review, pd.DataFrame) and review.empty
+    assert {"Name", "Email", "Question", "To decide"} <= set(review.columns)
+    held = mentormatch.validate(MIND_EXPORT, rules="kent-medway-mind-2022").to_review
+    assert not held.empty  # MIND's example holds some ("Registrar", "Not sure" as a role)
