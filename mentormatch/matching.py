@@ -27,7 +27,7 @@ from mentormatch.solve import (
 
 MEMORY_LIMIT = 3 * 2**30  # what the flow route may hold: 3 GB (the class pairs are streamed, never held)
 LP_MAX_PAIRS = 3_000_000  # the LP route holds every allowed pair: about 1.2 KB each in HiGHS
-CLASS_BYTES = 20_000  # peak memory per class of people on the flow route: see benchmarks/README.md
+CLASS_BYTES = 25_000  # peak memory per class on the flow route, OR-Tools child included: benchmarks/README.md
 
 
 @dataclass(frozen=True)
