@@ -79,6 +79,16 @@ def test_help_shows_each_example_exactly_as_written(path: list[str], command: An
 
 
 @pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
+def test_each_example_is_shown_indented_like_a_command(path: list[str], command: Any) -> None:
+    """Examples stand out from the prose the same way in every command's help (Typer dedents an
+    example that is the only line after the first paragraph)."""
+    shown = runner.invoke(app, [*path, "--help"], env=WIDE).output.splitlines()
+    first = example_lines(command)[0]
+    line = next(x for x in shown if x.strip() == first)
+    assert len(line) - len(line.lstrip()) >= 4, line
+
+
+@pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
 def test_each_example_parses_as_the_command_it_documents(path: list[str], command: Any) -> None:
     found = examples(command)
     assert found, f"{path}: no example"

@@ -59,6 +59,9 @@ def rules_check(
 ) -> None:
     """Check a rule file and say what it defines.
 
+    A mistake is reported with the key it is under (and its line); a file that passes prints its
+    programme, fields and roles.
+
     Example:
 
         mentormatch rules check rules/kent-medway-mind-2022.yaml
@@ -82,6 +85,9 @@ RulesDirOpt = Annotated[
 @reports_errors
 def rules_list(folder: RulesDirOpt = None) -> None:
     """List the bundled programmes (or the rule files in a folder) with their names and sources.
+
+    A bundled programme's name is what `--rules` takes; the source is the programme's public
+    document its rules follow.
 
     Example:
 
@@ -110,6 +116,8 @@ def rules_show(
     folder: RulesDirOpt = None,
 ) -> None:
     """Print a rule file in plain words: deadline, roles, eligibility, matching rules, scores.
+
+    Read it to check the rules say what the programme's own document says, before a first run.
 
     Example:
 
