@@ -30,6 +30,7 @@ path exists over the whole graph: the flow is a maximum flow).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ SEED_SLACK = 0.01  # first arcs held: within 1% of the highest score of their cl
 PRICE_PER_CLASS = 16  # arcs added per left class and pass at most
 MARGIN = 20  # while some arcs are priced wrong, also add those within MARGIN points of it (fewer passes)
 NEAR = MARGIN + 2  # a pass weighs, per left class, the arcs within NEAR of its best (score + right value)
+PARALLEL_CELLS = 20_000_000  # a pass over more class pairs than this shares them with a second process
 BLOCK_CELLS = 1 << 18  # class pairs scored at a time (small enough to stay in the CPU's cache)
 
 
@@ -237,47 +239,102 @@ def _pricing_pass(
             reached_left = None  # every left class is full: no augmenting path can start
     held_codes = np.sort(held.arc_left * n_right + held.arc_right)
     look = None if reached_left is None else np.ones(n_left, dtype=bool)
-    out: list[np.ndarray] = []
-    wrong = leaving = 0
-    for number, (a, b) in enumerate(_blocks(problem, look)):
-        points = problem.points(a, b)
-        if points.size == 0:
-            continue
-        if points.dtype.itemsize > np.dtype(work).itemsize:  # large scores (a review's bonuses)
-            value = points + wide_q[1][None, :]
-        else:
-            value = np.add(points, right_q[None, :], dtype=work)
-        np.putmask(value, points < 0, np.iinfo(value.dtype).min)
-        # Sure to be priced wrong: value >= q(left) + 2; maybe: q(left) or q(left) + 1. Weigh
-        # the arcs within NEAR of the class's best value, and every maybe if none is sure (and
-        # those within MARGIN below, to add alongside).
-        best = value.max(axis=1)
-        floor = np.maximum(wide_q[0][a:b] - MARGIN, best.astype(np.int64) - NEAR)
-        i, j = np.nonzero(value >= floor.astype(value.dtype)[:, None])
-        score = points[i, j].astype(np.int64)
-        keep = score >= 0
-        i, j, score = i[keep] + a, j[keep], score[keep]
-        if i.size:
-            tie = (mix64(pair_key(problem.left_key[i], problem.right_key[j])) % np.uint64(ranks)).astype(
-                np.int64
-            )
-            reduced = -(score * scale + tie + 1) + left_p[i] - right_p[j]
-            near = (reduced < MARGIN * scale) & ~_held(held_codes, i * n_right + j)
-            wrong += int(np.count_nonzero(near & (reduced < 0)))
-            i, j, score, reduced = i[near], j[near], score[near], reduced[near]
-            pick = best_per_group(i, reduced, PRICE_PER_CLASS)
-            out.append(np.stack([i[pick], j[pick], score[pick]]))
-        if reached_left is not None and reached_right is not None and reached_left[a:b].any():
-            found_leaving = _leaving(
-                problem, points, a, reached_left, reached_right, held_codes, scale, ranks
-            )
-            leaving += found_leaving.shape[1]
-            out.append(found_leaving)
-        if number % 16 == 0:
-            say(message, b, n_left)
+
+    def scan(blocks: list[tuple[int, int]], report: Progress) -> tuple[np.ndarray, int, int]:
+        out: list[np.ndarray] = []
+        wrong = leaving = 0
+        for number, (a, b) in enumerate(blocks):
+            points = problem.points(a, b)
+            if points.size == 0:
+                continue
+            if points.dtype.itemsize > np.dtype(work).itemsize:  # large scores (a review's bonuses)
+                value = points + wide_q[1][None, :]
+            else:
+                value = np.add(points, right_q[None, :], dtype=work)
+            np.putmask(value, points < 0, np.iinfo(value.dtype).min)
+            # Sure to be priced wrong: value >= q(left) + 2; maybe: q(left) or q(left) + 1. Weigh
+            # the arcs within NEAR of the class's best value, and every maybe if none is sure (and
+            # those within MARGIN below, to add alongside).
+            best = value.max(axis=1)
+            floor = np.maximum(wide_q[0][a:b] - MARGIN, best.astype(np.int64) - NEAR)
+            i, j = np.nonzero(value >= floor.astype(value.dtype)[:, None])
+            score = points[i, j].astype(np.int64)
+            keep = score >= 0
+            i, j, score = i[keep] + a, j[keep], score[keep]
+            if i.size:
+                key = pair_key(problem.left_key[i], problem.right_key[j])
+                tie = (mix64(key) % np.uint64(ranks)).astype(np.int64)
+                reduced = -(score * scale + tie + 1) + left_p[i] - right_p[j]
+                near = (reduced < MARGIN * scale) & ~_held(held_codes, i * n_right + j)
+                wrong += int(np.count_nonzero(near & (reduced < 0)))
+                i, j, score, reduced = i[near], j[near], score[near], reduced[near]
+                pick = best_per_group(i, reduced, PRICE_PER_CLASS)
+                out.append(np.stack([i[pick], j[pick], score[pick]]))
+            if reached_left is not None and reached_right is not None and reached_left[a:b].any():
+                found_leaving = _leaving(
+                    problem, points, a, reached_left, reached_right, held_codes, scale, ranks
+                )
+                leaving += found_leaving.shape[1]
+                out.append(found_leaving)
+            if number % 16 == 0:
+                report(message, b, n_left)
+        return (np.concatenate(out, axis=1) if out else np.zeros((3, 0), dtype=np.int64)), wrong, leaving
+
+    arcs, wrong, leaving = _in_two(scan, _blocks(problem, look), n_right, say)
     say(message, n_left, n_left)
-    arcs = np.concatenate(out, axis=1) if out else np.zeros((3, 0), dtype=np.int64)
     return (arcs[0], arcs[1], arcs[2]), wrong, leaving
+
+
+def _in_two(
+    scan: Callable[[list[tuple[int, int]], Progress], tuple[np.ndarray, int, int]],
+    blocks: list[tuple[int, int]],
+    width: int,
+    say: Progress,
+) -> tuple[np.ndarray, int, int]:
+    """``scan`` over the blocks, the second half in a forked child process where the pass is
+    large (PARALLEL_CELLS) and a second CPU is idle (the load average over the last minute is
+    below the CPUs less one: on a busy machine a second process only adds its start). Each left
+    class lies in one block and its arcs are chosen within it, so the answer is the same however
+    the blocks are shared."""
+    import multiprocessing
+
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    idle = cpus - (os.getloadavg()[0] if hasattr(os, "getloadavg") else cpus)
+    cells = sum(b - a for a, b in blocks) * width
+    if cells < PARALLEL_CELLS or idle < 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return scan(blocks, say)
+    half = len(blocks) // 2
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_scan_in_child, args=(scan, blocks[half:], send), daemon=True)
+    child.start()
+    send.close()
+    try:
+        mine = scan(blocks[:half], say)
+        theirs = np.frombuffer(receive.recv_bytes(), dtype=np.int64)
+    except EOFError:
+        raise SolverError("A pricing pass stopped without an answer (out of memory?).") from None
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.kill()  # an interruption: stop the other half at once
+        child.join()
+    arcs = np.concatenate([mine[0], theirs[2:].reshape(3, -1)], axis=1)
+    return arcs, mine[1] + int(theirs[0]), mine[2] + int(theirs[1])
+
+
+def _scan_in_child(
+    scan: Callable[[list[tuple[int, int]], Progress], tuple[np.ndarray, int, int]],
+    blocks: list[tuple[int, int]],
+    send: object,
+) -> None:
+    """The child process's half of a pass: (wrong, leaving, arcs) sent back as int64 bytes."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it kills this process
+    arcs, wrong, leaving = scan(blocks, silent)
+    data = np.concatenate([[wrong, leaving], arcs.astype(np.int64).ravel()]).astype(np.int64)
+    send.send_bytes(data.tobytes())  # type: ignore[attr-defined]
 
 
 def certify(problem: StreamProblem, held: ClassProblem, found: ClassFlow) -> None:

@@ -280,3 +280,44 @@ def test_the_largest_weights_allowed_are_ones_or_tools_accepts() -> None:
     )
     found = solve_classes(problem)
     assert found.ranks == 1 and found.flow.sum() > 0
+
+
+def test_passes_shared_with_a_second_process_give_the_same_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    from mentormatch import pricing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork here: every pass runs in this process")
+    rng = np.random.default_rng(12)
+    for objective in OBJECTIVES:
+        for _ in range(3):
+            n_left, n_right = int(rng.integers(30, 60)), int(rng.integers(30, 60))
+            left, right = np.nonzero(rng.random((n_left, n_right)) < 0.7)
+            left_size, right_supply = rng.integers(1, 3, size=n_left), rng.integers(0, 3, size=n_right)
+            problem = ClassProblem(
+                left_size=left_size,
+                right_supply=right_supply,
+                arc_left=left,
+                arc_right=right,
+                arc_score=rng.integers(0, 30, size=left.size),
+                arc_key=np.zeros(left.size, dtype=np.uint64),
+                objective=objective,
+                max_pairs=int(min(left_size.sum(), right_supply.sum())),
+            )
+            stream = streamed(problem)
+            monkeypatch.setattr(pricing, "BLOCK_CELLS", 3 * n_right)  # several blocks
+            alone = solve_streaming(stream)
+            monkeypatch.setattr(pricing, "PARALLEL_CELLS", 0)
+            monkeypatch.setattr(pricing.os, "getloadavg", lambda: (0.0, 0.0, 0.0), raising=False)
+            shared = solve_streaming(stream)
+            monkeypatch.setattr(pricing, "PARALLEL_CELLS", 10**12)
+            assert flow_by_pair(shared.problem, shared.found.flow) == flow_by_pair(
+                alone.problem, alone.found.flow
+            )
+            assert (shared.passes, shared.class_pairs, shared.allowed) == (
+                alone.passes,
+                alone.class_pairs,
+                alone.allowed,
+            )
+            certify(stream, shared.problem, shared.found)
