@@ -1,5 +1,6 @@
 """Conventions every command follows, applied once all are defined: --quiet and --debug after the
-command's name too, and help that shows a flag as a flag and a repeatable option as repeatable."""
+command's name too, help that shows a flag as a flag and a repeatable option as repeatable, and
+help prose that wraps to the terminal's width."""
 
 from __future__ import annotations
 
@@ -67,3 +68,23 @@ def show_flags_as_flags() -> None:
 
     for kind in (TyperOption, TyperArgument):
         kind.display_type_rich = shown(kind.display_type_rich)  # type: ignore[method-assign]
+
+
+def prose_that_wraps(*groups: typer.Typer) -> None:
+    """Help prose flows to the terminal's width: each paragraph of a command's docstring becomes
+    one line (Typer keeps a docstring's line breaks, so at 80 columns every line broke twice).
+    Indented lines (the examples) keep theirs."""
+    for group in groups:
+        for command in group.registered_commands:
+            if command.help is None and command.callback is not None:
+                command.help = reflowed(inspect.getdoc(command.callback) or "")
+
+
+def reflowed(doc: str) -> str:
+    """A docstring with each unindented paragraph joined into one line."""
+
+    def flowed(paragraph: str) -> str:
+        indented = any(line.startswith(" ") for line in paragraph.splitlines())
+        return paragraph if indented else " ".join(paragraph.split())
+
+    return "\n\n".join(flowed(paragraph) for paragraph in doc.split("\n\n"))

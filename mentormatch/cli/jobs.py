@@ -186,14 +186,17 @@ def match(
 
     With one file per role:
 
-        mentormatch match --mentors mentors.xlsx --mentees mentees.xlsx --rules rules/x.yaml -o pairs.xlsx
+        mentormatch match --mentors mentors.xlsx --mentees mentees.xlsx \\
+            --rules rules/x.yaml -o pairs.xlsx
 
     After review (Decision set to keep / reject in pairs.xlsx), or when someone drops out:
 
-        mentormatch match applications.xlsx --rules rules/x.yaml --review pairs.xlsx -o pairs-v2.xlsx
+        mentormatch match applications.xlsx --rules rules/x.yaml \\
+            --review pairs.xlsx -o pairs-v2.xlsx
 
-        mentormatch match applications.xlsx --rules rules/x.yaml --review pairs.xlsx \\
-            --withdraw a.b@nhs.net --withdraw c.d@nhs.net -o pairs-v3.xlsx
+        mentormatch match applications.xlsx --rules rules/x.yaml \\
+            --review pairs.xlsx --withdraw a.b@nhs.net \\
+            --withdraw c.d@nhs.net -o pairs-v3.xlsx
     """
     from mentormatch.api import match as pair_up
 

@@ -32,7 +32,8 @@ def init(
 
     Example:
 
-        mentormatch init examples/kent-medway-mind-2022/applications.xlsx -o rules/my-programme.yaml
+        mentormatch init examples/kent-medway-mind-2022/applications.xlsx \\
+            -o rules/my-programme.yaml
     """
     from mentormatch.init import draft_rules, write_draft
     from mentormatch.load import load_table

@@ -43,7 +43,8 @@ def explain(
 
     Example:
 
-        mentormatch explain pairs.xlsx --rules rules/kent-medway-mind-2022.yaml --person a.b@nhs.net
+        mentormatch explain pairs.xlsx --rules kent-medway-mind-2022 \\
+            --person a.b@nhs.net
     """
     from mentormatch.explain import explain_person
 
@@ -100,18 +101,18 @@ def introduce(
 
     Example:
 
-        mentormatch introduce pairs.xlsx --rules kent-medway-mind-2022 -o outbox/ \\
-            --coordinator "Sam Lee <sam.lee@nhs.net>"
+        mentormatch introduce pairs.xlsx --rules kent-medway-mind-2022 \\
+            -o outbox/ --coordinator "Sam Lee <sam.lee@nhs.net>"
 
     After a review round, only the pairs made since the last workbook you introduced from:
 
-        mentormatch introduce pairs-v2.xlsx --rules kent-medway-mind-2022 --since pairs.xlsx \
-            -o outbox-v2/ --coordinator sam.lee@nhs.net
+        mentormatch introduce pairs-v2.xlsx --rules kent-medway-mind-2022 \\
+            --since pairs.xlsx -o outbox-v2/ --coordinator sam.lee@nhs.net
 
     With your own template:
 
-        mentormatch introduce pairs.xlsx --rules rules/x.yaml --template my-email.txt \\
-            -o outbox/ --coordinator sam.lee@nhs.net
+        mentormatch introduce pairs.xlsx --rules rules/x.yaml \\
+            --template my-email.txt -o outbox/ --coordinator sam.lee@nhs.net
     """
     from mentormatch.introduce import load_template, read_pairs, write_introductions
     from mentormatch.programmes import bundled_template
