@@ -7,7 +7,7 @@ from pathlib import Path
 from mentormatch.errors import RulesError
 from mentormatch.normalise import band_label, canonical_band
 from mentormatch.rulefile import Rules, load_rules
-from mentormatch.schema import Condition, MatchingSpec, RangeSpec
+from mentormatch.schema import VOCABULARY_TESTS, Condition, MatchingSpec, RangeSpec
 
 
 def find_rule_files(folder: Path) -> list[Path]:
@@ -70,19 +70,89 @@ def describe_rules(rules: Rules) -> list[str]:
 def condition_lines(cond: Condition, rules: Rules, depth: int = 0) -> list[str]:
     """A condition as nested bullet lines."""
     pad = "  " * depth
+    # a switched-off option always holds (conditions.py): shown, but marked as not applied
+    off = "" if cond.enabled else f" {NOT_APPLIED}"
     if cond.all_of is not None:
-        out = [f"{pad}all of:"]
+        out = [f"{pad}all of:{off}"]
         for child in cond.all_of:
             out += condition_lines(child, rules, depth + 1)
         return out
     if cond.any_of is not None:
-        out = [f"{pad}any of:"]
+        out = [f"{pad}any of:{off}"]
         for child in cond.any_of:
             out += condition_lines(child, rules, depth + 1)
         return out
     if cond.not_ is not None:
-        return [f"{pad}not:", *condition_lines(cond.not_, rules, depth + 1)]
-    return [f"{pad}- {_leaf_text(cond, rules)}"]
+        return [f"{pad}not:{off}", *condition_lines(cond.not_, rules, depth + 1)]
+    return [f"{pad}- {_leaf_text(cond, rules)}{off}"]
+
+
+NOT_APPLIED = "(not applied: enabled: false)"
+
+# What the groups a rule may name mean (the vocabularies' data files, mentormatch/vocab/*.yaml,
+# document them); a group not listed here is shown by its name.
+GROUP_MEANINGS: dict[str, dict[str, str]] = {
+    "ethnicity": {
+        "white": "White, every White category",
+        "white-british": "White British",
+        "white-minority": "White other than White British: Irish, Gypsy or Irish Traveller, Roma, any other",
+        "ethnic-minority": "Black, Asian, Mixed or other ethnic group, not White: the NHS 'BME',"
+        " with Gypsy, Irish Traveller and Roma answers held for the coordinator",
+        "asian": "Asian or Asian British",
+        "black": "Black, Black British, Caribbean or African",
+        "mixed": "Mixed or multiple ethnic groups",
+        "other": "other ethnic group",
+        "not-stated": "not stated or prefer not to say",
+    },
+    "gender": {"other": "a gender of their own description", "not-stated": "not stated or prefer not to say"},
+    "profession": {
+        "nursing": "nursing, registered nurses",
+        "allied-health": "the 14 allied health professions",
+        "administration": "administrative and clerical roles",
+        "admin-and-clerical": "the whole Administrative and Clerical staff group",
+        "hr": "HR, human resources and people practice in every specialism",
+        "medical-and-dental": "medical and dental, doctors and dentists",
+    },
+    "band": {
+        "consultant": "a consultant grade",
+        "medical-grade": "a medical grade",
+        "very-senior-manager": "a very senior manager at board level",
+        "senior-manager": "a senior manager below board",
+    },
+}
+
+
+def _plain(name: str) -> str:
+    """A group, area or region id in words: ``west-midlands`` -> ``West Midlands``."""
+    small = {"and", "the", "of", "on", "upon", "under", "in"}
+    parts = name.replace("_", "-").split("-")
+    return " ".join(w if w in small else w.capitalize() for w in parts)
+
+
+def _vocabulary_text(cond: Condition, test: str, label: str, rules: Rules) -> str:
+    """A ``group`` / ``staff_group`` / ``area`` / ``region`` test in words."""
+    from mentormatch import vocab
+
+    names: list[str] = getattr(cond, test)
+    if test in {"area", "region"}:
+        kind = "area" if test == "area" else "region"
+        areas = vocab.organisations().areas
+        shown = [areas[n]["name"] if test == "area" and n in areas else _plain(n) for n in names]
+        where = f"the {shown[0]} {kind}" if len(shown) == 1 else f"one of these {kind}s: {', '.join(shown)}"
+        return f"{label} is in {where}"
+    which = vocab.field_vocabulary(rules, cond.field or "")
+    meanings = GROUP_MEANINGS.get(which or "", {})
+    shown = []
+    for name in names:
+        try:
+            group = vocab.vocabulary(which).group(name) if which else name
+        except KeyError:
+            group = name
+        shown.append(f"{meanings[group]} ({group})" if group in meanings else group)
+    noun = "staff group" if test == "staff_group" else "group"
+    if len(shown) == 1:
+        return f"{label} is in the {noun}: {shown[0]}"
+    return f"{label} is in one of the {noun}s: {'; '.join(shown)}"
 
 
 def _leaf_text(cond: Condition, rules: Rules) -> str:
@@ -109,7 +179,10 @@ def _leaf_text(cond: Condition, rules: Rules) -> str:
         return f"{label} is one of: {', '.join(cond.in_)}"
     if cond.is_ is not None:
         return f"{label} is '{'yes' if cond.is_ else 'no'}'"
-    return f"{label} {'is answered' if cond.answered else 'is left blank'}"
+    if cond.answered is not None:
+        return f"{label} {'is answered' if cond.answered else 'is left blank'}"
+    test = next(t for t in VOCABULARY_TESTS if getattr(cond, t) is not None)
+    return _vocabulary_text(cond, test, label, rules)
 
 
 def _range(r: RangeSpec, unit: str) -> str:
@@ -132,7 +205,8 @@ def matching_lines(m: MatchingSpec, rules: Rules) -> list[str]:
             f" members share goals ('{g.goals_field}') with their leaders.",
         ]
         if g.prefer is not None:
-            lines.append(f"  Soft preference (flagged, never a rejection): {g.prefer_label}.")
+            lines.append(f"  Soft preference (flagged, never a rejection): {g.prefer_label}, meaning")
+            lines += [f"    {line}" for line in condition_lines(g.prefer, rules)]
         return lines
     lines = [f"  Pairs: each {receiver.lower()} with one {giver.lower()}."]
     cap = m.capacity
@@ -163,4 +237,8 @@ def matching_lines(m: MatchingSpec, rules: Rules) -> list[str]:
         for part in m.score:
             both = " (counted both ways)" if part.both_ways else ""
             lines.append(f"    {part.weight:g} x {part.label or part.part.replace('_', ' ')}{both}")
+            if part.when is not None:
+                who = roles[part.role].label or part.role if part.role in roles else "the person"
+                lines.append(f"      when the {who.lower()} meets:")
+                lines += [f"        {line}" for line in condition_lines(part.when, rules)]
     return lines
