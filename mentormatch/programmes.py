@@ -29,12 +29,16 @@ def bundled_names() -> list[str]:
 def find_rules(given: str | Path) -> Path:
     """A rule file given as a path, or a bundled programme's name (with or without .yaml)."""
     path = Path(given)
-    for candidate in (path, path.with_name(f"{path.name}.yaml"), path.with_name(f"{path.name}.yml")):
-        if candidate.exists():
-            return candidate  # a folder or an unreadable file is load_rules' to report
+    candidates = (path, path.with_name(f"{path.name}.yaml"), path.with_name(f"{path.name}.yml"))
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate  # a file given by its path wins over a bundled name
     name = path.name.removesuffix(".yaml").removesuffix(".yml")
     if path.parent == Path(".") and name in bundled_names():
-        return bundled_folder() / f"{name}.yaml"
+        return bundled_folder() / f"{name}.yaml"  # a folder of that name (examples/NAME/) does not hide it
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate  # a folder, or a file that cannot be read: load_rules' to report
     raise RulesError(
         f"{given}: no such rule file, and no bundled programme of that name",
         f"give a path to a .yaml file, or one of: {', '.join(bundled_names())} (`mentormatch rules list`)",

@@ -13,7 +13,7 @@ from mentormatch.errors import RulesError
 from mentormatch.introduce import load_template
 from mentormatch.programmes import bundled_folder, bundled_names, bundled_template, find_rules
 from mentormatch.rulefile import load_rules
-from tests.conftest import MIND_EXPORT, RULES
+from tests.conftest import EXAMPLES, MIND_EXPORT, RULES
 
 runner = CliRunner()
 PROGRAMMES = sorted(p.stem for p in RULES.glob("*.yaml"))
@@ -57,6 +57,34 @@ def test_find_rules_takes_a_path_or_a_bundled_name(tmp_path: Path, monkeypatch: 
     assert caught.value.hint is not None and "kent-medway-mind-2022" in caught.value.hint
     with pytest.raises(RulesError):
         find_rules("elsewhere/kent-medway-mind-2022")  # a path is never taken for a name
+
+
+def test_a_folder_of_the_programme_name_does_not_hide_the_bundled_programme(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # examples/ holds a folder per programme: a coordinator working there names the programme
+    monkeypatch.chdir(EXAMPLES)
+    mind = bundled_folder() / "kent-medway-mind-2022.yaml"
+    assert (EXAMPLES / "kent-medway-mind-2022").is_dir()
+    assert find_rules("kent-medway-mind-2022") == mind
+    result = runner.invoke(
+        app, ["validate", "kent-medway-mind-2022/applications.xlsx", "--rules", "kent-medway-mind-2022"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Eligible mentees" in result.output and "folder" not in result.output
+    # a folder that is no programme's name is still reported as a folder, not a missing file
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine").mkdir()
+    shown = runner.invoke(app, ["rules", "show", "mine"])
+    assert shown.exit_code != 0 and "folder" in shown.output, shown.output
+    # a FILE of the programme's name, given by its path, still wins over the bundled one
+    (tmp_path / "kent-medway-mind-2022").mkdir()
+    own = tmp_path / "kent-medway-mind-2022.yaml"
+    ours = mind.read_text(encoding="utf-8").replace("Kent & Medway MIND", "Our MIND")
+    own.write_text(ours, encoding="utf-8")
+    assert find_rules("kent-medway-mind-2022") == Path("kent-medway-mind-2022.yaml")
+    shown = runner.invoke(app, ["rules", "show", "kent-medway-mind-2022"])
+    assert shown.exit_code == 0 and shown.output.startswith("Our MIND"), shown.output
 
 
 def test_cli_takes_a_programme_name_from_any_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
