@@ -220,7 +220,9 @@ def match(
     ``withdraw``: emails (or files of emails) of people who dropped out; ``accept_late``: late
     applicants the coordinator admits; ``exclude_previous`` / ``favour_unmatched``: earlier
     cohorts' workbooks; ``accept_unverified``: review a workbook without the Check column (rows
-    nobody can verify). Other arguments as for `validate`.
+    nobody can verify); ``time_limit``: seconds the solver may take, with ``solver="highs"`` or
+    ``"cbc"`` and for group mentoring (a stopped result is marked not optimal); the default exact
+    pairing route does not use it, and the result warns so. Other arguments as for `validate`.
     """
     from mentormatch.review import begin, check_admitted, check_withdrawn
 
@@ -260,6 +262,12 @@ def match(
         [Path(p) for p in exclude_previous],
         [Path(p) for p in favour_unmatched],
     )
+
+
+TIME_LIMIT_UNUSED = (
+    "The time limit was not used: it applies to the HiGHS and CBC solvers (--solver / solver=) and to"
+    " group mentoring; pairs on the default exact route (min-cost flow) were solved to the end."
+)
 
 
 @dataclass(frozen=True)
@@ -340,6 +348,8 @@ def _pairs(
     checked = result.checked
     receivers, givers = checked.eligible_in(spec.receiver), checked.eligible_in(spec.giver)
     warnings = [*result.warnings, *zero_score_warnings(loaded, receivers, givers)]
+    if options.time_limit is not None and options.solver == "auto":
+        warnings.append(TIME_LIMIT_UNUSED)
     adjust = adjustments(
         loaded,
         round_,

@@ -24,7 +24,7 @@ from mentormatch import solve as solve_module
 from mentormatch.cli import app
 from mentormatch.solve import PairProblem, solve_pairs
 from mentormatch.solvers import available_solvers
-from tests.conftest import MIND_EXPORT, MIND_RULES
+from tests.conftest import EXAMPLES, MIND_EXPORT, MIND_RULES
 
 SOLVERS = available_solvers()
 
@@ -95,3 +95,48 @@ def test_the_cli_warns_and_the_summary_says_not_optimal(clock_runs_out: list[str
         for row in openpyxl.load_workbook(out, read_only=True)["Summary"].iter_rows(values_only=True)
     }
     assert not str(summary["Optimal"]).startswith("yes"), summary["Optimal"]
+
+
+# The default pairing route (min-cost flow) is exact and takes no time limit: a coordinator who
+# gives one must be told it was not used, never left to think it bounded the run.
+UNUSED = "time limit was not used"
+
+
+def test_a_time_limit_on_the_default_route_is_reported_unused(tmp_path: Path) -> None:
+    out = tmp_path / "pairs.xlsx"
+    args = ["match", str(MIND_EXPORT), "--rules", str(MIND_RULES), "-o", str(out), "--time-limit", "0.1"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stderr.split())
+    assert UNUSED in said and "--solver" in said and "group mentoring" in said, said
+    cells = [
+        str(value)
+        for row in openpyxl.load_workbook(out, read_only=True)["Summary"].iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    ]
+    assert any(UNUSED in cell for cell in cells), cells  # the workbook's Summary says so too
+
+
+def test_the_library_warns_only_when_the_limit_was_not_used() -> None:
+    import mentormatch
+
+    unused = mentormatch.match(MIND_EXPORT, rules=MIND_RULES, time_limit=0.1)
+    assert unused.optimal and any(UNUSED in w for w in unused.warnings)
+    assert not any(UNUSED in w for w in mentormatch.match(MIND_EXPORT, rules=MIND_RULES).warnings)
+    used = mentormatch.match(MIND_EXPORT, rules=MIND_RULES, solver=SOLVERS[0], time_limit=60)
+    assert not any(UNUSED in w for w in used.warnings)
+    lmp = EXAMPLES / "bme-leadership-lmp-2022"
+    groups = mentormatch.match(
+        lmp / "applications.csv", rules="bme-leadership-lmp-2022", members=lmp / "members.csv", time_limit=60
+    )
+    assert not any(UNUSED in w for w in groups.warnings)  # group mentoring uses the limit
+
+
+def test_the_help_and_docstring_say_where_the_limit_applies() -> None:
+    import mentormatch
+
+    help_text = " ".join(CliRunner().invoke(app, ["match", "--help"], terminal_width=200).output.split())
+    doc = " ".join((mentormatch.match.__doc__ or "").split())
+    assert "group mentoring" in help_text and "ignores it" in help_text, help_text
+    assert "group mentoring" in doc and "does not use it" in doc

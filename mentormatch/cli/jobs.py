@@ -95,7 +95,8 @@ TimeOpt = Annotated[
     typer.Option(
         "--time-limit",
         min=0.1,
-        help="Seconds HiGHS or CBC may take (with --solver); a stopped result is marked not optimal.",
+        help="Seconds HiGHS or CBC may take (--solver highs|cbc, and group mentoring; the default"
+        " pairing route is exact and ignores it); a stopped result is marked not optimal.",
     ),
 ]
 
