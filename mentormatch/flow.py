@@ -41,12 +41,15 @@ other class pair itself, block by block. A large network is solved in a child pr
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
 from mentormatch.errors import SolverError
 
+T = TypeVar("T")
 TIE_RANKS = 1 << 10  # tie-break values 1..R; the LP route uses the same when its numbers allow
 INT_ROOM = 1 << 62  # every cost sum stays below this
 COST_SCALING = 8  # OR-Tools multiplies costs by (nodes + 1) and 5 internally: room for that
@@ -188,20 +191,11 @@ def solve_network(net: _Network, objective: str) -> np.ndarray:
     if net.tail.size < FORK_ARCS or "fork" not in multiprocessing.get_all_start_methods():
         status, flows = _min_cost_flow(net, objective)
     else:
-        context = multiprocessing.get_context("fork")
-        receive, send = context.Pipe(duplex=False)
-        child = context.Process(target=_solve_in_child, args=(net, objective, send), daemon=True)
-        child.start()
-        send.close()
-        try:
-            answer = np.frombuffer(receive.recv_bytes(), dtype=np.int64)
-        except EOFError:
-            raise SolverError("OR-Tools' min-cost flow stopped without an answer (out of memory?).") from None
-        finally:
-            receive.close()
-            if child.is_alive():
-                child.kill()  # an interruption while waiting: stop the solve at once
-            child.join()
+        _nothing, answer = forked(
+            lambda: _packed(*_min_cost_flow(net, objective)),
+            lambda: None,
+            "OR-Tools' min-cost flow stopped without an answer (out of memory?).",
+        )
         status, flows = int(answer[0]), answer[1:]
     if status != 0:
         raise SolverError(f"OR-Tools' min-cost flow ended without an optimum ({status}).")
@@ -222,13 +216,41 @@ def _min_cost_flow(net: _Network, objective: str) -> tuple[int, np.ndarray]:
     return 0, np.asarray(solver.flows(np.arange(net.tail.size)), dtype=np.int64)
 
 
-def _solve_in_child(net: _Network, objective: str, send: object) -> None:
-    """The child process: solve, send (status, flows) back as int64 bytes."""
+def _packed(status: int, flows: np.ndarray) -> np.ndarray:
+    return np.concatenate([[status], flows]).astype(np.int64)
+
+
+def forked(work: Callable[[], np.ndarray], meanwhile: Callable[[], T], failure: str) -> tuple[T, np.ndarray]:
+    """Run ``work`` (whole numbers back) in a forked child process while this process runs
+    ``meanwhile``; the child's answer comes back through a pipe, where a signal (Ctrl-C)
+    interrupts the wait at once: the child is then killed and the interruption raised here.
+    Raises SolverError(``failure``) if the child ends without answering (killed for memory)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(work, send), daemon=True)
+    child.start()
+    send.close()
+    try:
+        mine = meanwhile()
+        answer = np.frombuffer(receive.recv_bytes(), dtype=np.int64)
+    except EOFError:
+        raise SolverError(failure) from None
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.kill()  # an interruption while waiting: stop the child at once
+        child.join()
+    return mine, answer
+
+
+def _child(work: Callable[[], np.ndarray], send: object) -> None:
+    """The child process: its answer as int64 bytes through the pipe."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it kills this process
-    status, flows = _min_cost_flow(net, objective)
-    send.send_bytes(np.concatenate([[status], flows]).astype(np.int64).tobytes())  # type: ignore[attr-defined]
+    send.send_bytes(np.asarray(work(), dtype=np.int64).tobytes())  # type: ignore[attr-defined]
 
 
 def solve_classes(

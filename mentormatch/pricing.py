@@ -46,6 +46,7 @@ from mentormatch.flow import (
     ClassProblem,
     best_per_group,
     check_certificate,
+    forked,
     largest_weight,
     mix64,
     residual_reach,
@@ -304,37 +305,22 @@ def _in_two(
     if cells < PARALLEL_CELLS or idle < 1 or "fork" not in multiprocessing.get_all_start_methods():
         return scan(blocks, say)
     half = len(blocks) // 2
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_scan_in_child, args=(scan, blocks[half:], send), daemon=True)
-    child.start()
-    send.close()
-    try:
-        mine = scan(blocks[:half], say)
-        theirs = np.frombuffer(receive.recv_bytes(), dtype=np.int64)
-    except EOFError:
-        raise SolverError("A pricing pass stopped without an answer (out of memory?).") from None
-    finally:
-        receive.close()
-        if child.is_alive():
-            child.kill()  # an interruption: stop the other half at once
-        child.join()
+    mine, theirs = forked(
+        lambda: _packed_scan(scan, blocks[half:]),
+        lambda: scan(blocks[:half], say),
+        "A pricing pass stopped without an answer (out of memory?).",
+    )
     arcs = np.concatenate([mine[0], theirs[2:].reshape(3, -1)], axis=1)
     return arcs, mine[1] + int(theirs[0]), mine[2] + int(theirs[1])
 
 
-def _scan_in_child(
+def _packed_scan(
     scan: Callable[[list[tuple[int, int]], Progress], tuple[np.ndarray, int, int]],
     blocks: list[tuple[int, int]],
-    send: object,
-) -> None:
-    """The child process's half of a pass: (wrong, leaving, arcs) sent back as int64 bytes."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it kills this process
+) -> np.ndarray:
+    """The second process's half of a pass: (wrong, leaving, arcs) as int64 values."""
     arcs, wrong, leaving = scan(blocks, silent)
-    data = np.concatenate([[wrong, leaving], arcs.astype(np.int64).ravel()]).astype(np.int64)
-    send.send_bytes(data.tobytes())  # type: ignore[attr-defined]
+    return np.concatenate([[wrong, leaving], arcs.astype(np.int64).ravel()]).astype(np.int64)
 
 
 def certify(problem: StreamProblem, held: ClassProblem, found: ClassFlow) -> None:
