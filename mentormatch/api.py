@@ -157,10 +157,8 @@ class MatchResult(_Run):
 
         out = Path(path)
         check_output_path(out, force=force, inputs=self.inputs, suffix=".xlsx")
-        sheets = monitoring_sheets(self.validation.checked, self.rules, set(self.placed), set(self.waiting))
-        if self.private:  # the score parts that read special category data, for the coordinator
-            scores = Sheet("Special category scores", ["Item", "Value"], [list(x) for x in self.private])
-            sheets.insert(-1, scores)
+        checked = self.validation.checked
+        sheets = monitoring_sheets(checked, self.rules, set(self.placed), set(self.waiting), self.private)
         write_monitoring(out, sheets, force=force, inputs=self.inputs, outputs=outputs)
         return out
 
@@ -340,7 +338,7 @@ def _pairs(
         special_score_lines,
         unmatched_sheet,
     )
-    from mentormatch.report_history import carry_history
+    from mentormatch.report_history import carry_history, changes_sheet
     from mentormatch.review import adjustments
 
     spec = loaded.spec.matching
@@ -383,7 +381,7 @@ def _pairs(
     sheets: list[Sheet | Page] = [overview_page(outcome), carried.matches, unmatched_sheet(matching, loaded)]
     sheets += [carried.decisions, rejected_sheet(checked, loaded), summary_sheet(outcome), *found]
     if changes:
-        sheets.append(Sheet("Changes", ["Change"], [[line] for line in changes]))
+        sheets.append(changes_sheet(changes))
     return MatchResult(
         loaded,
         result,

@@ -260,3 +260,8 @@ def carry_history(
         changes=change_lines(round_, ids, newcomers) if round_.base is not None else [],
         ids=ids,
     )
+
+
+def changes_sheet(changes: Sequence[str]) -> Sheet:
+    """What this round changed against the last (pairs kept, remade, lifted; who joined or left)."""
+    return Sheet("Changes", ["Change"], [[line] for line in changes])

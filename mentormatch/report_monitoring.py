@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from mentormatch.eligibility import Checked
 from mentormatch.monitoring import COLUMNS, NOT_GIVEN, SUPPRESSION_RULE, monitoring_tables
@@ -17,14 +18,21 @@ from mentormatch.workbook import Sheet, write_workbook
 
 
 def monitoring_sheets(
-    checked: Checked, rules: Rules, matched_emails: set[str], unmatched_emails: set[str]
+    checked: Checked,
+    rules: Rules,
+    matched_emails: set[str],
+    unmatched_emails: set[str],
+    scores: Sequence[tuple[str, Any]] = (),
 ) -> list[Sheet]:
-    """One sheet per special-category field (counts by answer, small numbers hidden), then Notes.
+    """One sheet per special-category field (counts by answer, small numbers hidden), then the
+    score parts that read special category data (``scores``, for the coordinator) if any, then Notes.
 
     See ``monitoring.monitoring_tables`` for what is counted. No name, email or row number is written.
     """
     tables = monitoring_tables(checked, rules, matched_emails, unmatched_emails)
     sheets = [Sheet(table.label, list(COLUMNS), table.rows) for table in tables]
+    if scores:
+        sheets.append(Sheet("Special category scores", ["Item", "Value"], [list(x) for x in scores]))
     sheets.append(_notes(rules, [table.label for table in tables]))
     return sheets
 
