@@ -23,7 +23,21 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/synthetic.py
-from synthetic import ascii_slug, number_rows, outcome_label, tally, write_csv
+from synthetic import (
+    GoogleBuilder,
+    GoogleSubmission,
+    ascii_slug,
+    decide_google,
+    fresh,
+    google_order,
+    google_time,
+    plain_time,
+    print_counts,
+    unique_email,
+    write_csv,
+    write_google_csv,
+)
+from synthetic import counts as outcome_counts
 
 HERE = Path(__file__).resolve().parent
 SEED = 2022
@@ -268,56 +282,34 @@ class Person:
     tag: str = "eligible"  # the single rule this person was built to break
 
 
-@dataclass
-class Submission:
-    person: Person
-    when: datetime  # UK local time (GMT in November and December)
-    stamp: str  # as written in the Timestamp column
-    email_text: str
-    row: int = 0
-    outcome: str = ""
-    rule: str = ""
+Submission = GoogleSubmission
 
 
-def google_time(when: datetime) -> str:
-    """Google Forms' CSV timestamp: ``2022/11/30 10:39:41 PM GMT`` (UK time in winter is GMT)."""
-    hour = when.hour % 12 or 12
-    return f"{when:%Y/%m/%d} {hour}:{when:%M:%S} {'AM' if when.hour < 12 else 'PM'} GMT"
+class Builder(GoogleBuilder):
+    """Invents people and their submissions from one seeded random stream. Ordinary submissions
+    fall on mostly weekdays, 7am to 11pm; UK time in November and December is GMT."""
 
-
-def plain_time(when: datetime) -> str:
-    """A timestamp after a spreadsheet re-save: day first, 24-hour (``01/12/2022 10:39:41``)."""
-    return f"{when:%d/%m/%Y %H:%M:%S}"
-
-
-class Builder:
-    """Invents people and their submissions from one seeded random stream."""
+    opened, last_random, days = OPENED, LAST_RANDOM, (LAST_RANDOM - OPENED).days + 1
+    weekend_skip, hours = 0.7, (7, 23)
 
     def __init__(self, seed: int = SEED) -> None:
-        self.rng = random.Random(seed)
-        self.used_names: set[str] = set()
-        self.used_emails: set[str] = set()
-        self.used_times: set[datetime] = set()
-        self.submissions: list[Submission] = []
+        super().__init__(seed)
         self.people: list[Person] = []
 
+    def google_stamp(self, when: datetime) -> str:
+        return google_time(when, "GMT")
+
     def name(self) -> str:
-        while True:
+        def draw() -> str:
             firsts, lasts = self.rng.choice(NAMES)
-            name = f"{self.rng.choice(firsts)} {self.rng.choice(lasts)}"
-            if name not in self.used_names:
-                self.used_names.add(name)
-                return name
+            return f"{self.rng.choice(firsts)} {self.rng.choice(lasts)}"
+
+        return fresh(draw, self.used_names)
 
     def email_for(self, name: str) -> str:
         first, last = name.split(" ", 1)
         base = f"{ascii_slug(first, hyphens=True)}.{ascii_slug(last, hyphens=True).replace('-', '')}"
-        email, n = f"{base}@nhs.net", 1
-        while email in self.used_emails:
-            n += 1
-            email = f"{base}{n}@nhs.net"
-        self.used_emails.add(email)
-        return email
+        return unique_email(base, self.used_emails)
 
     def goals(self) -> list[str]:
         """2-4 topics (weighted), sometimes one typed into "Other:"; in the form's order."""
@@ -382,30 +374,6 @@ class Builder:
         )
         self.people.append(person)
         return person
-
-    def random_time(self) -> datetime:
-        """An ordinary in-time submission: mostly weekdays, 7am to 11pm."""
-        while True:
-            day = OPENED.date() + timedelta(days=self.rng.randrange((LAST_RANDOM - OPENED).days + 1))
-            if day.weekday() >= 5 and self.rng.random() < 0.7:
-                continue
-            seconds = self.rng.randrange(7 * 3600, 23 * 3600)
-            when = datetime(day.year, day.month, day.day) + timedelta(seconds=seconds)
-            if OPENED <= when <= LAST_RANDOM and when not in self.used_times:
-                return when
-
-    def submit(
-        self, person: Person, when: datetime | None = None, *, stamp: str | None = None,
-        email_text: str | None = None,
-    ) -> Submission:  # fmt: skip
-        when = when or self.random_time()
-        assert when not in self.used_times, when
-        self.used_times.add(when)
-        if stamp is None:
-            stamp = plain_time(when) if self.rng.random() < 0.06 else google_time(when)
-        sub = Submission(person, when, stamp, person.email if email_text is None else email_text)
-        self.submissions.append(sub)
-        return sub
 
 
 def _spread(quota: dict[str, int], rng: random.Random) -> list[str]:
@@ -536,36 +504,14 @@ def failures(p: Person, *, with_list: bool = True) -> list[str]:
 
 def decide(subs: list[Submission]) -> None:
     """Set each submission's expected outcome and rule code, checking one rule per person."""
-    by_email: dict[str, list[Submission]] = {}
-    for sub in subs:
-        by_email.setdefault(sub.person.email, []).append(sub)
-    counted: set[int] = set()
-    for group in by_email.values():
-        in_time = [s for s in group if s.when <= DEADLINE]
-        if in_time:
-            counted.add(id(max(in_time, key=lambda s: s.when)))
-    for sub in subs:
-        if sub.when > DEADLINE:
-            sub.outcome, sub.rule = "rejected", "after-deadline"
-            assert sub.person.tag in ("after-deadline", "eligible"), sub.person
-            continue
-        if id(sub) not in counted:
-            sub.outcome, sub.rule = "rejected", "duplicate-submission"
-            assert sub.person.tag == "eligible", sub.person
-            continue
-        broken = failures(sub.person)
-        assert len(broken) <= 1, (sub.person.name, broken)  # one rule each, so the code is certain
-        sub.outcome, sub.rule = ("rejected", broken[0]) if broken else ("eligible", "")
-        assert sub.rule == ("" if sub.person.tag == "eligible" else sub.person.tag), sub.person
+    decide_google(subs, DEADLINE, failures)
 
 
 # --- writing ------------------------------------------------------------------------------------
 
 
 def lay_out(b: Builder) -> list[Submission]:
-    subs = sorted(b.submissions, key=lambda s: s.when)  # Google lists responses in order
-    number_rows(subs)
-    return subs
+    return google_order(b.submissions)
 
 
 def cells(sub: Submission) -> list[str]:
@@ -590,12 +536,7 @@ def cells(sub: Submission) -> list[str]:
 
 
 def write_applications(subs: list[Submission], path: Path) -> None:
-    # Google quotes every field and ends lines with CRLF; the BOM is what an Excel re-save adds.
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-        writer.writerow(HEADER)
-        for sub in subs:
-            writer.writerow(cells(sub))
+    write_google_csv(path, HEADER, (cells(sub) for sub in subs))
 
 
 def write_members(b: Builder, path: Path) -> int:
@@ -629,7 +570,7 @@ def write_expected(subs: list[Submission], path: Path) -> None:
 
 
 def counts(subs: list[Submission]) -> dict[str, int]:
-    counted = tally(outcome_label(s.outcome, s.person.role, s.rule) for s in subs)
+    counted = outcome_counts(subs)
     flagged = [s for s in subs if s.outcome == "eligible" and s.person.role == MEMBER and not s.person.fits]
     if flagged:
         counted["(flagged members)"] = len(flagged)
@@ -666,10 +607,4 @@ def main(out_dir: Path | str | None = None) -> dict[str, int]:
 
 
 if __name__ == "__main__":
-    tally = main(sys.argv[1] if len(sys.argv) > 1 else None)
-    extra = {k: tally.pop(k) for k in list(tally) if k.startswith("(")}
-    for label, n in sorted(tally.items()):
-        print(f"{n:4d}  {label}")
-    print(f"{sum(tally.values()):4d}  rows")
-    for label, n in extra.items():
-        print(f"{n:4d}  {label.strip('()')}")
+    print_counts(main(sys.argv[1] if len(sys.argv) > 1 else None))

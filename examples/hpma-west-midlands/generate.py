@@ -18,23 +18,28 @@ from __future__ import annotations
 import dataclasses
 import random
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-
-from openpyxl import Workbook
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/synthetic.py
 from synthetic import (
+    FormsBuilder,
+    FormsSubmission,
     ascii_slug,
+    counts,
+    forms_columns,
+    forms_order,
+    fresh,
+    latest_by_email,
     messy_email,
-    number_rows,
-    outcome_label,
-    save_workbook,
-    tally,
-    text_time,
+    name_as_typed,
+    print_counts,
     title_email,
-    write_csv,
+    unique_email,
+    write_expected,
+    write_forms_xlsx,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -280,49 +285,23 @@ class Person:
     note: str = ""  # a special case the test looks for ("far-away", "line-manager-best", ...)
 
 
-@dataclass
-class Submission:
-    person: Person
-    completed: datetime
-    started: datetime
-    email_text: str
-    forms_email: str
-    forms_name: str
-    name_text: str
-    text_times: bool
-    file: str = ""
-    row: int = 0
-    outcome: str = ""
-    rule: str = ""
+Submission = FormsSubmission
 
 
-@dataclass
-class Builder:
+class Builder(FormsBuilder):
     """Invents applicants and their submissions from one seeded random stream."""
 
-    rng: random.Random = field(default_factory=lambda: random.Random(SEED))
-    used_names: set[str] = field(default_factory=set)
-    used_emails: set[str] = field(default_factory=set)
-    submissions: list[Submission] = field(default_factory=list)
+    def __init__(self, seed: int = SEED) -> None:
+        super().__init__(seed)
 
     # names and emails
 
     def person_name(self) -> str:
-        while True:
-            name = f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(SURNAMES)}"
-            if name not in self.used_names:
-                self.used_names.add(name)
-                return name
+        return fresh(lambda: f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(SURNAMES)}", self.used_names)
 
     def email_for(self, name: str) -> str:
         first, last = name.split(" ", 1)
-        base = f"{ascii_slug(first)}.{ascii_slug(last)}"
-        email, n = f"{base}@nhs.net", 1
-        while email in self.used_emails:
-            n += 1
-            email = f"{base}{n}@nhs.net"
-        self.used_emails.add(email)
-        return email
+        return unique_email(f"{ascii_slug(first)}.{ascii_slug(last)}", self.used_emails)
 
     def outside_manager(self) -> str:
         """The email of an invented line manager who does not apply."""
@@ -436,44 +415,35 @@ class Builder:
 
     # submissions
 
-    def time(self) -> datetime:
+    def time_in_window(self) -> datetime:
         day = OPENED + timedelta(days=self.rng.randint(0, 80))
         return day.replace(hour=self.rng.randint(7, 21), minute=self.rng.randint(0, 59),
                            second=self.rng.randint(0, 59))  # fmt: skip
 
-    def submit(
-        self,
-        person: Person,
-        completed: datetime | None = None,
-        *,
-        started: datetime | None = None,
-        email_text: str | None = None,
-        anonymous: bool | None = None,
-        text_times: bool | None = None,
-    ) -> Submission:
-        completed = completed or self.time()
-        started = started or completed - timedelta(seconds=self.rng.randint(90, 1500))
-        if anonymous is None:
-            anonymous = self.rng.random() < 0.3
+    def fill_in(self, person: Person, completed: datetime, **given: Any) -> Submission:
+        """These forms draw anonymity and the Forms name before the typed email."""
+        started = given["started"] or completed - timedelta(seconds=self.rng.randint(90, 1500))
+        anonymous = self.rng.random() < 0.3 if given["anonymous"] is None else given["anonymous"]
         forms_email = "anonymous" if anonymous else title_email(person.email)
         forms_name = "" if anonymous or self.rng.random() < 0.15 else person.name
-        r = self.rng.random()
-        name_text = person.name.lower() if r < 0.06 else person.name + " " if r < 0.12 else person.name
-        sub = Submission(
+        name_text = name_as_typed(self.rng, person.name)
+        email_text = given["email_text"]
+        if email_text is None:
+            email_text = messy_email(self.rng, person.email, trailing=False)
+        text_times = given["text_times"]
+        if text_times is None:
+            text_times = self.rng.random() < TEXT_TIME_RATE
+        return Submission(
             person=person,
             completed=completed,
             started=started,
-            email_text=messy_email(self.rng, person.email, trailing=False)
-            if email_text is None
-            else email_text,
+            email_text=email_text,
             forms_email=forms_email,
             forms_name=forms_name,
             name_text=name_text,
-            text_times=self.rng.random() < TEXT_TIME_RATE if text_times is None else text_times,
+            text_times=text_times,
             file=MENTEES_FILE if person.role == "mentee" else MENTORS_FILE,
         )
-        self.submissions.append(sub)
-        return sub
 
 
 # --- the cohort ---------------------------------------------------------------------------------
@@ -632,17 +602,13 @@ def failures(p: Person) -> list[str]:
 
 def decide(subs: list[Submission]) -> None:
     """Set each submission's expected outcome and rule code, checking one rule per applicant."""
-    latest: dict[str, Submission] = {}
-    for sub in subs:
-        email = sub.person.email
-        if email and (email not in latest or sub.completed > latest[email].completed):
-            latest[email] = sub
+    counted = latest_by_email(subs, lambda s: s.completed)
     for sub in subs:
         p = sub.person
         broken = failures(p)
         if not p.email:
             identity = "email-missing"
-        elif latest[p.email] is not sub:
+        elif id(sub) not in counted:
             identity = "duplicate-submission"
         else:
             identity = ""
@@ -659,8 +625,7 @@ BLANK_AFTER = {MENTORS_FILE: (17,), MENTEES_FILE: (30, 51, 51)}  # data rows fol
 
 
 def lay_out(b: Builder, file: str) -> list[Submission | None]:
-    subs = sorted((s for s in b.submissions if s.file == file), key=lambda s: s.completed)
-    return number_rows(subs, BLANK_AFTER[file])  # Forms numbers responses in completion order
+    return forms_order((s for s in b.submissions if s.file == file), BLANK_AFTER[file])
 
 
 def answers(sub: Submission) -> dict[str, object]:
@@ -682,40 +647,14 @@ def answers(sub: Submission) -> dict[str, object]:
 
 def write_xlsx(rows: list[Submission | None], role: str, path: Path, rng: random.Random) -> None:
     questions = QUESTIONS[role]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Sheet1"
-    ws.append(FORMS_COLUMNS + list(questions.values()))
-    forms_id = 0
-    for number, item in enumerate(rows, start=2):
-        if item is None:
-            continue  # a blank row: no cells at all
-        forms_id += 1
-        if item.text_times:
-            started: object = text_time(item.started, rng)
-            completed: object = text_time(item.completed, rng)
-        else:
-            started, completed = item.started, item.completed
-        given = answers(item)
-        values: list[object] = [forms_id, started, completed, item.forms_email, item.forms_name]
-        values += [given[name] for name in questions]
-        for col, value in enumerate(values, start=1):
-            if value is None or value == "":
-                continue
-            cell = ws.cell(row=number, column=col, value=value)
-            if isinstance(value, datetime):
-                cell.number_format = "m/d/yy h:mm:ss"  # how Forms shows its times
+
+    def values(sub: Submission, forms_id: int) -> list[object]:
+        given = answers(sub)
+        cells = forms_columns(sub, forms_id, rng) + [given[name] for name in questions]
+        return [None if value == "" else value for value in cells]
+
     widths = [5, 16, 16, 28, 20, 24, 30, 40, 28, 30, 22, 26, 30, 40, 16]
-    for letter, width in zip("ABCDEFGHIJKLMNO", widths, strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
-    save_workbook(wb, path, FIXED_STAMP)
-
-
-def write_expected(layouts: dict[str, list[Submission | None]], path: Path) -> None:
-    lines = [[file, s.row, s.person.email, s.outcome, s.person.role, s.rule]
-             for file, rows in layouts.items() for s in rows if s is not None]  # fmt: skip
-    write_csv(path, ["file", "row", "email", "outcome", "role", "rule"], lines)
+    write_forms_xlsx(rows, path, FORMS_COLUMNS + list(questions.values()), values, widths, FIXED_STAMP)
 
 
 def cohort() -> tuple[Builder, dict[str, list[Submission | None]]]:
@@ -732,11 +671,6 @@ def cohort() -> tuple[Builder, dict[str, list[Submission | None]]]:
     return b, layouts
 
 
-def counts(layouts: dict[str, list[Submission | None]]) -> dict[str, int]:
-    every = [s for rows in layouts.values() for s in rows if s is not None]
-    return tally(outcome_label(s.outcome, s.person.role, s.rule) for s in every)
-
-
 def main(out_dir: Path | str | None = None) -> dict[str, int]:
     """Write mentors.xlsx, mentees.xlsx and expected.csv; return the outcome counts."""
     folder = Path(out_dir) if out_dir is not None else HERE
@@ -744,12 +678,10 @@ def main(out_dir: Path | str | None = None) -> dict[str, int]:
     b, layouts = cohort()
     write_xlsx(layouts[MENTORS_FILE], "mentor", folder / MENTORS_FILE, b.rng)
     write_xlsx(layouts[MENTEES_FILE], "mentee", folder / MENTEES_FILE, b.rng)
-    write_expected(layouts, folder / "expected.csv")
-    return counts(layouts)
+    every = [s for rows in layouts.values() for s in rows]
+    write_expected(every, folder / "expected.csv", files=True)
+    return counts(every)
 
 
 if __name__ == "__main__":
-    tally = main(sys.argv[1] if len(sys.argv) > 1 else None)
-    for label, n in sorted(tally.items()):
-        print(f"{n:4d}  {label}")
-    print(f"{sum(tally.values()):4d}  rows")
+    print_counts(main(sys.argv[1] if len(sys.argv) > 1 else None))

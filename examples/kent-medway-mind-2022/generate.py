@@ -20,19 +20,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from openpyxl import Workbook
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/synthetic.py
 from synthetic import (
+    FormsBuilder,
+    FormsHabits,
+    FormsSubmission,
     ascii_slug,
+    counts,
+    forms_columns,
+    forms_order,
+    fresh,
+    latest_by_email,
     messy_email,
-    number_rows,
-    outcome_label,
-    save_workbook,
-    tally,
-    text_time,
+    print_counts,
     title_email,
-    write_csv,
+    unique_email,
+    write_expected,
+    write_forms_xlsx,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -281,30 +285,18 @@ class Applicant:
     tag: str = "eligible"  # the single rule this applicant was built to break
 
 
-@dataclass
-class Submission:
-    person: Applicant
-    completed: datetime
-    started: datetime
-    email_text: str
-    forms_email: str
-    forms_name: str
-    name_text: str
-    text_times: bool
-    row: int = 0
-    outcome: str = ""
-    rule: str = ""
+Submission = FormsSubmission
+FORMS_HABITS = FormsHabits(seconds=(90, 1500), anonymous=0.25, text_times=0.12)
 
 
-class Builder:
+class Builder(FormsBuilder):
     """Invents applicants and their submissions from one seeded random stream."""
 
+    habits = FORMS_HABITS
+
     def __init__(self, seed: int = SEED) -> None:
-        self.rng = random.Random(seed)
-        self.used_names: set[str] = set()
-        self.used_emails: set[str] = set()
+        super().__init__(seed)
         self.people: list[Applicant] = []
-        self.submissions: list[Submission] = []
 
     # names and emails
 
@@ -314,24 +306,14 @@ class Builder:
                 self.used_names.add(name)
                 return name
         pool = {"Woman": WOMEN, "Man": MEN, "Non-binary": NEUTRAL}.get(gender, WOMEN + MEN + NEUTRAL)
-        while True:
-            name = f"{self.rng.choice(pool)} {self.rng.choice(SURNAMES)}"
-            if name not in self.used_names:
-                self.used_names.add(name)
-                return name
+        return fresh(lambda: f"{self.rng.choice(pool)} {self.rng.choice(SURNAMES)}", self.used_names)
 
     def email_for(self, name: str) -> str:
         first = next(
             f for f in sorted(WOMEN + MEN + NEUTRAL, key=len, reverse=True) if name.startswith(f + " ")
         )
         last = name[len(first) + 1 :]
-        base = f"{ascii_slug(first)}.{ascii_slug(last)}"
-        email, n = f"{base}@nhs.net", 1
-        while email in self.used_emails:
-            n += 1
-            email = f"{base}{n}@nhs.net"
-        self.used_emails.add(email)
-        return email
+        return unique_email(f"{ascii_slug(first)}.{ascii_slug(last)}", self.used_emails)
 
     # answers
 
@@ -477,46 +459,6 @@ class Builder:
         moment = day.replace(hour=self.rng.randint(7, 21), minute=self.rng.randint(0, 59))
         moment += timedelta(seconds=self.rng.randint(0, 59))
         return min(moment, DEADLINE - timedelta(minutes=45))
-
-    def submit(
-        self,
-        person: Applicant,
-        completed: datetime | None = None,
-        *,
-        email_text: str | None = None,
-        started: datetime | None = None,
-        text_times: bool | None = None,
-        anonymous: bool | None = None,
-    ) -> Submission:
-        completed = completed or self.time_in_window()
-        started = started or completed - timedelta(seconds=self.rng.randint(90, 1500))
-        if email_text is None:
-            email_text = messy_email(self.rng, person.email)
-        if anonymous is None:
-            anonymous = self.rng.random() < 0.25
-        if anonymous:
-            forms_email, forms_name = "anonymous", ""
-        else:
-            forms_email = title_email(person.email)
-            forms_name = person.name if self.rng.random() < 0.85 else ""
-        name_text = person.name
-        r = self.rng.random()
-        if r < 0.06:
-            name_text = person.name.lower()
-        elif r < 0.12:
-            name_text = person.name + " "
-        sub = Submission(
-            person=person,
-            completed=completed,
-            started=started,
-            email_text=email_text,
-            forms_email=forms_email,
-            forms_name=forms_name,
-            name_text=name_text,
-            text_times=self.rng.random() < 0.12 if text_times is None else text_times,
-        )
-        self.submissions.append(sub)
-        return sub
 
 
 # --- the cohort ---------------------------------------------------------------------------------
@@ -716,15 +658,7 @@ def failures(p: Applicant) -> list[str]:
 
 def decide(subs: list[Submission]) -> None:
     """Set each submission's expected outcome and rule code, checking one rule per applicant."""
-    by_email: dict[str, list[Submission]] = {}
-    for sub in subs:
-        if sub.person.email:
-            by_email.setdefault(sub.person.email, []).append(sub)
-    counted: set[int] = set()
-    for group in by_email.values():
-        in_time = [s for s in group if s.completed <= DEADLINE]
-        if in_time:
-            counted.add(id(max(in_time, key=lambda s: s.completed)))
+    counted = latest_by_email(subs, lambda s: s.completed, lambda s: s.completed <= DEADLINE)
     for sub in subs:
         broken = failures(sub.person)
         if not sub.person.email:
@@ -752,16 +686,12 @@ BLANK_AFTER = (41, 88, 88)  # data rows after which a blank row sits (two togeth
 
 
 def lay_out(b: Builder) -> list[Submission | None]:
-    return number_rows(sorted(b.submissions, key=lambda s: s.completed), BLANK_AFTER)  # Forms' order
+    return forms_order(b.submissions, BLANK_AFTER)
 
 
 def cells(sub: Submission, forms_id: int, rng: random.Random) -> list[object]:
     p = sub.person
-    if sub.text_times:
-        started: object = text_time(sub.started, rng)
-        completed: object = text_time(sub.completed, rng)
-    else:
-        started, completed = sub.started, sub.completed
+    forms = forms_columns(sub, forms_id, rng)
     answers = {
         H_NAME: sub.name_text,
         H_EMAIL: sub.email_text,
@@ -779,40 +709,12 @@ def cells(sub: Submission, forms_id: int, rng: random.Random) -> list[object]:
         H_CAPACITY: p.capacity_text,
         H_MANAGER: p.line_manager,
     }
-    forms = [forms_id, started, completed, sub.forms_email, sub.forms_name, None]
-    return forms + [answers[h] if answers[h] != "" else None for h in QUESTION_COLUMNS]
+    return [*forms, None] + [answers[h] if answers[h] != "" else None for h in QUESTION_COLUMNS]
 
 
 def write_xlsx(rows: list[Submission | None], path: Path, rng: random.Random) -> None:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Sheet1"
-    ws.append(HEADER)
-    forms_id = 0
-    for number, item in enumerate(rows, start=2):
-        if item is None:
-            continue  # a blank row: no cells at all
-        forms_id += 1
-        for col, value in enumerate(cells(item, forms_id, rng), start=1):
-            if value is None:
-                continue
-            cell = ws.cell(row=number, column=col, value=value)
-            if isinstance(value, datetime):
-                cell.number_format = "m/d/yy h:mm:ss"  # how Forms shows its times
-    for col, width in zip("ABCDEFGHIJKLMNOPQRSTU", [5, 16, 16, 26, 20, 12, 24, 28, 34, 30, 22, 22, 24,
-                                                   14, 12, 14, 30, 32, 30, 32, 10], strict=True):  # fmt: skip
-        ws.column_dimensions[col].width = width
-    ws.freeze_panes = "A2"
-    save_workbook(wb, path, FIXED_STAMP)
-
-
-def write_expected(rows: list[Submission | None], path: Path) -> None:
-    lines = [[s.row, s.person.email, s.outcome, s.person.role or "", s.rule] for s in rows if s is not None]
-    write_csv(path, ["row", "email", "outcome", "role", "rule"], lines)
-
-
-def counts(rows: list[Submission | None]) -> dict[str, int]:
-    return tally(outcome_label(s.outcome, s.person.role, s.rule) for s in rows if s is not None)
+    widths = [5, 16, 16, 26, 20, 12, 24, 28, 34, 30, 22, 22, 24, 14, 12, 14, 30, 32, 30, 32, 10]
+    write_forms_xlsx(rows, path, HEADER, lambda sub, forms_id: cells(sub, forms_id, rng), widths, FIXED_STAMP)
 
 
 def main(out_dir: Path | str | None = None) -> dict[str, int]:
@@ -829,7 +731,4 @@ def main(out_dir: Path | str | None = None) -> dict[str, int]:
 
 
 if __name__ == "__main__":
-    tally = main(sys.argv[1] if len(sys.argv) > 1 else None)
-    for label, n in sorted(tally.items()):
-        print(f"{n:4d}  {label}")
-    print(f"{sum(tally.values()):4d}  rows (plus {len(BLANK_AFTER)} blank)")
+    print_counts(main(sys.argv[1] if len(sys.argv) > 1 else None), f" (plus {len(BLANK_AFTER)} blank)")

@@ -13,16 +13,28 @@ it was made to break), never by running mentormatch.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import random
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/synthetic.py
-from synthetic import ascii_slug, number_rows, outcome_label, tally, write_csv
+from synthetic import (
+    GoogleBuilder,
+    GoogleSubmission,
+    ascii_slug,
+    counts,
+    decide_google,
+    fresh,
+    google_order,
+    plain_time,
+    print_counts,
+    unique_email,
+    write_csv,
+    write_google_csv,
+)
+from synthetic import google_time as google_stamp
 
 HERE = Path(__file__).resolve().parent
 SEED = 2023
@@ -240,57 +252,35 @@ class Applicant:
     tag: str = "eligible"  # the single rule this applicant was built to break
 
 
-@dataclass
-class Submission:
-    person: Applicant
-    when: datetime  # UK local time
-    stamp: str  # as written in the Timestamp column
-    email_text: str
-    row: int = 0
-    outcome: str = ""
-    rule: str = ""
-    answers: dict[str, str] = field(default_factory=dict)
+Submission = GoogleSubmission
 
 
 def google_time(when: datetime, zone: str = "GMT+1") -> str:
     """Google Forms' CSV timestamp: ``2023/06/01 10:39:41 AM GMT+1`` (UK time in June is GMT+1)."""
-    shown = when - timedelta(hours=1) if zone == "GMT" else when
-    hour = shown.hour % 12 or 12
-    return f"{shown:%Y/%m/%d} {hour}:{shown:%M:%S} {'AM' if shown.hour < 12 else 'PM'} {zone}"
+    return google_stamp(when - timedelta(hours=1) if zone == "GMT" else when, zone)
 
 
-def plain_time(when: datetime) -> str:
-    """A timestamp after a spreadsheet re-save: day first, 24-hour (``01/06/2023 10:39:41``)."""
-    return f"{when:%d/%m/%Y %H:%M:%S}"
+class Builder(GoogleBuilder):
+    """Invents applicants and their submissions from one seeded random stream. Ordinary
+    submissions fall on a weekday, mostly working hours."""
 
-
-class Builder:
-    """Invents applicants and their submissions from one seeded random stream."""
+    opened, last_random, days = OPENED, LAST_RANDOM, (LAST_RANDOM - OPENED).days
+    weekend_skip, hours = 0.8, (7, 22)
 
     def __init__(self, seed: int = SEED) -> None:
-        self.rng = random.Random(seed)
-        self.used_names: set[str] = set()
-        self.used_emails: set[str] = set()
-        self.submissions: list[Submission] = []
-        self.used_times: set[datetime] = set()
+        super().__init__(seed)
         self.unused_professions = list(PROFESSIONS)
 
+    def google_stamp(self, when: datetime) -> str:
+        return google_time(when)
+
     def name(self) -> str:
-        while True:
-            name = f"{self.rng.choice(FIRST)} {self.rng.choice(SURNAMES)}"
-            if name not in self.used_names:
-                self.used_names.add(name)
-                return name
+        return fresh(lambda: f"{self.rng.choice(FIRST)} {self.rng.choice(SURNAMES)}", self.used_names)
 
     def email_for(self, name: str) -> str:
         first, last = name.split(" ", 1)
         base = f"{ascii_slug(first, hyphens=True)}.{ascii_slug(last, hyphens=True)}"
-        email, n = f"{base}@nhs.net", 1
-        while email in self.used_emails:
-            n += 1
-            email = f"{base}{n}@nhs.net"
-        self.used_emails.add(email)
-        return email
+        return unique_email(base, self.used_emails)
 
     def profession(self) -> tuple[str, str]:
         """(answer, profession key): each profession once first, then weighted, some typed."""
@@ -354,34 +344,6 @@ class Builder:
             notes=self.rng.choice(NOTES) if self.rng.random() < 0.08 else "",
             tag=tag,
         )
-
-    def random_time(self) -> datetime:
-        """An ordinary in-time submission: a weekday, mostly working hours."""
-        while True:
-            day = OPENED.date() + timedelta(days=self.rng.randrange((LAST_RANDOM - OPENED).days))
-            if day.weekday() >= 5 and self.rng.random() < 0.8:
-                continue
-            seconds = self.rng.randrange(7 * 3600, 22 * 3600)
-            when = datetime(day.year, day.month, day.day) + timedelta(seconds=seconds)
-            if OPENED <= when <= LAST_RANDOM and when not in self.used_times:
-                return when
-
-    def submit(
-        self,
-        person: Applicant,
-        when: datetime | None = None,
-        *,
-        stamp: str | None = None,
-        email_text: str | None = None,
-    ) -> Submission:
-        when = when or self.random_time()
-        assert when not in self.used_times, when
-        self.used_times.add(when)
-        if stamp is None:
-            stamp = plain_time(when) if self.rng.random() < 0.06 else google_time(when)
-        sub = Submission(person, when, stamp, person.email if email_text is None else email_text)
-        self.submissions.append(sub)
-        return sub
 
 
 def build(b: Builder) -> None:
@@ -526,36 +488,14 @@ def failures(p: Applicant) -> list[str]:
 
 def decide(subs: list[Submission]) -> None:
     """Set each submission's expected outcome and rule code, checking one rule per applicant."""
-    by_email: dict[str, list[Submission]] = {}
-    for sub in subs:
-        by_email.setdefault(sub.person.email, []).append(sub)
-    counted: set[int] = set()
-    for group in by_email.values():
-        in_time = [s for s in group if s.when <= DEADLINE]
-        if in_time:
-            counted.add(id(max(in_time, key=lambda s: s.when)))
-    for sub in subs:
-        if sub.when > DEADLINE:
-            sub.outcome, sub.rule = "rejected", "after-deadline"
-            assert sub.person.tag in ("after-deadline", "eligible"), sub.person
-            continue
-        if id(sub) not in counted:
-            sub.outcome, sub.rule = "rejected", "duplicate-submission"
-            assert sub.person.tag == "eligible", sub.person
-            continue
-        broken = failures(sub.person)
-        assert len(broken) <= 1, (sub.person.name, broken)  # one rule each, so the code is certain
-        sub.outcome, sub.rule = ("rejected", broken[0]) if broken else ("eligible", "")
-        assert sub.rule == ("" if sub.person.tag == "eligible" else sub.person.tag), sub.person
+    decide_google(subs, DEADLINE, failures)
 
 
 # --- writing ------------------------------------------------------------------------------------
 
 
 def lay_out(b: Builder) -> list[Submission]:
-    subs = sorted(b.submissions, key=lambda s: s.when)  # Google lists responses in order
-    number_rows(subs)
-    return subs
+    return google_order(b.submissions)
 
 
 def cells(sub: Submission) -> list[str]:
@@ -578,22 +518,13 @@ def cells(sub: Submission) -> list[str]:
 
 
 def write_applications(subs: list[Submission], path: Path) -> None:
-    # Google quotes every field and ends lines with CRLF; the BOM is what an Excel re-save adds.
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-        writer.writerow(HEADER)
-        for sub in subs:
-            writer.writerow(cells(sub))
+    write_google_csv(path, HEADER, (cells(sub) for sub in subs))
 
 
 def write_expected(subs: list[Submission], path: Path) -> None:
     lines = [[s.row, s.person.email, s.outcome, s.person.role or "", s.rule,
               ORGANISATIONS[s.person.org][0] if s.person.org else ""] for s in subs]  # fmt: skip
     write_csv(path, ["row", "email", "outcome", "role", "rule", "organisation"], lines)
-
-
-def counts(subs: list[Submission]) -> dict[str, int]:
-    return tally(outcome_label(s.outcome, s.person.role, s.rule) for s in subs)
 
 
 def most_pairs(subs: list[Submission]) -> int:
@@ -633,7 +564,5 @@ def main(out_dir: Path | str | None = None) -> dict[str, int]:
 if __name__ == "__main__":
     tally = main(sys.argv[1] if len(sys.argv) > 1 else None)
     pairs = tally.pop("(most pairs possible)")
-    for label, n in sorted(tally.items()):
-        print(f"{n:4d}  {label}")
-    print(f"{sum(tally.values()):4d}  rows")
+    print_counts(tally)
     print(f"{pairs:4d}  pairs at most (different organisations)")

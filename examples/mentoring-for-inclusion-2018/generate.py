@@ -22,19 +22,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from openpyxl import Workbook
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/synthetic.py
 from synthetic import (
+    FormsBuilder,
+    FormsHabits,
+    FormsSubmission,
     ascii_slug,
-    messy_email,
-    number_rows,
-    outcome_label,
-    save_workbook,
-    tally,
-    text_time,
+    counts,
+    forms_columns,
+    forms_order,
+    fresh,
+    latest_by_email,
+    print_counts,
     title_email,
-    write_csv,
+    unique_email,
+    write_expected,
+    write_forms_xlsx,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -224,30 +227,18 @@ class Applicant:
     tag: str = "eligible"  # the single rule this applicant was built to break
 
 
-@dataclass
-class Submission:
-    person: Applicant
-    completed: datetime
-    started: datetime
-    email_text: str
-    forms_email: str
-    forms_name: str
-    name_text: str
-    text_times: bool
-    row: int = 0
-    outcome: str = ""
-    rule: str = ""
+Submission = FormsSubmission
+FORMS_HABITS = FormsHabits(seconds=(120, 1800), anonymous=0.3, text_times=0.1)
 
 
-class Builder:
+class Builder(FormsBuilder):
     """Invents applicants and their submissions from one seeded random stream."""
 
+    habits = FORMS_HABITS
+
     def __init__(self, seed: int = SEED) -> None:
-        self.rng = random.Random(seed)
+        super().__init__(seed)
         self.featured = list(FEATURED)
-        self.used_names: set[str] = set()
-        self.used_emails: set[str] = set()
-        self.submissions: list[Submission] = []
 
     # names and emails
 
@@ -256,24 +247,14 @@ class Builder:
             name = self.featured.pop(0)
             self.used_names.add(name)
             return name
-        while True:
-            name = f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(SURNAMES)}"
-            if name not in self.used_names:
-                self.used_names.add(name)
-                return name
+        return fresh(lambda: f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(SURNAMES)}", self.used_names)
 
     def email_for(self, name: str, org: str) -> str:
         first = next((f for f in sorted(FIRST_NAMES, key=len, reverse=True) if name.startswith(f + " ")),
                      name.split(" ", 1)[0])  # fmt: skip
         last = name[len(first) + 1 :]
         domain = COUNCIL_DOMAINS.get(org, "nhs.net")
-        base = f"{ascii_slug(first)}.{ascii_slug(last)}"
-        email, n = f"{base}@{domain}", 1
-        while email in self.used_emails:
-            n += 1
-            email = f"{base}{n}@{domain}"
-        self.used_emails.add(email)
-        return email
+        return unique_email(f"{ascii_slug(first)}.{ascii_slug(last)}", self.used_emails, domain)
 
     # answers
 
@@ -389,46 +370,6 @@ class Builder:
         day = OPENED + timedelta(days=self.rng.randint(0, 45))
         moment = day.replace(hour=self.rng.randint(7, 21), minute=self.rng.randint(0, 59))
         return moment + timedelta(seconds=self.rng.randint(0, 59))
-
-    def submit(
-        self,
-        person: Applicant,
-        completed: datetime | None = None,
-        *,
-        email_text: str | None = None,
-        started: datetime | None = None,
-        text_times: bool | None = None,
-        anonymous: bool | None = None,
-    ) -> Submission:
-        completed = completed or self.time_in_window()
-        started = started or completed - timedelta(seconds=self.rng.randint(120, 1800))
-        if email_text is None:
-            email_text = messy_email(self.rng, person.email)
-        if anonymous is None:
-            anonymous = self.rng.random() < 0.3
-        if anonymous:
-            forms_email, forms_name = "anonymous", ""
-        else:
-            forms_email = title_email(person.email)
-            forms_name = person.name if self.rng.random() < 0.85 else ""
-        name_text = person.name
-        r = self.rng.random()
-        if r < 0.06:
-            name_text = person.name.lower()
-        elif r < 0.12:
-            name_text = person.name + " "
-        sub = Submission(
-            person=person,
-            completed=completed,
-            started=started,
-            email_text=email_text,
-            forms_email=forms_email,
-            forms_name=forms_name,
-            name_text=name_text,
-            text_times=self.rng.random() < 0.1 if text_times is None else text_times,
-        )
-        self.submissions.append(sub)
-        return sub
 
 
 # --- the cohort ---------------------------------------------------------------------------------
@@ -588,11 +529,7 @@ def failures(p: Applicant) -> list[str]:
 
 def decide(subs: list[Submission]) -> None:
     """Set each submission's expected outcome and rule code, checking one rule per applicant."""
-    by_email: dict[str, list[Submission]] = {}
-    for sub in subs:
-        if sub.person.email:
-            by_email.setdefault(sub.person.email, []).append(sub)
-    counted = {id(max(group, key=lambda s: (s.completed, s.row))) for group in by_email.values()}
+    counted = latest_by_email(subs, lambda s: (s.completed, s.row))
     for sub in subs:
         if not sub.person.email:
             codes = ["email-missing"]
@@ -611,16 +548,12 @@ BLANK_AFTER = 47  # a blank row sits after this data row
 
 
 def lay_out(b: Builder) -> list[Submission | None]:
-    return number_rows(sorted(b.submissions, key=lambda s: s.completed), [BLANK_AFTER])  # Forms' order
+    return forms_order(b.submissions, [BLANK_AFTER])
 
 
 def cells(sub: Submission, forms_id: int, rng: random.Random) -> list[object]:
     p = sub.person
-    if sub.text_times:
-        started: object = text_time(sub.started, rng)
-        completed: object = text_time(sub.completed, rng)
-    else:
-        started, completed = sub.started, sub.completed
+    forms = forms_columns(sub, forms_id, rng)
     answers: dict[str, object] = {
         H_NAME: sub.name_text,
         H_EMAIL: sub.email_text,
@@ -635,40 +568,12 @@ def cells(sub: Submission, forms_id: int, rng: random.Random) -> list[object]:
         H_CAPACITY: p.capacity_text,
         **p.monitoring,
     }
-    forms = [forms_id, started, completed, sub.forms_email, sub.forms_name]
     return forms + [answers[h] if answers[h] != "" else None for h in QUESTION_COLUMNS]
 
 
 def write_xlsx(rows: list[Submission | None], path: Path, rng: random.Random) -> None:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Sheet1"
-    ws.append(HEADER)
-    forms_id = 0
-    for number, item in enumerate(rows, start=2):
-        if item is None:
-            continue  # a blank row: no cells at all
-        forms_id += 1
-        for col, value in enumerate(cells(item, forms_id, rng), start=1):
-            if value is None:
-                continue
-            cell = ws.cell(row=number, column=col, value=value)
-            if isinstance(value, datetime):
-                cell.number_format = "m/d/yy h:mm:ss"  # how Forms shows its times
     widths = [5, 16, 16, 28, 20, 24, 30, 28, 40, 26, 18, 22, 16, 40, 40, 12, 30, 24, 22, 22]
-    for col, width in enumerate(widths, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = width
-    ws.freeze_panes = "A2"
-    save_workbook(wb, path, FIXED_STAMP)
-
-
-def write_expected(rows: list[Submission | None], path: Path) -> None:
-    lines = [[s.row, s.person.email, s.outcome, s.person.role or "", s.rule] for s in rows if s is not None]
-    write_csv(path, ["row", "email", "outcome", "role", "rule"], lines)
-
-
-def counts(rows: list[Submission | None]) -> dict[str, int]:
-    return tally(outcome_label(s.outcome, s.person.role, s.rule) for s in rows if s is not None)
+    write_forms_xlsx(rows, path, HEADER, lambda sub, forms_id: cells(sub, forms_id, rng), widths, FIXED_STAMP)
 
 
 def cohort() -> tuple[list[Submission | None], random.Random]:
@@ -691,7 +596,4 @@ def main(out_dir: Path | str | None = None) -> dict[str, int]:
 
 
 if __name__ == "__main__":
-    tally = main(sys.argv[1] if len(sys.argv) > 1 else None)
-    for label, n in sorted(tally.items()):
-        print(f"{n:4d}  {label}")
-    print(f"{sum(tally.values()):4d}  rows (plus 1 blank)")
+    print_counts(main(sys.argv[1] if len(sys.argv) > 1 else None), " (plus 1 blank)")
