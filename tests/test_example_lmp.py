@@ -4,24 +4,25 @@
 membership list (--members members.csv); the workbook is checked against expected.csv (written by
 the example's generate.py from how it built each row, never by running mentormatch) and against
 what this file computes itself from the generated data: group sizes, organisations, professions,
-the most members that can be placed, and the goals each member's leaders offer.
+the most members that can be placed, and the goals each member's leaders offer. What all five
+programmes share (where every row lands, the outcome counts, proven optimality, each group
+member's role) is checked in tests/test_examples.py, on the same workbook.
 """
 
 from __future__ import annotations
 
-import csv
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from mentormatch.cli import app
+from tests.conftest import EXAMPLES, ROOT, expected_by_row, google_export_rows, sheet_rows, summary
 
-ROOT = Path(__file__).parents[1]
-EXAMPLE = ROOT / "examples" / "bme-leadership-lmp-2022"
+EXAMPLE = EXAMPLES / "bme-leadership-lmp-2022"
 EXPORT = EXAMPLE / "applications.csv"
 MEMBERS = EXAMPLE / "members.csv"
 RULES = ROOT / "rules" / "bme-leadership-lmp-2022.yaml"
@@ -38,8 +39,7 @@ H_OFFERS = "Leaders: what could you help members with?"
 
 
 def expected_rows() -> dict[int, dict[str, str]]:
-    with (EXAMPLE / "expected.csv").open(encoding="utf-8", newline="") as handle:
-        return {int(row["row"]): row for row in csv.DictReader(handle)}
+    return expected_by_row(EXAMPLE)
 
 
 def eligible_rows(role: str) -> set[int]:
@@ -48,23 +48,12 @@ def eligible_rows(role: str) -> set[int]:
 
 def export_rows() -> dict[int, dict[str, str]]:
     """The export's records by row number (header = row 1), as Google Forms wrote them."""
-    with EXPORT.open(encoding="utf-8-sig", newline="") as handle:
-        return {n: row for n, row in enumerate(csv.DictReader(handle), start=2)}
+    return google_export_rows(EXPORT)
 
 
 def choices(text: str) -> set[str]:
     """A Google multi-select answer: choices joined with ', ' (none of ours has a comma)."""
     return {part.strip().casefold() for part in text.split(", ") if part.strip()}
-
-
-def sheet_rows(path: Path, name: str) -> list[dict[str, Any]]:
-    wb = load_workbook(path, read_only=True)
-    try:
-        rows = list(wb[name].iter_rows(values_only=True))
-    finally:
-        wb.close()
-    header = [str(cell) if cell is not None else "" for cell in rows[0]]
-    return [dict(zip(header, row, strict=False)) for row in rows[1:] if any(c is not None for c in row)]
 
 
 def most_placed(members: int, leaders: int) -> int:
@@ -78,13 +67,10 @@ def most_placed(members: int, leaders: int) -> int:
 
 
 @pytest.fixture(scope="module")
-def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("lmp") / "out.xlsx"
-    args = ["match", str(EXPORT), "--rules", str(RULES), "--members", str(MEMBERS), "-o", str(out)]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, (result.output, result.exception)
-    assert out.exists()
-    return out
+def workbook(example_run: Callable[[str], dict[str, Path]]) -> Path:
+    """The README's `match` command for this programme, with the membership list (--members),
+    run once a session (see conftest)."""
+    return example_run(EXAMPLE.name)["pairs"]
 
 
 @pytest.fixture(scope="module")
@@ -178,11 +164,10 @@ def test_coverage_is_the_most_possible(workbook: Path, groups: dict[str, list[di
     assert best == members  # everyone can be placed: 8 groups of 6-7 members, 2-3 leaders each
     placed = sum(len(people(rows, MEMBER)) for rows in groups.values())
     assert placed == best
-    summary = {row["Item"]: row["Value"] for row in sheet_rows(workbook, "Summary")}
-    assert summary["Optimal"] == "yes (proven)"
-    assert summary["Placed members"] == best
-    assert summary["Unplaced members"] == 0
-    assert summary["Groups"] == len(groups) == 8
+    figures = summary(workbook)  # proven optimal: tests/test_examples.py
+    assert figures["Placed members"] == best
+    assert figures["Unplaced members"] == 0
+    assert figures["Groups"] == len(groups) == 8
 
 
 def test_groups_mix_organisations_and_professions(groups: dict[str, list[dict[str, Any]]]) -> None:
@@ -217,8 +202,7 @@ def test_flagged_members_are_placed_with_a_note(
     assert flagged <= set(notes), "a flagged member is not in a group"
     assert {r for r, note in notes.items() if note} == flagged
     assert all(notes[r].startswith(NOTE_PREFIX) for r in flagged)
-    summary = {row["Item"]: row["Value"] for row in sheet_rows(workbook, "Summary")}
-    assert summary["Flagged for review (soft preference)"] == len(flagged)
+    assert summary(workbook)["Flagged for review (soft preference)"] == len(flagged)
 
 
 def test_each_members_goals_shared_with_their_leaders(groups: dict[str, list[dict[str, Any]]]) -> None:
@@ -231,22 +215,3 @@ def test_each_members_goals_shared_with_their_leaders(groups: dict[str, list[dic
             goals = choices(export[int(row["Row"])][H_GOALS])
             hits = len(goals & offered)
             assert str(row["Why"]).startswith(f"leaders support {hits} of {len(goals)} "), (label, row["Why"])
-
-
-# --- the generator ------------------------------------------------------------------------------
-
-
-def test_expected_counts_are_what_the_readme_says() -> None:
-    outcomes = Counter(
-        f"eligible {e['role']}" if e["outcome"] == "eligible" else e["rule"] for e in expected_rows().values()
-    )
-    assert outcomes == {
-        "eligible member": 55,
-        "eligible leader": 18,
-        "not-a-member": 4,
-        "duplicate-submission": 5,
-        "after-deadline": 3,
-        "commitment-not-confirmed": 1,
-        "value-unreadable": 2,  # "Not sure ..." to membership or commitment: held for review
-        "answer-not-recognised": 1,  # a role answer naming no single role: held for review
-    }

@@ -5,32 +5,28 @@ outcome from how it built the row, never by running mentormatch) writes exactly 
 files; the README's own command for it runs; every rejected row is rejected by the rule the
 generator recorded, with a reason; the Eligible sheet lists exactly the eligible rows; and every
 input row lands in exactly one place of the workbook, the people named there being the ones
-expected. What is particular to one programme is tested in its tests/test_example_*.py.
+expected; the outcome counts are the README's; the solution is proven optimal; each pair joins the
+two roles. What is particular to one programme (its hard rules, capacities, the most pairs or
+groups possible computed independently, its special cases) is tested in its tests/test_example_*.py;
+the helpers all share are in tests/conftest.py.
 """
 
 from __future__ import annotations
 
-import csv
-import importlib.util
-import re
-import shlex
-import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from typer.testing import CliRunner
 
-from mentormatch.cli import app
 from mentormatch.problems import REVIEW
 from mentormatch.rulefile import load_rules
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, ROOT, expected_csv, load_generator, sheet_rows, sheet_table, summary
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+REJECTED_HEADER = ["Row", "Name", "Email", "Role", "Rule", "Value seen", "Reason"]  # then any more
 
 
 @dataclass(frozen=True)
@@ -45,6 +41,40 @@ class Example:
         return EXAMPLES / self.name
 
 
+# expected.csv's outcomes per programme ("eligible ROLE" or the rule code -> rows), as the README gives them
+OUTCOMES = {
+    "kent-medway-mind-2022": {
+        "eligible mentee": 69, "eligible mentor": 43, "after-deadline": 6, "answer-not-recognised": 1,
+        "band-out-of-range": 6, "duplicate-submission": 6, "email-missing": 1,
+        "mentor-band-or-experience": 6, "not-in-mentee-groups": 5, "organisation-not-in-programme": 5,
+        "question-for-coordinator": 2, "role-unknown": 2,
+    },
+    "kent-medway-nma-2023": {
+        "eligible early_career": 50, "eligible later_career": 38, "after-deadline": 6,
+        "answer-not-recognised": 2, "duplicate-submission": 6, "experience-fits-neither-role": 4,
+        "experience-missing": 1, "organisation-not-in-programme": 4, "profession-not-in-programme": 4,
+        "question-for-coordinator": 1, "too-experienced-for-early-career": 2, "too-new-for-later-career": 2,
+        "value-unreadable": 1,
+    },
+    # "Not sure yet" to the commitment is neither yes nor no: held for review, not not-committed;
+    # "Not sure yet - happy to do either" names no role: held for review, no longer role-unknown
+    "mentoring-for-inclusion-2018": {
+        "eligible mentee": 46, "eligible mentor": 39, "duplicate-submission": 6, "not-committed": 5,
+        "value-unreadable": 1, "answer-not-recognised": 1, "email-missing": 1,
+    },
+    "bme-leadership-lmp-2022": {
+        "eligible member": 55, "eligible leader": 18, "not-a-member": 4, "duplicate-submission": 5,
+        "after-deadline": 3, "commitment-not-confirmed": 1,
+        "value-unreadable": 2,  # "Not sure ..." to membership or commitment: held for review
+        "answer-not-recognised": 1,  # a role answer naming no single role: held for review
+    },
+    # A town off the form's list, a blank place, band or organisation, "Band 8" and "VSM" are all
+    # eligible: the text asks none of them (they were rejected before the rule file was re-read).
+    "hpma-west-midlands": {
+        "eligible mentee": 57, "eligible mentor": 40, "not-hr-professional": 5, "duplicate-submission": 4,
+        "email-missing": 1,
+    },
+}  # fmt: skip
 EXAMPLE_LIST = [
     Example("kent-medway-mind-2022", ("applications.xlsx", "expected.csv")),
     Example("kent-medway-nma-2023", ("applications.csv", "expected.csv"), {"(most pairs possible)": 35}),
@@ -64,39 +94,8 @@ IDS = [e.name for e in EXAMPLE_LIST]
 Key = tuple[str, int]  # (file, spreadsheet row); file is "" for a programme with one export
 
 
-def readme_command(name: str) -> list[str]:
-    """The README's 'run it' command for a programme, from the table of the five programmes."""
-    row = next(line for line in README.splitlines() if line.startswith(f"| `{name}` |"))
-    command = re.findall(r"`(mentormatch [^`]+)`", row)
-    assert len(command) == 1, f"README: the {name} row should give one command to run"
-    return shlex.split(command[0])
-
-
-def load_generator(example: Example) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"{example.name}_generate", example.folder / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
-
-
 def expected_rows(example: Example) -> dict[Key, dict[str, str]]:
-    with (example.folder / "expected.csv").open(encoding="utf-8", newline="") as handle:
-        return {(row.get("file", ""), int(row["row"])): row for row in csv.DictReader(handle)}
-
-
-def sheet_rows(path: Path, name: str) -> list[dict[str, Any]]:
-    wb = load_workbook(path, read_only=True)
-    try:
-        rows = list(wb[name].iter_rows(values_only=True))
-    finally:
-        wb.close()
-    header = [str(cell) if cell is not None else "" for cell in rows[0]]
-    return [dict(zip(header, row, strict=False)) for row in rows[1:] if any(c is not None for c in row)]
+    return {(row.get("file", ""), int(row["row"])): row for row in expected_csv(example.folder)}
 
 
 def key(example: Example, row: dict[str, Any], number: object, role: object = None) -> Key:
@@ -104,31 +103,17 @@ def key(example: Example, row: dict[str, Any], number: object, role: object = No
     return (str(file or ""), int(str(number)))
 
 
-def run(args: list[str]) -> None:
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, (args, result.output, result.exception)
-
-
 @pytest.fixture(scope="module", params=EXAMPLE_LIST, ids=IDS)
-def outcome(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The README's command run for one programme (paths from the repository's top folder), and
-    `validate` on the same inputs; both workbooks written to a scratch folder."""
+def outcome(request: pytest.FixtureRequest, example_run: Callable[[str], dict[str, Path]]) -> dict[str, Any]:
+    """The README's command run for one programme, and `validate` on the same inputs (run once a
+    session, shared with the programme's own tests)."""
     example: Example = request.param
-    scratch = tmp_path_factory.mktemp(example.name)
-    words = readme_command(example.name)
-    assert words[:2] == ["mentormatch", "match"]
-    args = [str(ROOT / w) if (ROOT / w).exists() and "/" in w else w for w in words[1:]]
-    out = args.index("-o") + 1
-    args[out] = str(scratch / "pairs.xlsx")
-    run(args)
-    checked = ["validate", *args[1 : out - 1], *args[out + 1 :], "-o", str(scratch / "report.xlsx")]
-    run(checked)
-    return {"example": example, "pairs": scratch / "pairs.xlsx", "report": scratch / "report.xlsx"}
+    return {"example": example, **example_run(example.name)}
 
 
 @pytest.mark.parametrize("example", EXAMPLE_LIST, ids=IDS)
 def test_the_generator_writes_the_committed_files(example: Example, tmp_path: Path) -> None:
-    generate = load_generator(example)
+    generate = load_generator(example.folder)
     tally = generate.main(tmp_path / "a")
     generate.main(tmp_path / "b")
     for name in example.writes:
@@ -150,6 +135,7 @@ def test_rejected_rows_and_first_rules_equal_expected(outcome: dict[str, Any]) -
         rows = sheet_rows(book, "Rejected")
         by_key = {key(example, r, r["Row"], r["Role"]): r for r in rows}
         assert len(by_key) == len(rows), "a row is listed twice on the Rejected sheet"
+        assert len(rows) == len(expected), "the held for review are on the To review sheet, not here"
         missing, extra = sorted(set(expected) - set(by_key)), sorted(set(by_key) - set(expected))
         assert not missing and not extra, (
             f"should be rejected but are not: {missing}; rejected but should be eligible: "
@@ -259,3 +245,60 @@ def test_every_input_row_is_in_exactly_one_sheet_of_the_validate_report(outcome:
     places += [key(example, r, r["Row"], r["Role"]) for r in review_rows(report)]
     assert len(places) == len(set(places)), [k for k, n in Counter(places).items() if n > 1]
     assert set(places) == set(expected_rows(example))
+
+
+@pytest.mark.parametrize("example", EXAMPLE_LIST, ids=IDS)
+def test_expected_outcomes_are_what_the_readme_says(example: Example) -> None:
+    expected = expected_rows(example)
+    outcomes = Counter(
+        f"eligible {e['role']}" if e["outcome"] == "eligible" else e["rule"] for e in expected.values()
+    )
+    assert outcomes == OUTCOMES[example.name]
+    assert len(expected) == sum(OUTCOMES[example.name].values())
+
+
+def test_rejected_sheet_starts_with_the_documented_columns(outcome: dict[str, Any]) -> None:
+    for book in (outcome["pairs"], outcome["report"]):
+        header, _rows = sheet_table(book, "Rejected")
+        shown = [h for h in header if h != "File"]  # a programme with one form per role says which
+        assert shown[: len(REJECTED_HEADER)] == REJECTED_HEADER, header
+
+
+def test_the_solution_is_proven_optimal_and_summed_up(outcome: dict[str, Any]) -> None:
+    """The Summary says the solver proved its solution optimal, and counts what the sheets hold."""
+    book = outcome["pairs"]
+    figures = summary(book)
+    assert figures["Optimal"] == "yes (proven)"
+    names = sheet_names(book)
+    if "Matches" in names:
+        assert int(figures["Pairs"]) == len(sheet_rows(book, "Matches")) > 0
+    else:
+        groups = {str(g["Group"]) for g in sheet_rows(book, "Groups")}
+        assert int(figures["Groups"]) == len(groups) > 0
+
+
+def test_each_pair_or_group_joins_the_roles_expected(outcome: dict[str, Any]) -> None:
+    """Every pair joins a receiver and a giver, and every group member has the role, by the roles
+    expected.csv records (not by the tool's own columns); each receiver is in one pair only."""
+    example: Example = outcome["example"]
+    rules = load_rules(ROOT / "rules" / f"{example.name}.yaml")
+    matching = rules.spec.matching
+    assert matching is not None
+    role_of_label = {(role.label or name): name for name, role in rules.spec.roles.items()}
+    expected = expected_rows(example)
+    if "Matches" not in sheet_names(outcome["pairs"]):
+        grouped = sheet_rows(outcome["pairs"], "Groups")
+        assert grouped
+        for g in grouped:
+            e = expected[key(example, g, g["Row"], g["Role"])]
+            assert (e["role"], e["outcome"]) == (role_of_label[str(g["Role"])], "eligible"), g
+        return
+    receiver = next(label for label, name in role_of_label.items() if name == matching.receiver)
+    giver = next(label for label, name in role_of_label.items() if name == matching.giver)
+    matches = sheet_rows(outcome["pairs"], "Matches")
+    for m in matches:
+        for label in (receiver, giver):
+            e = expected[key(example, {}, m[f"{label} row"], label)]
+            assert (e["role"], e["outcome"]) == (role_of_label[label], "eligible"), (label, m)
+    receivers = [m[f"{receiver} row"] for m in matches]
+    assert len(receivers) == len(set(receivers)), "a receiver is in two pairs"
