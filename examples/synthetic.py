@@ -44,6 +44,11 @@ class Judged(Protocol):
 J = TypeVar("J", bound=Judged)
 
 
+# Agenda for Change bands, lowest first; RANK orders them.
+BANDS = ("1", "2", "3", "4", "5", "6", "7", "8a", "8b", "8c", "8d", "9")
+RANK = {band: i for i, band in enumerate(BANDS)}
+
+
 # --- names and addresses ------------------------------------------------------------------------
 
 
@@ -98,6 +103,30 @@ def text_time(moment: datetime, rng: random.Random) -> str:
     """A time as day-first text, the day sometimes without its leading zero."""
     day = str(moment.day) if rng.random() < 0.3 else f"{moment.day:02d}"
     return f"{day}/{moment.month:02d}/{moment.year} {moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
+
+
+def role_answer(rng: random.Random, role: str) -> str:
+    """How a mentee or a mentor answers "Are you applying to be a mentor or a mentee?". Both
+    answers are drawn, the mentee's first, whichever is asked for (the examples' random streams
+    were made so)."""
+    answers = {
+        "mentee": rng.choice(["Mentee", "Mentee", "Mentee", "I would like a mentor"]),
+        "mentor": rng.choice(["Mentor", "Mentor", "Mentor", "I would like to be a mentor"]),
+    }
+    return answers[role]
+
+
+def working_hours(rng: random.Random, day: datetime) -> datetime:
+    """A moment of ``day`` (at midnight or on the hour) between 7am and 10pm, to the second."""
+    moment = day.replace(hour=rng.randint(7, 21), minute=rng.randint(0, 59))
+    return moment + timedelta(seconds=rng.randint(0, 59))
+
+
+def out_folder(out_dir: Path | str | None, here: Path) -> Path:
+    """Where ``generate.py`` writes: the folder named on the command line, else its own."""
+    folder = Path(out_dir) if out_dir is not None else here
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def name_as_typed(rng: random.Random, name: str) -> str:

@@ -31,6 +31,7 @@ from synthetic import (
     fresh,
     google_order,
     google_time,
+    out_folder,
     plain_time,
     print_counts,
     unique_email,
@@ -591,8 +592,7 @@ def most_placed(members: int, leaders: int) -> tuple[int, int]:
 
 def main(out_dir: Path | str | None = None) -> dict[str, int]:
     """Build the cohort and write applications.csv, members.csv and expected.csv; return the counts."""
-    folder = Path(out_dir) if out_dir is not None else HERE
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = out_folder(out_dir, HERE)
     b = Builder(SEED)
     build(b)
     subs = lay_out(b)

@@ -25,6 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/synthetic.py
 from synthetic import (
+    RANK,
     FormsBuilder,
     FormsSubmission,
     ascii_slug,
@@ -35,9 +36,11 @@ from synthetic import (
     latest_by_email,
     messy_email,
     name_as_typed,
+    out_folder,
     print_counts,
     title_email,
     unique_email,
+    working_hours,
     write_expected,
     write_forms_xlsx,
 )
@@ -187,8 +190,6 @@ UNLISTED_ORGANISATIONS = {
 
 # --- bands and grades ---------------------------------------------------------------------------
 
-BANDS = ("1", "2", "3", "4", "5", "6", "7", "8a", "8b", "8c", "8d", "9")
-RANK = {band: i for i, band in enumerate(BANDS)}
 GRADES = {"Director": "9", "Executive Director": "9", "Deputy Director": "8d", "Associate Director": "8c"}
 
 HR_TITLES: dict[str, list[str]] = {
@@ -416,9 +417,7 @@ class Builder(FormsBuilder):
     # submissions
 
     def time_in_window(self) -> datetime:
-        day = OPENED + timedelta(days=self.rng.randint(0, 80))
-        return day.replace(hour=self.rng.randint(7, 21), minute=self.rng.randint(0, 59),
-                           second=self.rng.randint(0, 59))  # fmt: skip
+        return working_hours(self.rng, OPENED + timedelta(days=self.rng.randint(0, 80)))
 
     def fill_in(self, person: Person, completed: datetime, **given: Any) -> Submission:
         """These forms draw anonymity and the Forms name before the typed email."""
@@ -673,8 +672,7 @@ def cohort() -> tuple[Builder, dict[str, list[Submission | None]]]:
 
 def main(out_dir: Path | str | None = None) -> dict[str, int]:
     """Write mentors.xlsx, mentees.xlsx and expected.csv; return the outcome counts."""
-    folder = Path(out_dir) if out_dir is not None else HERE
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = out_folder(out_dir, HERE)
     b, layouts = cohort()
     write_xlsx(layouts[MENTORS_FILE], "mentor", folder / MENTORS_FILE, b.rng)
     write_xlsx(layouts[MENTEES_FILE], "mentee", folder / MENTEES_FILE, b.rng)

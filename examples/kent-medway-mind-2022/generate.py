@@ -22,6 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/synthetic.py
 from synthetic import (
+    BANDS,
+    RANK,
     FormsBuilder,
     FormsHabits,
     FormsSubmission,
@@ -32,9 +34,12 @@ from synthetic import (
     fresh,
     latest_by_email,
     messy_email,
+    out_folder,
     print_counts,
+    role_answer,
     title_email,
     unique_email,
+    working_hours,
     write_expected,
     write_forms_xlsx,
 )
@@ -74,8 +79,6 @@ HEADER = FORMS_COLUMNS + QUESTION_COLUMNS
 
 # --- answer vocabularies ------------------------------------------------------------------------
 
-BANDS = ("1", "2", "3", "4", "5", "6", "7", "8a", "8b", "8c", "8d", "9")
-RANK = {band: i for i, band in enumerate(BANDS)}
 
 # The seven organisations, each with the ways staff write it (all understood by the rule file).
 ORGANISATIONS: dict[str, list[str]] = {
@@ -418,10 +421,7 @@ class Builder(FormsBuilder):
         if role == "mentee" and self.rng.random() < 0.15:
             before_text, before = "", None  # optional question skipped
         if role_text is None:
-            role_text = {
-                "mentee": self.rng.choice(["Mentee", "Mentee", "Mentee", "I would like a mentor"]),
-                "mentor": self.rng.choice(["Mentor", "Mentor", "Mentor", "I would like to be a mentor"]),
-            }[role]
+            role_text = role_answer(self.rng, role)
         person = Applicant(
             name=name,
             email=email if email is not None else self.email_for(name),
@@ -455,9 +455,7 @@ class Builder(FormsBuilder):
         if self.rng.random() < 0.15:  # the deadline-day rush
             day = DEADLINE.replace(hour=8, minute=0, second=0)
             return day + timedelta(seconds=self.rng.randint(0, int(9.4 * 3600)))
-        day = OPENED + timedelta(days=self.rng.randint(0, 24))
-        moment = day.replace(hour=self.rng.randint(7, 21), minute=self.rng.randint(0, 59))
-        moment += timedelta(seconds=self.rng.randint(0, 59))
+        moment = working_hours(self.rng, OPENED + timedelta(days=self.rng.randint(0, 24)))
         return min(moment, DEADLINE - timedelta(minutes=45))
 
 
@@ -719,8 +717,7 @@ def write_xlsx(rows: list[Submission | None], path: Path, rng: random.Random) ->
 
 def main(out_dir: Path | str | None = None) -> dict[str, int]:
     """Build the cohort and write applications.xlsx and expected.csv; return the outcome counts."""
-    folder = Path(out_dir) if out_dir is not None else HERE
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = out_folder(out_dir, HERE)
     b = Builder(SEED)
     build(b)
     rows = lay_out(b)

@@ -28,6 +28,7 @@ from synthetic import (
     decide_google,
     fresh,
     google_order,
+    out_folder,
     plain_time,
     print_counts,
     unique_email,
@@ -548,8 +549,7 @@ def most_pairs(subs: list[Submission]) -> int:
 
 def main(out_dir: Path | str | None = None) -> dict[str, int]:
     """Build the cohort and write applications.csv and expected.csv; return the outcome counts."""
-    folder = Path(out_dir) if out_dir is not None else HERE
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = out_folder(out_dir, HERE)
     b = Builder(SEED)
     build(b)
     subs = lay_out(b)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/synthetic.py
 from synthetic import (
+    RANK,
     FormsBuilder,
     FormsHabits,
     FormsSubmission,
@@ -33,9 +34,12 @@ from synthetic import (
     forms_order,
     fresh,
     latest_by_email,
+    out_folder,
     print_counts,
+    role_answer,
     title_email,
     unique_email,
+    working_hours,
     write_expected,
     write_forms_xlsx,
 )
@@ -75,8 +79,6 @@ HEADER = FORMS_COLUMNS + QUESTION_COLUMNS
 
 # --- answer vocabularies ------------------------------------------------------------------------
 
-BANDS = ("1", "2", "3", "4", "5", "6", "7", "8a", "8b", "8c", "8d", "9")
-RANK = {band: i for i, band in enumerate(BANDS)}
 # The rule file's grade table (grade typed instead of a band -> nearest band).
 GRADES = {
     "Consultant": "8a", "Medical Consultant": "8a", "GP Partner": "8a", "Director of Public Health": "9",
@@ -334,10 +336,7 @@ class Builder(FormsBuilder):
         if band_text in GRADES and band_text not in ("Consultant", "Medical Consultant"):
             job = str(band_text)
         if role_text is None:
-            role_text = {
-                "mentee": self.rng.choice(["Mentee", "Mentee", "Mentee", "I would like a mentor"]),
-                "mentor": self.rng.choice(["Mentor", "Mentor", "Mentor", "I would like to be a mentor"]),
-            }[role]
+            role_text = role_answer(self.rng, role)
         if sector_text is None:
             sector_text = self.sector_text(sector) if sector else ""
         person = Applicant(
@@ -367,9 +366,7 @@ class Builder(FormsBuilder):
     # submission times and the Forms columns
 
     def time_in_window(self) -> datetime:
-        day = OPENED + timedelta(days=self.rng.randint(0, 45))
-        moment = day.replace(hour=self.rng.randint(7, 21), minute=self.rng.randint(0, 59))
-        return moment + timedelta(seconds=self.rng.randint(0, 59))
+        return working_hours(self.rng, OPENED + timedelta(days=self.rng.randint(0, 45)))
 
 
 # --- the cohort ---------------------------------------------------------------------------------
@@ -587,8 +584,7 @@ def cohort() -> tuple[list[Submission | None], random.Random]:
 
 def main(out_dir: Path | str | None = None) -> dict[str, int]:
     """Build the cohort and write applications.xlsx and expected.csv; return the outcome counts."""
-    folder = Path(out_dir) if out_dir is not None else HERE
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = out_folder(out_dir, HERE)
     rows, rng = cohort()
     write_xlsx(rows, folder / "applications.xlsx", rng)
     write_expected(rows, folder / "expected.csv")
