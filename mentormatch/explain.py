@@ -19,6 +19,7 @@ import numpy as np
 
 from mentormatch.applicants import Applicant
 from mentormatch.errors import ExportError
+from mentormatch.group_solve import GroupSolution
 from mentormatch.history import recorded_state
 from mentormatch.matching import Pair, PartValue, Unmatched
 from mentormatch.names import tidy_name
@@ -450,3 +451,33 @@ def diagnose_giver(scorer: Scorer, j: int, taken: set[int]) -> str:
         return f"{head}; so no {word} could be paired with them."
     verb = "was" if n == 1 else "were"
     return f"{head}; the other {n} {verb} paired with partners the objective ranked higher."
+
+
+def unplaced_in_groups(
+    rules: Rules, members: Sequence[Applicant], leaders: Sequence[Applicant], solution: GroupSolution
+) -> tuple[tuple[Applicant, str, str], ...]:
+    """Group mentoring: each member or leader left out, their role and why (no room in any group /
+    every group has its leaders)."""
+    spec = rules.spec.matching
+    assert spec is not None and spec.groups is not None
+    g = spec.groups
+    placed = int((solution.member_group >= 0).sum())
+    crowded = (
+        f"{solution.n_groups} group(s) of at most {g.size.max:g} members hold {placed} of the"
+        f" {len(members)} eligible members; more leaders would let another group form."
+    )
+    spare = (
+        f"Every one of the {solution.n_groups} group(s) already has its leaders (at most"
+        f" {g.leaders.max:g} each); this leader is free for another cohort."
+    )
+    out = [
+        (m, spec.receiver, crowded)
+        for m, group in zip(members, solution.member_group, strict=True)
+        if group < 0
+    ]
+    out += [
+        (lead, spec.giver, spare)
+        for lead, group in zip(leaders, solution.leader_group, strict=True)
+        if group < 0
+    ]
+    return tuple(out)

@@ -11,12 +11,13 @@ import numpy as np
 from mentormatch.applicants import Applicant
 from mentormatch.conditions import holds
 from mentormatch.errors import RulesError
+from mentormatch.explain import unplaced_in_groups
 from mentormatch.group_problem import GroupProblem
 from mentormatch.group_solve import GroupSolution, solve_groups
 from mentormatch.normalise import key
 from mentormatch.rulefile import Rules
 from mentormatch.schema import GroupSpec
-from mentormatch.scoring import stable_hash
+from mentormatch.scoring import answer_codes, stable_hash
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def match_groups(
                 professions=len({_value_key(p, g.profession_field) for p in people} - {""}),
             )
         )
-    unplaced = _unplaced(rules, members, leaders, solution)
+    unplaced = unplaced_in_groups(rules, members, leaders, solution)
     flagged = frozenset(m.email or "" for m, flag in zip(members, preferred, strict=True) if not flag)
     return Grouping(
         tuple(groups),
@@ -129,15 +130,7 @@ def _goal_tables(
 
 
 def _codes(people: Sequence[Applicant], field: str | None) -> np.ndarray:
-    index: dict[str, int] = {}
-    out = np.full(len(people), -1, dtype=np.int64)
-    if field is None:
-        return out
-    for n, person in enumerate(people):
-        value = _value_key(person, field)
-        if value:
-            out[n] = index.setdefault(value, len(index))
-    return out
+    return answer_codes(people, field) if field is not None else np.full(len(people), -1, dtype=np.int64)
 
 
 def _value_key(person: Applicant, field: str | None) -> str:
@@ -145,31 +138,3 @@ def _value_key(person: Applicant, field: str | None) -> str:
         return ""
     value = person.value(field)
     return key(value) if value not in (None, ()) else ""
-
-
-def _unplaced(
-    rules: Rules, members: Sequence[Applicant], leaders: Sequence[Applicant], solution: GroupSolution
-) -> tuple[tuple[Applicant, str, str], ...]:
-    spec = rules.spec.matching
-    assert spec is not None and spec.groups is not None
-    g = spec.groups
-    placed = int((solution.member_group >= 0).sum())
-    crowded = (
-        f"{solution.n_groups} group(s) of at most {g.size.max:g} members hold {placed} of the"
-        f" {len(members)} eligible members; more leaders would let another group form."
-    )
-    spare = (
-        f"Every one of the {solution.n_groups} group(s) already has its leaders (at most"
-        f" {g.leaders.max:g} each); this leader is free for another cohort."
-    )
-    out = [
-        (m, spec.receiver, crowded)
-        for m, group in zip(members, solution.member_group, strict=True)
-        if group < 0
-    ]
-    out += [
-        (lead, spec.giver, spare)
-        for lead, group in zip(leaders, solution.leader_group, strict=True)
-        if group < 0
-    ]
-    return tuple(out)

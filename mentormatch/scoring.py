@@ -389,7 +389,7 @@ def _sides(
         p.field for p in spec.score if p.part in {"same", "different"} and p.field
     }
     goal_fields = {f for p in spec.score if p.part == "goals" for f in (p.field, p.offer_field) if f}
-    codes = {name: _codes(everyone, name) for name in code_fields}
+    codes = {name: answer_codes(everyone, name) for name in code_fields}
     goals = _one_hot(everyone, sorted(goal_fields))
     places = {name: n for n, name in enumerate(rules.spec.places)}
     bonus_parts = {n: p for n, p in enumerate(spec.score) if p.part == "priority"}
@@ -419,7 +419,9 @@ def _sides(
     return side(receivers, slice(0, cut), False), side(givers, slice(cut, None), True)
 
 
-def _codes(people: Sequence[Applicant], name: str) -> np.ndarray:
+def answer_codes(people: Sequence[Applicant], name: str) -> np.ndarray:
+    """One int per person for a field's answer (equal answers, by ``normalise.key``, share it);
+    -1 where no answer was given."""
     index: dict[str, int] = {}
     out = np.full(len(people), -1, dtype=np.int64)
     for n, person in enumerate(people):
