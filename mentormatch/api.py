@@ -231,8 +231,12 @@ def match(
         raise RulesError(
             f"{loaded.path}: has no 'matching' section", "add one; see rules/kent-medway-mind-2022.yaml"
         )
-    paired_only = {"--review": review, "--withdraw": withdraw, "--exclude-previous": exclude_previous}
-    given = [name for name, value in {**paired_only, "--favour-unmatched": favour_unmatched}.items() if value]
+    paired_only = {"review": review, "withdraw": withdraw, "exclude_previous": exclude_previous}
+    given = [  # named for the library and the command line alike
+        f"{name}= / --{name.replace('_', '-')}"
+        for name, value in {**paired_only, "favour_unmatched": favour_unmatched}.items()
+        if value
+    ]
     if spec.mode == "groups" and given:
         raise RulesError(
             f"{loaded.path.name} forms groups; {given[0]} reads a pairs workbook, so it works for pair"

@@ -74,7 +74,7 @@ def begin(
     withdrawn = read_emails(withdraw) if withdraw else frozenset()
     if withdrawn and not review:
         raise ExportError(
-            "--withdraw needs the current pairs: add --review pairs.xlsx",
+            "withdraw= / --withdraw needs the current pairs: add review= / --review pairs.xlsx",
             "give the workbook the programme is running with",
         )
     late = read_emails(accept_late) if accept_late else frozenset()
@@ -149,7 +149,8 @@ def check_admitted(round_: Round, applicants: Collection[Applicant], rules: Rule
     unknown = sorted(round_.admitted_now - {a.email for a in applicants})
     if unknown:
         raise ExportError(
-            f"--accept-late {', '.join(unknown)}: no application from this address in the export",
+            f"accept_late= / --accept-late {', '.join(unknown)}: no application from this address in the"
+            " export",
             "check the spelling, or give the export that holds the late application",
         )
     deadline = rules.spec.deadline
@@ -166,8 +167,10 @@ def check_admitted(round_: Round, applicants: Collection[Applicant], rules: Rule
     if on_time:
         why = "the rule file sets no deadline" if deadline is None else "applied before the deadline"
         raise ExportError(
-            f"--accept-late {', '.join(on_time)}: {why}, so there is no late application to admit",
-            "leave this address out of --accept-late (it is checked like every application in time)",
+            f"accept_late= / --accept-late {', '.join(on_time)}: {why}, so there is no late application to"
+            " admit",
+            "leave this address out of accept_late= / --accept-late (it is checked like every application"
+            " in time)",
         )
 
 
@@ -181,7 +184,7 @@ def check_withdrawn(round_: Round, applicants: Collection[Applicant]) -> None:
     unknown = sorted(round_.withdrawn_now - known)
     if unknown:
         raise ExportError(
-            f"--withdraw {', '.join(unknown)}: this address is in no pair, no Unmatched row and no"
-            " application, so withdrawing it would change nothing",
+            f"withdraw= / --withdraw {', '.join(unknown)}: this address is in no pair, no Unmatched row and"
+            " no application, so withdrawing it would change nothing",
             "check the spelling (copy the address from the workbook), then run again",
         )

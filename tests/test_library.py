@@ -164,3 +164,25 @@ def test_to_review_is_an_empty_table_when_nobody_is_held() -> None:
     assert {"Name", "Email", "Question", "To decide"} <= set(review.columns)
     held = mentormatch.validate(MIND_EXPORT, rules="kent-medway-mind-2022").to_review
     assert not held.empty  # MIND's example holds some ("Registrar", "Not sure" as a role)
+
+
+def test_refusals_name_the_argument_for_the_library_and_the_command_line() -> None:
+    # a notebook user has no --review flag to look for: the message names review= as well
+    from mentormatch.errors import MentormatchError
+
+    lmp = EXAMPLES / "bme-leadership-lmp-2022"
+    with pytest.raises(MentormatchError) as caught:
+        mentormatch.match(
+            lmp / "applications.csv",
+            rules="bme-leadership-lmp-2022",
+            members=lmp / "members.csv",
+            review=[MIND_EXPORT],
+        )
+    said = f"{caught.value.message} {caught.value.hint}"
+    assert "review= / --review reads a pairs workbook" in said and "run without review=" in said, said
+    with pytest.raises(MentormatchError) as caught:
+        mentormatch.match(MIND_EXPORT, rules="kent-medway-mind-2022", withdraw=["a@nhs.net"])
+    assert "withdraw= / --withdraw needs the current pairs: add review= / --review" in caught.value.message
+    with pytest.raises(MentormatchError) as caught:
+        mentormatch.match(MIND_EXPORT, rules="kent-medway-mind-2022", accept_late=["nobody@nhs.net"])
+    assert caught.value.message.startswith("accept_late= / --accept-late nobody@nhs.net: no application")
