@@ -105,6 +105,9 @@ def text_time(moment: datetime, rng: random.Random) -> str:
     return f"{day}/{moment.month:02d}/{moment.year} {moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
 
 
+# --- answers and times --------------------------------------------------------------------------
+
+
 def role_answer(rng: random.Random, role: str) -> str:
     """How a mentee or a mentor answers "Are you applying to be a mentor or a mentee?". Both
     answers are drawn, the mentee's first, whichever is asked for (the examples' random streams
@@ -117,16 +120,9 @@ def role_answer(rng: random.Random, role: str) -> str:
 
 
 def working_hours(rng: random.Random, day: datetime) -> datetime:
-    """A moment of ``day`` (at midnight or on the hour) between 7am and 10pm, to the second."""
+    """A moment of ``day`` (a time with no seconds) between 7am and 10pm, to the second."""
     moment = day.replace(hour=rng.randint(7, 21), minute=rng.randint(0, 59))
     return moment + timedelta(seconds=rng.randint(0, 59))
-
-
-def out_folder(out_dir: Path | str | None, here: Path) -> Path:
-    """Where ``generate.py`` writes: the folder named on the command line, else its own."""
-    folder = Path(out_dir) if out_dir is not None else here
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def name_as_typed(rng: random.Random, name: str) -> str:
@@ -390,6 +386,25 @@ def latest_by_email(
     return counted
 
 
+def judge(sub: Any, counted: set[int], broken: list[str], *, late: bool = False) -> str:
+    """Set a submission's expected outcome and rule code: first who sent it (no email, after the
+    deadline when ``late``, replaced by a later one: not in ``counted``), then the rules its
+    answers break (``broken``), checking that one rule at most applies, so the code is certain.
+    Returns the identity rule ("" when none)."""
+    if not sub.person.email:
+        identity = "email-missing"
+    elif late:
+        identity = "after-deadline"
+    elif id(sub) not in counted:
+        identity = "duplicate-submission"
+    else:
+        identity = ""
+    codes = ([identity] if identity else []) + [c for c in broken if c != identity]
+    assert len(codes) <= 1, (sub.person.name, codes)  # one rule each, so the code is certain
+    sub.outcome, sub.rule = ("rejected", codes[0]) if codes else ("eligible", "")
+    return identity
+
+
 def decide_google(
     subs: list[GoogleSubmission], deadline: datetime, failures: Callable[[Any], list[str]]
 ) -> None:
@@ -412,6 +427,13 @@ def decide_google(
 
 
 # --- writing ------------------------------------------------------------------------------------
+
+
+def out_folder(out_dir: Path | str | None, here: Path) -> Path:
+    """Where ``generate.py`` writes: the folder named on the command line, else its own."""
+    folder = Path(out_dir) if out_dir is not None else here
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def number_rows(subs: Iterable[S], blank_after: Sequence[int] = ()) -> list[S | None]:

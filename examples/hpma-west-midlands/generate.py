@@ -33,6 +33,7 @@ from synthetic import (
     forms_columns,
     forms_order,
     fresh,
+    judge,
     latest_by_email,
     messy_email,
     name_as_typed,
@@ -604,17 +605,7 @@ def decide(subs: list[Submission]) -> None:
     counted = latest_by_email(subs, lambda s: s.completed)
     for sub in subs:
         p = sub.person
-        broken = failures(p)
-        if not p.email:
-            identity = "email-missing"
-        elif id(sub) not in counted:
-            identity = "duplicate-submission"
-        else:
-            identity = ""
-        codes = ([identity] if identity else []) + [c for c in broken if c != identity]
-        assert len(codes) <= 1, (p.name, codes)  # one rule each, so the code is certain
-        sub.outcome, sub.rule = ("rejected", codes[0]) if codes else ("eligible", "")
-        if identity != "duplicate-submission":
+        if judge(sub, counted, failures(p)) != "duplicate-submission":
             assert sub.rule == ("" if p.tag == "eligible" else p.tag), (p.name, sub.rule, p.tag)
 
 

@@ -32,6 +32,7 @@ from synthetic import (
     forms_columns,
     forms_order,
     fresh,
+    judge,
     latest_by_email,
     messy_email,
     out_folder,
@@ -658,18 +659,7 @@ def decide(subs: list[Submission]) -> None:
     """Set each submission's expected outcome and rule code, checking one rule per applicant."""
     counted = latest_by_email(subs, lambda s: s.completed, lambda s: s.completed <= DEADLINE)
     for sub in subs:
-        broken = failures(sub.person)
-        if not sub.person.email:
-            identity = "email-missing"
-        elif sub.completed > DEADLINE:
-            identity = "after-deadline"
-        elif id(sub) not in counted:
-            identity = "duplicate-submission"
-        else:
-            identity = ""
-        codes = ([identity] if identity else []) + [c for c in broken if c != identity]
-        assert len(codes) <= 1, (sub.person.name, codes)  # one rule each, so the code is certain
-        sub.outcome, sub.rule = ("rejected", codes[0]) if codes else ("eligible", "")
+        identity = judge(sub, counted, failures(sub.person), late=sub.completed > DEADLINE)
         if identity == "email-missing":
             assert sub.person.tag == identity, sub.person
         if identity == "after-deadline":  # late-only people, or the one late resubmission
