@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -374,18 +374,7 @@ def _canonical(setup: _Setup, candidates: Candidates, solution: PairSolution) ->
     order = np.argsort(all_codes, kind="stable")
     where = order[np.searchsorted(all_codes[order], new_left * m + new_right)]
     picked = np.sort(np.concatenate([solution.chosen[candidates.must[solution.chosen]], where]))
-    return PairSolution(
-        chosen=picked,
-        coverage=solution.coverage,
-        total_score=solution.total_score,
-        optimal=solution.optimal,
-        status=solution.status,
-        gap=solution.gap,
-        solver=solution.solver,
-        method=solution.method,
-        seconds=solution.seconds,
-        objective_text=solution.objective_text,
-    )
+    return replace(solution, chosen=picked)
 
 
 def _order(applicant: Applicant) -> tuple[str, int]:
