@@ -321,3 +321,97 @@ def test_the_kernel_with_a_band_gap_maximum_alone_and_a_same_part(tmp_path: Path
     rows, columns = everyone(scorer)
     assert same_points(scorer, None, rows, columns)
     assert same_points(scorer, 0.3 * scorer.max_score(), rows, columns)
+
+
+def test_the_kernel_rules_out_the_same_person_on_both_sides(tmp_path: Path) -> None:
+    # Through the library anyone may be given on both sides: never paired with themselves.
+    rules = load_rules(MIND_RULES)
+    receivers, givers = people(tmp_path, rules)
+    ann = next(a for a in receivers if a.email == "a@nhs.net")
+    also_ann = dataclasses.replace(next(g for g in givers if g.email == "x@nhs.net"), email=ann.email)
+    scorer = Scorer(rules, receivers, [*givers, also_ann])
+    rows, columns = everyone(scorer)
+    assert same_points(scorer, None, rows, columns)
+    points = pairkernel.PairKernel(scorer, rows, columns, None).block(0, rows.size)
+    a = [p.email for p in scorer.receivers.people].index("a@nhs.net")
+    same = [p.email for p in scorer.givers.people].index("a@nhs.net")
+    x = [p.email for p in scorer.givers.people].index("x@nhs.net")
+    assert points[a, same] == -1 and points[a, x] > 0  # the same offer: only the person differs
+
+
+def test_the_kernel_counts_shared_goals_beyond_sixty_four_choices(tmp_path: Path) -> None:
+    scorer = mind_scorer(tmp_path, load_rules(MIND_RULES))
+    kernel = pairkernel.PairKernel(scorer, *everyone(scorer), None)
+    rng = np.random.default_rng(64)
+    want, give = rng.random((5, 150)) < 0.3, rng.random((7, 150)) < 0.3  # three 64-bit words
+    found = kernel._overlap(pairkernel.goal_masks(want), pairkernel.goal_masks(give))(slice(1, 4))
+    expected = (want[1:4, None, :] & give[None, :, :]).sum(axis=2)
+    assert found.tolist() == expected.tolist()
+
+
+# --- arcs added to reach an augmenting path (flow.py) --------------------------------------------
+
+
+def path_problem(arcs: list[tuple[int, int]], right_supply: list[int]) -> ClassProblem:
+    left, right = np.array(arcs, dtype=np.int64).T
+    return ClassProblem(
+        left_size=np.ones(2, dtype=np.int64),
+        right_supply=np.array(right_supply, dtype=np.int64),
+        arc_left=left,
+        arc_right=right,
+        arc_score=np.ones(left.size, dtype=np.int64),
+        arc_key=np.arange(left.size, dtype=np.uint64),
+        objective="coverage-then-score",
+        max_pairs=2,
+    )
+
+
+def test_arcs_on_an_augmenting_path_are_added_even_to_a_full_class() -> None:
+    # Left 0 is unpaired and reaches right 0 (a spare place) by a held arc, and right 1 (full,
+    # taken by left 1) by an arc not held: that arc is added, though it ends at a full class.
+    problem = path_problem([(0, 0), (0, 1), (1, 1)], [1, 1])
+    flow, held = np.array([0, 0, 1]), np.array([True, False, True])
+    weight = np.ones(3, dtype=np.int64)
+    assert flow_module._path_arcs(problem, weight, flow, held).tolist() == [False, True, False]
+    # Every arc between the classes reached is held already: nothing to add.
+    assert not flow_module._path_arcs(problem, weight, flow, np.ones(3, dtype=bool)).any()
+    # No augmenting path (left 0 paired too): nothing to add.
+    assert not flow_module._path_arcs(problem, weight, np.array([1, 0, 1]), held).any()
+
+
+# --- a pricing pass shared with a second process (pricing.py) ----------------------------------
+
+
+def test_the_second_processs_half_of_a_pass_sends_what_it_found() -> None:
+    """The forked child's function, run here (coverage does not follow the forked child)."""
+    import multiprocessing
+
+    def scan(blocks: list[tuple[int, int]], report: Any) -> tuple[np.ndarray, int, int]:
+        arcs = np.array([[a for a, _b in blocks], [b for _a, b in blocks], [7] * len(blocks)], dtype=np.int64)
+        return arcs, 3, 5
+
+    blocks = [(0, 2), (2, 4), (4, 5)]
+    receive, send = multiprocessing.Pipe(duplex=False)
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        pricing_module._scan_in_child(scan, blocks, send)
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)
+    data = np.frombuffer(receive.recv_bytes(), dtype=np.int64)
+    receive.close()
+    send.close()
+    assert data[:2].tolist() == [3, 5]
+    assert data[2:].reshape(3, -1).tolist() == scan(blocks, None)[0].tolist()
+
+
+def test_a_second_process_ending_without_an_answer_is_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    stream = streamed(_bigger(np.random.default_rng(41)))
+    monkeypatch.setattr(pricing_module, "BLOCK_CELLS", 1)  # several blocks, shared between two
+    monkeypatch.setattr(pricing_module, "PARALLEL_CELLS", 0)
+    monkeypatch.setattr(pricing_module.os, "getloadavg", lambda: (0.0, 0.0, 0.0), raising=False)
+    monkeypatch.setattr(pricing_module, "_scan_in_child", lambda scan, blocks, send: os._exit(1))  # killed
+    with pytest.raises(SolverError, match="stopped without an answer"):
+        solve_streaming(stream)
