@@ -189,8 +189,8 @@ def test_a_failed_solve_in_the_child_is_a_failure(monkeypatch: pytest.MonkeyPatc
 
 
 def test_the_childs_solve_sends_the_same_flows() -> None:
-    """The forked child's function, run here (coverage does not follow a forked child that the
-    parent kills once it has the answer): it ignores Ctrl-C and sends (status, flows)."""
+    """The forked child's side (flow._child), run here: coverage does not follow a forked child
+    that the parent kills once it has the answer. It ignores Ctrl-C and sends (status, flows)."""
     import multiprocessing
 
     net = small_network()
@@ -199,7 +199,8 @@ def test_the_childs_solve_sends_the_same_flows() -> None:
     receive, send = multiprocessing.Pipe(duplex=False)
     before = signal.getsignal(signal.SIGINT)
     try:
-        flow_module._solve_in_child(net, "coverage-then-score", send)
+        work = lambda: flow_module._packed(*flow_module._min_cost_flow(net, "coverage-then-score"))  # noqa: E731
+        flow_module._child(work, send)
         assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, before)
@@ -382,25 +383,17 @@ def test_arcs_on_an_augmenting_path_are_added_even_to_a_full_class() -> None:
 # --- a pricing pass shared with a second process (pricing.py) ----------------------------------
 
 
-def test_the_second_processs_half_of_a_pass_sends_what_it_found() -> None:
-    """The forked child's function, run here (coverage does not follow the forked child)."""
-    import multiprocessing
+def test_the_second_processs_half_of_a_pass_packs_what_it_found() -> None:
+    """The forked child's work (coverage does not follow the forked child), run here, and read
+    back as the parent reads it: (wrong, leaving, then the arcs' three rows)."""
 
     def scan(blocks: list[tuple[int, int]], report: Any) -> tuple[np.ndarray, int, int]:
         arcs = np.array([[a for a, _b in blocks], [b for _a, b in blocks], [7] * len(blocks)], dtype=np.int64)
         return arcs, 3, 5
 
     blocks = [(0, 2), (2, 4), (4, 5)]
-    receive, send = multiprocessing.Pipe(duplex=False)
-    before = signal.getsignal(signal.SIGINT)
-    try:
-        pricing_module._scan_in_child(scan, blocks, send)
-        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
-    finally:
-        signal.signal(signal.SIGINT, before)
-    data = np.frombuffer(receive.recv_bytes(), dtype=np.int64)
-    receive.close()
-    send.close()
+    data = pricing_module._packed_scan(scan, blocks)
+    assert data.dtype == np.int64
     assert data[:2].tolist() == [3, 5]
     assert data[2:].reshape(3, -1).tolist() == scan(blocks, None)[0].tolist()
 
@@ -412,6 +405,6 @@ def test_a_second_process_ending_without_an_answer_is_a_failure(monkeypatch: pyt
     monkeypatch.setattr(pricing_module, "BLOCK_CELLS", 1)  # several blocks, shared between two
     monkeypatch.setattr(pricing_module, "PARALLEL_CELLS", 0)
     monkeypatch.setattr(pricing_module.os, "getloadavg", lambda: (0.0, 0.0, 0.0), raising=False)
-    monkeypatch.setattr(pricing_module, "_scan_in_child", lambda scan, blocks, send: os._exit(1))  # killed
+    monkeypatch.setattr(pricing_module, "_packed_scan", lambda scan, blocks: os._exit(1))  # killed
     with pytest.raises(SolverError, match="stopped without an answer"):
         solve_streaming(stream)
