@@ -408,3 +408,18 @@ def test_a_second_process_ending_without_an_answer_is_a_failure(monkeypatch: pyt
     monkeypatch.setattr(pricing_module, "_packed_scan", lambda scan, blocks: os._exit(1))  # killed
     with pytest.raises(SolverError, match="stopped without an answer"):
         solve_streaming(stream)
+
+
+# --- monitoring: a table withheld whole --------------------------------------------------------
+
+
+def test_a_table_withheld_whole_tells_a_reader_nothing() -> None:
+    from mentormatch.monitoring import WITHHELD, _Suppressor
+
+    # 4 applicants, all "<5": the sums pin every count, so none is shown.
+    suppressor = _Suppressor([[[2, 2, 1, 1], [2, 2, 1, 1]]])
+    suppressor.protect()
+    assert all(cell.display() == WITHHELD for cell in suppressor.cells)
+    # Checked again afterwards: a withheld count could be anything from 0 up, nothing is exposed.
+    assert set(suppressor.bounds().values()) == {(0.0, float("inf"))}
+    assert suppressor.exposed() == [] and suppressor.exposed_exactly() == []
