@@ -423,3 +423,38 @@ def test_a_table_withheld_whole_tells_a_reader_nothing() -> None:
     # Checked again afterwards: a withheld count could be anything from 0 up, nothing is exposed.
     assert set(suppressor.bounds().values()) == {(0.0, float("inf"))}
     assert suppressor.exposed() == [] and suppressor.exposed_exactly() == []
+
+
+# --- group mentoring: a fractional LP answer inside the member stage's pricing -----------------
+
+
+def test_a_fractional_lp_answer_while_pricing_members_still_gives_the_best_groups(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The member stage's first LP answered with fractions (kept as no fallback grouping): the
+    groups are still the best ones, as brute force confirms."""
+    from mentormatch import group_members
+    from mentormatch.group_solve import solve_groups
+    from mentormatch.solvers import Run
+    from tests.test_group_stages import assert_same, small
+    from tests.test_groups import brute_force_best
+
+    problem = small(12, 9, 4, 2)
+    expected = solve_groups(problem, solver="highs")
+    real_solve = group_members._MemberLP.solve
+    lps: list[int] = []
+
+    def halved_first(self: Any, solver: str, *, mip: bool, deadline: float | None) -> Run:
+        run = real_solve(self, solver, mip=mip, deadline=deadline)
+        if not mip:
+            lps.append(1)
+            if len(lps) == 1 and run.state == "optimal" and run.values is not None:
+                return dataclasses.replace(run, values=run.values * 0.5)
+        return run
+
+    monkeypatch.setattr(group_members._MemberLP, "solve", halved_first)
+    found = solve_groups(problem, solver="highs")
+    assert lps  # the member stage ran its LPs
+    assert_same(expected, found)
+    best, value = brute_force_best(problem, found)
+    assert value == best
