@@ -303,7 +303,7 @@ def read_book(path: Path, rules: Rules, *, verify: bool = True, unverified: bool
 
 
 CHECK_KEY = key(CHECK)
-UNVERIFIED_OPTION = "--accept-unverified"
+UNVERIFIED_OPTION = "accept_unverified= / --accept-unverified"  # the library and the command line
 HISTORY_ITEMS = (HISTORY_ITEM, ROUND_ITEM, LAST_ID_ITEM, RECORDS_ITEM)
 
 

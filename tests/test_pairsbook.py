@@ -386,6 +386,7 @@ def test_an_unverifiable_old_workbook_is_refused_unless_accepted(
     with pytest.raises(ExportError, match="no 'Check' column") as caught:
         read_book(path, rules)
     assert "--accept-unverified" in (caught.value.hint or "")
+    assert "accept_unverified=" in (caught.value.hint or "")  # named for a library user too
     for result in (review(path, tmp_path), introduce(path, tmp_path)):
         assert result.exit_code == 1 and "--accept-unverified" in result.output, result.output
     assert not (tmp_path / "next.xlsx").exists() and not list((tmp_path / "outbox").glob("*.eml"))
