@@ -144,20 +144,10 @@ def _held_problem(problem: StreamProblem, held: tuple[np.ndarray, np.ndarray, np
     )
 
 
-def _blocks(problem: StreamProblem, look: np.ndarray | None = None) -> list[tuple[int, int]]:
-    """Blocks of left classes (of those to ``look`` at: runs of them, cut to the block size)."""
+def _blocks(problem: StreamProblem) -> list[tuple[int, int]]:
+    """Blocks of left classes, cut to the block size."""
     n_left, step = problem.left_size.size, rows_per_block(problem.right_supply.size)
-    if look is None:
-        return [(a, min(a + step, n_left)) for a in range(0, n_left, step)]
-    rows = np.flatnonzero(look)
-    if rows.size == 0:
-        return []
-    cuts = np.flatnonzero(np.diff(rows) > 1) + 1
-    out = []
-    for run in np.split(rows, cuts):
-        first, last = int(run[0]), int(run[-1]) + 1
-        out += [(a, min(a + step, last)) for a in range(first, last, step)]
-    return out
+    return [(a, min(a + step, n_left)) for a in range(0, n_left, step)]
 
 
 def _first_pass(
@@ -234,12 +224,10 @@ def _pricing_pass(
     reached_left = reached_right = None
     if cover:
         reached_left, reached_right, sink = residual_reach(held, found.flow)
-        if sink:
-            raise CertificateError("an augmenting path is left among the held arcs")
+        assert not sink, "check_certificate over the held arcs found no augmenting path"
         if not reached_left.any():
             reached_left = None  # every left class is full: no augmenting path can start
     held_codes = np.sort(held.arc_left * n_right + held.arc_right)
-    look = None if reached_left is None else np.ones(n_left, dtype=bool)
 
     def scan(blocks: list[tuple[int, int]], report: Progress) -> tuple[np.ndarray, int, int]:
         out: list[np.ndarray] = []
@@ -281,7 +269,7 @@ def _pricing_pass(
                 report(message, b, n_left)
         return (np.concatenate(out, axis=1) if out else np.zeros((3, 0), dtype=np.int64)), wrong, leaving
 
-    arcs, wrong, leaving = _in_two(scan, _blocks(problem, look), n_right, say)
+    arcs, wrong, leaving = _in_two(scan, _blocks(problem), n_right, say)
     say(message, n_left, n_left)
     return (arcs[0], arcs[1], arcs[2]), wrong, leaving
 
