@@ -84,7 +84,7 @@ def condition_lines(cond: Condition, rules: Rules, depth: int = 0) -> list[str]:
         return out
     if cond.not_ is not None:
         return [f"{pad}not:{off}", *condition_lines(cond.not_, rules, depth + 1)]
-    return [f"{pad}- {_leaf_text(cond, rules)}{off}"]
+    return [f"{pad}- {NOT_APPLIED + ' ' if off else ''}{_leaf_text(cond, rules)}"]  # seen first
 
 
 NOT_APPLIED = "(not applied: enabled: false)"
