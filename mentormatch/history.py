@@ -214,15 +214,15 @@ def _one_history(books: Sequence[PairsBook]) -> None:
     histories = {b.history for b in books}
     if None in histories or len(histories) > 1:
         raise ExportError(
-            f"--review was given {len(books)} workbooks ({names}) that are not rounds of one history,"
-            " so their decisions cannot be combined",
+            f"review= / --review was given {len(books)} workbooks ({names}) that are not rounds of one"
+            " history, so their decisions cannot be combined",
             "give the latest workbook of this programme only (it carries every earlier decision)",
         )
     rounds = [b.round for b in books]
     if len(set(rounds)) < len(rounds):
         raise ExportError(
-            f"--review was given two copies of round {max(rounds, key=rounds.count)} ({names}); which"
-            " one holds the decisions is not clear",
+            f"review= / --review was given two copies of round {max(rounds, key=rounds.count)} ({names});"
+            " which one holds the decisions is not clear",
             "combine the decisions into one copy and give that one",
         )
 
