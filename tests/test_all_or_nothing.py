@@ -286,16 +286,7 @@ def test_a_failed_monitoring_write_leaves_nothing_new(
 
         monkeypatch.setattr(monitoring, "write_workbook", disk_full)
     pairs, watch = tmp_path / "pairs.xlsx", tmp_path / "monitoring.xlsx"
-    args = [
-        "match",
-        str(MIND_EXPORT),
-        "--rules",
-        str(MIND_RULES),
-        "-o",
-        str(pairs),
-        "--monitoring",
-        str(watch),
-    ]
+    args = match_with_monitoring(pairs, watch)
     result = runner.invoke(app, args)
     assert result.exit_code == 1, result.output
     assert list(tmp_path.iterdir()) == []  # neither workbook, no temporary file
@@ -313,7 +304,16 @@ def test_a_failed_monitoring_write_keeps_both_old_files(
     pairs, watch = tmp_path / "pairs.xlsx", tmp_path / "monitoring.xlsx"
     pairs.write_bytes(OLD)
     watch.write_bytes(b"old monitoring")
-    args = [
+    args = match_with_monitoring(pairs, watch)
+    result = runner.invoke(app, [*args, "--force"])
+    assert result.exit_code == 1
+    assert pairs.read_bytes() == OLD and watch.read_bytes() == b"old monitoring"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["monitoring.xlsx", "pairs.xlsx"]
+
+
+def match_with_monitoring(pairs: Path, watch: Path) -> list[str]:
+    """`match` on the MIND example writing the pairs workbook and the monitoring workbook."""
+    return [
         "match",
         str(MIND_EXPORT),
         "--rules",
@@ -323,7 +323,3 @@ def test_a_failed_monitoring_write_keeps_both_old_files(
         "--monitoring",
         str(watch),
     ]
-    result = runner.invoke(app, [*args, "--force"])
-    assert result.exit_code == 1
-    assert pairs.read_bytes() == OLD and watch.read_bytes() == b"old monitoring"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["monitoring.xlsx", "pairs.xlsx"]

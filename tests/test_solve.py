@@ -404,8 +404,9 @@ def test_large_scores_stay_exact() -> None:
     assert solution.objective_text.endswith("(ties left to the solver)")
 
 
-def test_bad_input_is_rejected() -> None:
-    base: dict[str, Any] = {
+def two_by_two() -> dict[str, Any]:
+    """The fields of a valid 2 x 2 pairing problem, for tests that break one of them."""
+    return {
         "n_left": 2,
         "n_right": 2,
         "left": np.array([0, 1]),
@@ -413,6 +414,10 @@ def test_bad_input_is_rejected() -> None:
         "score": np.array([1, 1]),
         "right_capacity": np.array([1, 1]),
     }
+
+
+def test_bad_input_is_rejected() -> None:
+    base = two_by_two()
     for change in (
         {"left": np.array([0, 0]), "right": np.array([1, 1])},  # the same pair twice
         {"left": np.array([0, 2])},  # index out of range
@@ -533,14 +538,7 @@ def test_ctrl_c_during_highs_is_raised_again_once_it_stopped() -> None:
 
 
 def test_more_bad_input_is_rejected() -> None:
-    base: dict[str, Any] = {
-        "n_left": 2,
-        "n_right": 2,
-        "left": np.array([0, 1]),
-        "right": np.array([0, 1]),
-        "score": np.array([1, 1]),
-        "right_capacity": np.array([1, 1]),
-    }
+    base = two_by_two()
     for change, message in (
         ({"n_left": -1}, "n_left and n_right must be >= 0"),
         ({"right": np.array([0, 2])}, r"right indices must lie in \[0, 2\)"),
