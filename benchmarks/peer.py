@@ -15,6 +15,11 @@ profession, role). Then, alternately, ``--runs`` times each:
   by grade gap, profession and an unmatched bonus, a mentor taking up to three mentees over the
   rounds), then writes its spreadsheets with ``process.create_mailing_list``.
 
+With ``--floor`` two more processes are timed in the same rounds: the least any tool built on our
+fixed stack can do with this export (``python -c`` that imports openpyxl, reads the export and
+writes its rows back as a one-sheet workbook: no rules, no checks, no matching, no formatting) and
+``import typer`` alone. They show how much of the gap at small sizes is the stack itself.
+
 Both are timed as whole processes (Python start-up, imports, reading, matching, writing), wall
 clock. The two do not solve the same problem (peer A has no eligibility checks, no line-manager
 rule, and its rounds are greedy, not one optimum): the comparison is of what a coordinator waits
@@ -138,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=3, help="runs of each, alternating (3)")
     p.add_argument("--seed", type=int, default=cohort.SEED)
     p.add_argument("--peer-venv", type=Path, default=Path(tempfile.gettempdir()) / "mentormatch-peer-venv")
+    p.add_argument("--floor", action="store_true", help="also time the stack's floor (see above)")
     args = p.parse_args(argv)
     python, how = peer_python(args.peer_venv)
     if python is None:
@@ -145,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     ours = Path(sys.executable).parent / "mentormatch"
     lines = []
+    floor_lines: list[tuple[int, dict[str, list[float]]]] = []
     with tempfile.TemporaryDirectory(prefix="mentormatch-peer-") as temp:
         sizes = [int(x) for x in args.per_side.split(",") if x.strip()]
         for per_side in sizes:
@@ -154,15 +161,22 @@ def main(argv: list[str] | None = None) -> int:
             us_cmd = [str(ours), "--quiet", "match", str(export), "--rules", str(RULES),
                       "-o", str(folder / "pairs.xlsx"), "--force"]  # fmt: skip
             peer_cmd = [str(python), "-c", PEER_DRIVER, str(folder)]
+            floors = floor_commands(export, folder / "floor.xlsx") if args.floor else {}
             us, them = [], []
+            floor_runs: dict[str, list[float]] = {name: [] for name in floors}
             if per_side == sizes[0]:  # untimed: bytecode written, files in the disk cache
                 timed(us_cmd, ROOT)
                 timed(peer_cmd, folder)
+                for cmd in floors.values():
+                    timed(cmd, folder)
             for _ in range(args.runs):  # alternating, so both see the same machine load
                 us.append(timed(us_cmd, ROOT))
                 them.append(timed(peer_cmd, folder))
+                for name, cmd in floors.items():
+                    floor_runs[name].append(timed(cmd, folder))
             print(f"{per_side} per side: ours {us}, peer A {them}", file=sys.stderr)
             lines.append((per_side, us, them))
+            floor_lines.append((per_side, floor_runs))
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nmentormatch vs peer A ({PEER}, {how}); {args.runs} runs each, alternating; wall clock,"
           f" whole processes; load average at the end {load}\n")  # fmt: skip
@@ -176,7 +190,42 @@ def main(argv: list[str] | None = None) -> int:
             f"| {per_side:,} | {min(us):.2f} | {statistics.median(us):.2f} | {min(them):.2f} |"
             f" {statistics.median(them):.2f} | {ratio:.1f}x |"
         )
+    if args.floor:
+        print("\nThe stack's floor in the same rounds (median s): no tool on typer + openpyxl goes below\n")
+        print("| per side | " + " | ".join(FLOOR_NAMES) + " | ours | peer A |")
+        print("|---|" + "---|" * (len(FLOOR_NAMES) + 2))
+        for (per_side, runs), (_, us, them) in zip(floor_lines, lines, strict=True):
+            cells = " | ".join(f"{statistics.median(runs[name]):.3f}" for name in FLOOR_NAMES)
+            print(f"| {per_side:,} | {cells} | {statistics.median(us):.3f} | {statistics.median(them):.3f} |")
     return 0
+
+
+FLOOR_NAMES = ("python -c pass", "import typer", "openpyxl: read the export, write its rows")
+OPENPYXL_FLOOR = """
+import sys
+import openpyxl
+book = openpyxl.load_workbook(sys.argv[1], read_only=True, data_only=True)
+rows = list(book.worksheets[0].iter_rows(values_only=True))
+out = openpyxl.Workbook(write_only=True)
+sheet = out.create_sheet("Rows")
+for row in rows:
+    sheet.append(list(row))
+out.save(sys.argv[2])
+"""
+
+
+def floor_commands(export: Path, out: Path) -> dict[str, list[str]]:
+    return dict(
+        zip(
+            FLOOR_NAMES,
+            (
+                [sys.executable, "-c", "pass"],
+                [sys.executable, "-c", "import typer"],
+                [sys.executable, "-c", OPENPYXL_FLOOR, str(export), str(out)],
+            ),
+            strict=True,
+        )
+    )
 
 
 if __name__ == "__main__":
