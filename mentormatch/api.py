@@ -231,17 +231,21 @@ def match(
         raise RulesError(
             f"{loaded.path}: has no 'matching' section", "add one; see rules/kent-medway-mind-2022.yaml"
         )
-    paired_only = {"review": review, "withdraw": withdraw, "exclude_previous": exclude_previous}
-    given = [  # named for the library and the command line alike
-        f"{name}= / --{name.replace('_', '-')}"
-        for name, value in {**paired_only, "favour_unmatched": favour_unmatched}.items()
-        if value
-    ]
+    paired_only = {
+        "review": review,
+        "withdraw": withdraw,
+        "exclude_previous": exclude_previous,
+        "favour_unmatched": favour_unmatched,
+    }
+    given = [name for name, value in paired_only.items() if value]
     if spec.mode == "groups" and given:
+        option = f"{given[0]}= / --{given[0].replace('_', '-')}"  # for the library and the command line
+        what, hint = "reads a pairs workbook", f"run without {option}"
+        if given[0] == "withdraw":
+            what = "re-pairs the partners of people who dropped out"
+            hint += "; to form groups without someone, take their row out of the export (groups may change)"
         raise RulesError(
-            f"{loaded.path.name} forms groups; {given[0]} reads a pairs workbook, so it works for pair"
-            " programmes only",
-            f"run without {given[0]}",
+            f"{loaded.path.name} forms groups; {option} {what}, so it works for pair programmes only", hint
         )
     reviews = [Path(p) for p in review]
     round_ = begin(

@@ -188,6 +188,16 @@ def test_refusals_name_the_argument_for_the_library_and_the_command_line() -> No
     said = f"{caught.value.message} {caught.value.hint}"
     assert "review= / --review reads a pairs workbook" in said and "run without review=" in said, said
     with pytest.raises(MentormatchError) as caught:
+        mentormatch.match(
+            lmp / "applications.csv",
+            rules="bme-leadership-lmp-2022",
+            members=lmp / "members.csv",
+            withdraw=["a@nhs.net"],
+        )
+    said = f"{caught.value.message} {caught.value.hint}"
+    assert "withdraw= / --withdraw re-pairs the partners of people who dropped out" in said, said
+    assert "take their row out of the export" in said and "reads a pairs workbook" not in said, said
+    with pytest.raises(MentormatchError) as caught:
         mentormatch.match(MIND_EXPORT, rules="kent-medway-mind-2022", withdraw=["a@nhs.net"])
     assert "withdraw= / --withdraw needs the current pairs: add review= / --review" in caught.value.message
     with pytest.raises(MentormatchError) as caught:
