@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/startup.py --runs 10
 
 Each round runs, one after the other: ``python -c pass``, ``mentormatch --version``,
-``mentormatch --help``, ``mentormatch match --help`` and ``mentormatch --quiet match`` on the
-bundled MIND example (152 rows, writing pairs.xlsx). Whole processes, wall clock and CPU (user +
+``mentormatch --help``, ``mentormatch match --help``, ``mentormatch --quiet match`` on the
+bundled MIND example (152 rows, writing pairs.xlsx) and on a synthetic cohort of 100 mentees and
+100 mentors (benchmarks/cohort.py, as peer.py's 100-per-side row). Whole processes, wall clock and CPU (user +
 system, from the kernel's accounting of the child); prints best and median of the runs and each as
 a multiple of a bare Python start.
 
@@ -26,8 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+import cohort  # noqa: E402
 
 # bytecode is cached as in an installed package (pip compiles it), even where the caller's
 # environment turns caching off: otherwise every run would compile the package again
@@ -54,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mentormatch-startup-") as temp:
         out = str(Path(temp) / "pairs.xlsx")
         example = str(ROOT / "examples" / "kent-medway-mind-2022" / "applications.xlsx")
+        small = Path(temp) / "cohort-100.xlsx"
+        cohort.write_xlsx(small, cohort.generate(200, cohort.SEED))
         commands: dict[str, list[str]] = {"python -c pass": [sys.executable, "-c", "pass"]}
         for suffix, mm in others.items():
             commands |= {
@@ -62,11 +67,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"mentormatch match --help{suffix}": [mm, "match", "--help"],
                 f"MIND example (match, 152 rows){suffix}": [mm, "--quiet", "match", example, "--rules",
                                                             "kent-medway-mind-2022", "-o", out, "--force"],
+                f"match, 100 + 100 synthetic{suffix}": [mm, "--quiet", "match", str(small), "--rules",
+                                                        "kent-medway-mind-2022", "-o", out, "--force"],
             }  # fmt: skip
         walls: dict[str, list[float]] = {name: [] for name in commands}
         cpus: dict[str, list[float]] = {name: [] for name in commands}
         for name, cmd in commands.items():
-            if name.startswith("MIND"):
+            if name.startswith(("MIND", "match,")):
                 run(cmd)  # compiled bytecode and disk cache warm
         for _ in range(args.runs):
             for name, cmd in commands.items():
