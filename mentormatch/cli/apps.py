@@ -12,6 +12,12 @@ from mentormatch import __version__
 from mentormatch.cli.options import DebugOpt, QuietOpt
 from mentormatch.cli.terminal import State, out
 
+# Typer converts an option's value through pydantic (about 60 ms to import, with importlib.metadata)
+# unless it is a bool already, and an option not given is None: `match --help` paid that for this
+# group's --help and Typer's --install-completion / --show-completion, none of them given. They
+# default to False instead (Click's default_map, by the options' names): bools, passed through.
+NOT_GIVEN = {"help": False, "install_completion": False, "show_completion": False, "rules": {"help": False}}
+
 app = typer.Typer(
     name="mentormatch",
     help="Check NHS mentoring applications against a programme's rules and pair people optimally.",
@@ -19,6 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     # "rich" keeps examples and <angle brackets> as written; "markdown" ate `<email>` and backticks.
     rich_markup_mode="rich",
+    context_settings={"default_map": NOT_GIVEN},
 )
 rules_app = typer.Typer(help="Check, list and show rule files.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
