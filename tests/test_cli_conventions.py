@@ -10,6 +10,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -180,6 +181,68 @@ def test_examples_fit_an_80_column_terminal_as_written(path: list[str], command:
     for line in example_lines(command):
         assert "  " not in line, f"{path}: {line!r} (a lone backslash in the docstring joined two lines)"
         assert line in rendered, f"{path}: at 80 columns help does not show {line!r} as written"
+
+
+def example_blocks(command: Any) -> list[list[str]]:
+    """The docstring's indented paragraphs (the examples), line by line as written."""
+    blocks = []
+    for paragraph in (command.help or "").split("\n\n"):
+        lines = [line for line in paragraph.splitlines() if line.strip() != "\b"]
+        if any(line.startswith(" ") for line in lines):
+            blocks.append(lines)
+    return blocks
+
+
+def help_at(columns: int, *path: str) -> str:
+    """`mentormatch PATH --help` as a terminal COLUMNS wide shows it (a real process: Typer's test
+    runner fixes help at 80 columns whatever COLUMNS says)."""
+    code = "import sys; from mentormatch.cli import main; sys.argv[0] = 'mentormatch'; main()"
+    env = {**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1"}
+    done = subprocess.run([sys.executable, "-c", code, *path, "--help"], env=env, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
+def test_examples_keep_their_lines_and_indents(path: list[str], command: Any) -> None:
+    """At 80 and at 120 columns help shows each example block line for line, a continuation
+    indented under its command as in the docstring (Click rewraps a paragraph it is not told to
+    keep: it once ran `--withdraw a.b@nhs.net \\ --withdraw c.d@nhs.net` into one line)."""
+    blocks = example_blocks(command)
+    assert blocks, path
+    for columns in (80, 120):
+        rendered = help_at(columns, *path).splitlines()
+        assert max(len(line) for line in rendered) <= columns, (path, columns)
+        shown = {textwrap.dedent("\n".join(rendered[i : i + n])) for n in {len(b) for b in blocks}
+                 for i in range(len(rendered))}  # fmt: skip
+        for block in blocks:
+            assert textwrap.dedent("\n".join(block)) in shown, (path, columns, block)
+
+
+@pytest.mark.parametrize("group", [[], ["rules"]])
+def test_the_command_list_shows_each_summary_whole(group: list[str]) -> None:
+    """`mentormatch --help` lists every command with its docstring's whole first paragraph,
+    wrapped at 80 columns, never cut short with '...'."""
+    shown = " ".join(re.sub(r"-\n\s+", "-", help_at(80, *group)).split())
+    listed = [(p, c) for p, c in COMMANDS if p[:-1] == group]
+    assert listed
+    for path, command in listed:
+        summary = " ".join((command.help or "").split("\n\n")[0].split())
+        assert f"{path[-1]} {summary}" in shown, path
+
+
+def test_usage_errors_are_plain_lines_exit_2() -> None:
+    """A usage mistake says what is wrong on an 'Error:' line after the usage and where to find
+    help, with no box drawn around it, and exits 2."""
+    result = runner.invoke(app, ["match", "x.xlsx", "-o", "p.xlsx"], env=NARROW)
+    assert result.exit_code == 2
+    assert "Usage: mentormatch match [OPTIONS]" in result.output
+    assert "Try 'mentormatch match --help' for help." in result.output
+    assert "Error: Missing option '--rules' / '-r'." in result.output
+    assert not set("╭│╰") & set(result.output)
+    typo = runner.invoke(app, ["mach"], env=NARROW)
+    assert typo.exit_code == 2 and "Error: No such command 'mach'. Did you mean 'match'?" in typo.output
 
 
 @pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])

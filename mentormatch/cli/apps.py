@@ -23,11 +23,14 @@ app = typer.Typer(
     help="Check NHS mentoring applications against a programme's rules and pair people optimally.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    # "rich" keeps examples and <angle brackets> as written; "markdown" ate `<email>` and backticks.
-    rich_markup_mode="rich",
-    context_settings={"default_map": NOT_GIVEN},
+    # Help in Click's plain layout: it reads as well as Typer's Rich panels (better at 80 columns,
+    # where the panels squeezed each option's help into 23), and --help never loads Typer's
+    # rich_utils (Markdown, Syntax, Traceback: about 30 ms). Examples keep their lines (`\b`,
+    # conventions.prose_that_wraps); lines up to 120 columns on a wide terminal.
+    rich_markup_mode=None,
+    context_settings={"default_map": NOT_GIVEN, "max_content_width": 120},
 )
-rules_app = typer.Typer(help="Check, list and show rule files.", no_args_is_help=True)
+rules_app = typer.Typer(help="Check, list and show rule files.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(rules_app, name="rules")
 
 

@@ -72,19 +72,22 @@ def show_flags_as_flags() -> None:
 
 def prose_that_wraps(*groups: typer.Typer) -> None:
     """Help prose flows to the terminal's width: each paragraph of a command's docstring becomes
-    one line (Typer keeps a docstring's line breaks, so at 80 columns every line broke twice).
-    Indented lines (the examples) keep theirs."""
+    one line for Click to wrap. Indented paragraphs (the examples) keep their lines as written.
+    The list of commands shows each one's whole first paragraph (Click cut it at the width with
+    "...")."""
     for group in groups:
         for command in group.registered_commands:
             if command.help is None and command.callback is not None:
                 command.help = reflowed(inspect.getdoc(command.callback) or "")
+                command.short_help = command.short_help or command.help.split("\n\n")[0]
 
 
 def reflowed(doc: str) -> str:
-    """A docstring with each unindented paragraph joined into one line."""
+    """A docstring with each unindented paragraph joined into one line, and each indented one
+    marked with Click's ``\\b`` (keep these lines as they are)."""
 
     def flowed(paragraph: str) -> str:
         indented = any(line.startswith(" ") for line in paragraph.splitlines())
-        return paragraph if indented else " ".join(paragraph.split())
+        return "\b\n" + paragraph if indented else " ".join(paragraph.split())
 
     return "\n\n".join(flowed(paragraph) for paragraph in doc.split("\n\n"))
