@@ -127,7 +127,7 @@ def weights(score: np.ndarray, key: np.ndarray, max_pairs: int, ranks: int) -> n
 
 
 @dataclass(frozen=True)
-class _Network:
+class Network:
     """Nodes 0 = source, 1 = sink, 2.. left classes, then right classes; arcs in this order:
     source -> left, left -> right (the problem's arcs), right -> sink, [source -> sink]."""
 
@@ -141,7 +141,7 @@ class _Network:
     tight: np.ndarray  # the capacities OR-Tools gets: a pair arc's is min(left size, right places)
 
 
-def _network(problem: ClassProblem, weight: np.ndarray) -> _Network:
+def network(problem: ClassProblem, weight: np.ndarray) -> Network:
     n_left, n_right = problem.left_size.size, problem.right_supply.size
     total = int(problem.left_size.sum())
     big = max(total, 1)
@@ -162,7 +162,7 @@ def _network(problem: ClassProblem, weight: np.ndarray) -> _Network:
     tight[pair_arcs] = np.minimum(
         problem.left_size[problem.arc_left], problem.right_supply[problem.arc_right]
     )
-    return _Network(
+    return Network(
         tail=np.concatenate(tail),
         head=np.concatenate(head),
         capacity=capacity_all,
@@ -177,7 +177,7 @@ def _network(problem: ClassProblem, weight: np.ndarray) -> _Network:
 FORK_ARCS = 50_000  # networks at least this large are solved in a child process (Ctrl-C at once)
 
 
-def solve_network(net: _Network, objective: str) -> np.ndarray:
+def solve_network(net: Network, objective: str) -> np.ndarray:
     """OR-Tools' optimal flow on every arc of ``net`` (raises SolverError without an optimum).
 
     OR-Tools holds Python's lock while it solves, so a signal handler (Ctrl-C) could not run
@@ -202,7 +202,7 @@ def solve_network(net: _Network, objective: str) -> np.ndarray:
     return flows
 
 
-def _min_cost_flow(net: _Network, objective: str) -> tuple[int, np.ndarray]:
+def _min_cost_flow(net: Network, objective: str) -> tuple[int, np.ndarray]:
     """(0 and the flows) when OR-Tools finds the optimum, else (its status, nothing)."""
     from ortools.graph.python import min_cost_flow  # imported here: only pairing needs it
 
@@ -294,7 +294,7 @@ def solve_classes(
             problem.objective,
             problem.max_pairs,
         )
-        net = _network(sub, weight[arcs])
+        net = network(sub, weight[arcs])
         flows = solve_network(net, problem.objective)
         solve_s += time.perf_counter() - start
         start = time.perf_counter()
@@ -390,7 +390,7 @@ def residual_reach(problem: ClassProblem, flow: np.ndarray) -> tuple[np.ndarray,
         reached_left[problem.arc_left[back]] = True
 
 
-def _residual(net: _Network, flows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _residual(net: Network, flows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(tail, head, cost) of every residual arc: forward where flow < capacity, backward where
     flow > 0."""
     forward = flows < net.capacity
@@ -401,7 +401,7 @@ def _residual(net: _Network, flows: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     return tail, head, cost
 
 
-def potentials(net: _Network, flows: np.ndarray) -> np.ndarray:
+def potentials(net: Network, flows: np.ndarray) -> np.ndarray:
     """Shortest-path distances in the residual graph from a virtual root joined to every node at
     cost 0 (Bellman-Ford, one vectorised pass over all residual arcs per round). Raises
     CertificateError if a negative cycle is found: the flow is then not of least cost."""

@@ -136,7 +136,7 @@ def match_pairs(
             say(f"Solving ({len(candidates.left):,} allowed pairs)")
             solution = solve_pairs(problem, solver=solver, time_limit=time_limit)
             if solution.optimal:
-                solution = _canonical(setup, candidates, solution)
+                solution = _canonical(setup, candidates, problem, solution)
             considered = len(candidates.left)
     except PairingInfeasibleError as exc:
         raise InfeasibleError(_name_conflicts(exc, receivers, givers, rules), exc.hint) from None
@@ -351,23 +351,49 @@ def _bonus_points(
     return points
 
 
-def _canonical(setup: _Setup, candidates: Candidates, solution: PairSolution) -> PairSolution:
-    """An optimal LP pairing named the way the flow route names pairs (flow.distribute): the
-    same class counts give the same people, so both routes agree whenever the optimum does."""
-    chosen = solution.chosen[~candidates.must[solution.chosen]]
-    left, right = candidates.left[chosen], candidates.right[chosen]
-    lc, rc = setup.left.of[left], setup.right.of[right]
+def _canonical(
+    setup: _Setup, candidates: Candidates, pairs: PairProblem, solution: PairSolution
+) -> PairSolution:
+    """An optimal LP pairing as the flow route gives it: its class flow, certified by our own
+    potentials, moved to the canonical optimum (canonical.py), then named by flow.distribute. Both
+    routes then give the same pairs whenever they weigh with the same R (the module comment of
+    solve.py: the same whenever the Summary says ties are broken by a fixed key on both)."""
+    from mentormatch.canonical import canonical_of
+    from mentormatch.flow import ClassProblem
+
+    free = ~candidates.must
+    lc, rc = setup.left.of[candidates.left], setup.right.of[candidates.right]
+    free &= (lc >= 0) & (rc >= 0)
     width = max(setup.right.size.size, 1)
-    codes, flow = np.unique(lc * width + rc, return_counts=True)
+    codes, first = np.unique(lc[free] * width + rc[free], return_index=True)
+    arc_left, arc_right = codes // width, codes % width
+    chosen = solution.chosen[~candidates.must[solution.chosen]]
+    used = setup.left.of[candidates.left[chosen]] * width + setup.right.of[candidates.right[chosen]]
+    flow = np.bincount(np.searchsorted(codes, used), minlength=codes.size).astype(np.int64)
+    problem = ClassProblem(
+        left_size=setup.left.size,
+        right_supply=np.bincount(
+            setup.right.of[setup.right.of >= 0],
+            weights=setup.room[setup.right.of >= 0],
+            minlength=setup.right.size.size,
+        ).astype(np.int64),
+        arc_left=arc_left,
+        arc_right=arc_right,
+        arc_score=np.asarray(pairs.score, dtype=np.int64)[np.flatnonzero(free)[first]],
+        arc_key=pair_key(setup.left.key[arc_left], setup.right.key[arc_right]).astype(np.uint64),
+        objective=pairs.objective,
+        max_pairs=min(pairs.n_left, int(np.asarray(pairs.right_capacity).sum())),  # P, as solve.py's
+    )
+    tie = canonical_of(problem, flow, solution.ranks)
     new_left, new_right = distribute(
         setup.left.of,
         setup.right.of,
         setup.left_order,
         setup.right_order,
         setup.room,
-        codes // width,
-        codes % width,
-        flow.astype(np.int64),
+        arc_left,
+        arc_right,
+        tie.flow,
     )
     m = max(int(setup.room.size), 1)
     all_codes = candidates.left * m + candidates.right

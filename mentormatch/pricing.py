@@ -33,10 +33,11 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from mentormatch.canonical import Canonical, canonical
 from mentormatch.errors import SolverError
 from mentormatch.flow import (
     INT_ROOM,
@@ -52,6 +53,7 @@ from mentormatch.flow import (
     residual_reach,
     solve_classes,
     tie_ranks,
+    weights,
 )
 from mentormatch.progress import Progress, silent
 from mentormatch.scoring import pair_key
@@ -62,6 +64,7 @@ MARGIN = 20  # while some arcs are priced wrong, also add those within MARGIN po
 NEAR = MARGIN + 2  # a pass weighs, per left class, the arcs within NEAR of its best (score + right value)
 PARALLEL_CELLS = 20_000_000  # a pass over more class pairs than this shares them with a second process
 BLOCK_CELLS = 1 << 18  # class pairs scored at a time (small enough to stay in the CPU's cache)
+MAX_TIED = 2_000_000  # class pairs not held with reduced cost 0 kept for canonical.py (48 MB) at most
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class StreamFlow:
     allowed: int  # allowed pairs of people they stand for
     passes: int  # passes over every class pair (the first included)
     seconds: float  # the passes after the first, the solves and the checks
+    tie: Canonical | None = None  # how the canonical optimum was reached; None: too many ties
 
 
 def rows_per_block(n_right: int) -> int:
@@ -115,7 +119,7 @@ def solve_streaming(problem: StreamProblem, say: Progress = silent, label: str =
         rounds += 1
         message = f"{label} (pricing pass {passes} over every class pair)"
         say(message)
-        new, wrong, leaving = _pricing_pass(problem, sub, found, scale, ranks, say, message)
+        new, ties, wrong, leaving = _pricing_pass(problem, sub, found, scale, ranks, say, message)
         passes += 1
         if not wrong and not leaving:
             break
@@ -127,7 +131,28 @@ def solve_streaming(problem: StreamProblem, say: Progress = silent, label: str =
         found.flow, found.potential, found.weight, found.ranks, found.seconds, found.check_seconds,
         rounds, int(held[0].size),
     )  # fmt: skip
-    return StreamFlow(sub, found, class_pairs, allowed, passes, time.perf_counter() - start)
+    sub, found, tie = _canonical(problem, sub, found, ties, say, label)
+    return StreamFlow(sub, found, class_pairs, allowed, passes, time.perf_counter() - start, tie)
+
+
+def _canonical(
+    problem: StreamProblem, sub: ClassProblem, found: ClassFlow, ties: np.ndarray, say: Progress, label: str
+) -> tuple[ClassProblem, ClassFlow, Canonical | None]:
+    """The canonical optimum (canonical.py) over the arcs held and those of reduced cost 0 the last
+    pass found (every other class pair has a positive reduced cost: no optimum uses it). None when
+    more than MAX_TIED such arcs were found: the flow found is kept."""
+    if ties.size and ties.min() < 0:
+        return sub, found, None
+    say(f"{label} (the same pairs on every route: {ties.shape[1]:,} tied class pairs not held)")
+    held = (np.concatenate([sub.arc_left, ties[0]]), np.concatenate([sub.arc_right, ties[1]]),
+            np.concatenate([sub.arc_score, ties[2]]))  # fmt: skip
+    wider = _held_problem(problem, held)
+    extra = np.zeros(ties.shape[1], dtype=np.int64)
+    weight = weights(wider.arc_score, wider.arc_key, wider.max_pairs, found.ranks)
+    start = time.perf_counter()
+    tie = canonical(wider, replace(found, flow=np.concatenate([found.flow, extra]), weight=weight))
+    seconds = found.check_seconds + time.perf_counter() - start
+    return wider, replace(found, flow=tie.flow, weight=weight, check_seconds=seconds), tie
 
 
 def _held_problem(problem: StreamProblem, held: tuple[np.ndarray, np.ndarray, np.ndarray]) -> ClassProblem:
@@ -205,10 +230,11 @@ def _pricing_pass(
     ranks: int,
     say: Progress,
     message: str,
-) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], int, int]:
-    """Arcs to add (left, right, score: PRICE_PER_CLASS per left class at most), how many class
-    pairs the flow's potentials price wrong, and how many arcs were found leaving the reached
-    set (module comment)."""
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray, int, int]:
+    """Arcs to add (left, right, score: PRICE_PER_CLASS per left class at most), the arcs not
+    held of reduced cost exactly 0 (rows left, right, score; a column of -1 if more than
+    MAX_TIED), how many class pairs the flow's potentials price wrong, and how many arcs were
+    found leaving the reached set (module comment)."""
     n_left, n_right = problem.left_size.size, problem.right_supply.size
     potential = found.potential
     if potential.size and (potential.max() > 0 or potential.min() < -INT_ROOM):
@@ -229,8 +255,10 @@ def _pricing_pass(
             reached_left = None  # every left class is full: no augmenting path can start
     held_codes = np.sort(held.arc_left * n_right + held.arc_right)
 
-    def scan(blocks: list[tuple[int, int]], report: Progress) -> tuple[np.ndarray, int, int]:
+    def scan(blocks: list[tuple[int, int]], report: Progress) -> tuple[np.ndarray, np.ndarray, int, int]:
         out: list[np.ndarray] = []
+        ties: list[np.ndarray] = []
+        tied = 0
         wrong = leaving = 0
         for number, (a, b) in enumerate(blocks):
             points = problem.points(a, b)
@@ -256,6 +284,10 @@ def _pricing_pass(
                 reduced = -(score * scale + tie + 1) + left_p[i] - right_p[j]
                 near = (reduced < MARGIN * scale) & ~_held(held_codes, i * n_right + j)
                 wrong += int(np.count_nonzero(near & (reduced < 0)))
+                zero = np.flatnonzero(near & (reduced == 0))
+                if zero.size and tied <= MAX_TIED:  # an optimum may use them too (canonical.py)
+                    ties.append(np.stack([i[zero], j[zero], score[zero]]))
+                tied += zero.size
                 i, j, score, reduced = i[near], j[near], score[near], reduced[near]
                 pick = best_per_group(i, reduced, PRICE_PER_CLASS)
                 out.append(np.stack([i[pick], j[pick], score[pick]]))
@@ -267,19 +299,25 @@ def _pricing_pass(
                 out.append(found_leaving)
             if number % 16 == 0:
                 report(message, b, n_left)
-        return (np.concatenate(out, axis=1) if out else np.zeros((3, 0), dtype=np.int64)), wrong, leaving
+        if tied > MAX_TIED:
+            ties = [np.full((3, 1), -1, dtype=np.int64)]  # too many: marked, not kept
+        return _joined(out), _joined(ties), wrong, leaving
 
-    arcs, wrong, leaving = _in_two(scan, _blocks(problem), n_right, say)
+    arcs, ties, wrong, leaving = _in_two(scan, _blocks(problem), n_right, say)
     say(message, n_left, n_left)
-    return (arcs[0], arcs[1], arcs[2]), wrong, leaving
+    return (arcs[0], arcs[1], arcs[2]), ties, wrong, leaving
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts, axis=1).astype(np.int64) if parts else np.zeros((3, 0), dtype=np.int64)
+
+
+Scan = Callable[[list[tuple[int, int]], Progress], tuple[np.ndarray, np.ndarray, int, int]]
 
 
 def _in_two(
-    scan: Callable[[list[tuple[int, int]], Progress], tuple[np.ndarray, int, int]],
-    blocks: list[tuple[int, int]],
-    width: int,
-    say: Progress,
-) -> tuple[np.ndarray, int, int]:
+    scan: Scan, blocks: list[tuple[int, int]], width: int, say: Progress
+) -> tuple[np.ndarray, np.ndarray, int, int]:
     """``scan`` over the blocks, the second half in a forked child process where the pass is
     large (PARALLEL_CELLS) and a second CPU is idle (the load average over the last minute is
     below the CPUs less one: on a busy machine a second process only adds its start). Each left
@@ -298,17 +336,17 @@ def _in_two(
         lambda: scan(blocks[:half], say),
         "A pricing pass stopped without an answer (out of memory?).",
     )
-    arcs = np.concatenate([mine[0], theirs[2:].reshape(3, -1)], axis=1)
-    return arcs, mine[1] + int(theirs[0]), mine[2] + int(theirs[1])
+    count = int(theirs[2])
+    arcs = np.concatenate([mine[0], theirs[3 : 3 + 3 * count].reshape(3, -1)], axis=1)
+    ties = np.concatenate([mine[1], theirs[3 + 3 * count :].reshape(3, -1)], axis=1)
+    return arcs, ties, mine[2] + int(theirs[0]), mine[3] + int(theirs[1])
 
 
-def _packed_scan(
-    scan: Callable[[list[tuple[int, int]], Progress], tuple[np.ndarray, int, int]],
-    blocks: list[tuple[int, int]],
-) -> np.ndarray:
-    """The second process's half of a pass: (wrong, leaving, arcs) as int64 values."""
-    arcs, wrong, leaving = scan(blocks, silent)
-    return np.concatenate([[wrong, leaving], arcs.astype(np.int64).ravel()]).astype(np.int64)
+def _packed_scan(scan: Scan, blocks: list[tuple[int, int]]) -> np.ndarray:
+    """The second process's half of a pass: (wrong, leaving, arcs to add, those arcs, tied arcs)
+    as int64 values."""
+    arcs, ties, wrong, leaving = scan(blocks, silent)
+    return np.concatenate([[wrong, leaving, arcs.shape[1]], arcs.ravel(), ties.ravel()]).astype(np.int64)
 
 
 def certify(problem: StreamProblem, held: ClassProblem, found: ClassFlow) -> None:
@@ -317,7 +355,7 @@ def certify(problem: StreamProblem, held: ClassProblem, found: ClassFlow) -> Non
     arcs, then a pass over every class pair (module comment)."""
     check_certificate(held, found.flow, found.potential, found.ranks)
     scale = max(problem.max_pairs, 1) * found.ranks + 1
-    _arcs, wrong, leaving = _pricing_pass(problem, held, found, scale, found.ranks, silent, "")
+    _arcs, _ties, wrong, leaving = _pricing_pass(problem, held, found, scale, found.ranks, silent, "")
     if wrong:
         raise CertificateError(
             f"{wrong:,} class pairs not held have a negative reduced cost: a better pairing exists"

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -104,6 +104,7 @@ class PairSolution:
     objective_text: str
     pricing_rounds: int = 0  # certified solve: pricing passes over all allowed pairs
     edges_added: int = 0  # certified solve: edges pricing added to the candidates
+    ranks: int = 1  # R, the tie-break values 1..R the weights used (1: no tie-break)
 
 
 class PairingInfeasibleError(InfeasibleError):
@@ -169,6 +170,7 @@ def solve_pairs(
         method=outcome.method,
         seconds=time.perf_counter() - start,
         objective_text=objective_text(problem.objective, outcome.tie),
+        ranks=outcome.ranks,
     )
 
 
@@ -325,6 +327,7 @@ class _Outcome:
     gap: float | None
     method: str
     tie: bool
+    ranks: int = 1  # R of the weights (1: no tie-break)
 
 
 def _solve_stages(
@@ -342,14 +345,19 @@ def _solve_stages(
     pairs = min(edges.n_left, int(edges.capacity.sum()))  # P: the same on the flow route
     weigh = PairWeights(objective, int(edges.score.min()), int(edges.score.max()), pairs)
     weights, tie = weigh(edges.score, edges.key), weigh.tie
-    first = _final_stage(model, edges, weights, None, tie, [], objective, deadline, note)
+    ranks = weigh.ranks if tie else 1
+    first = replace(
+        _final_stage(model, edges, weights, None, tie, [], objective, deadline, note), ranks=ranks
+    )
     if objective == "score" or not first.optimal or first.chosen.size == bound:
         return first
     most = _most_pairs(edges, first.chosen)
     if most.size == first.chosen.size:
         return first
     found: list[np.ndarray | None] = [first.chosen, most]
-    return _final_stage(model, edges, weights, most.size, tie, found, objective, deadline, note)
+    return replace(
+        _final_stage(model, edges, weights, most.size, tie, found, objective, deadline, note), ranks=ranks
+    )
 
 
 def _most_pairs(edges: _Edges, chosen: np.ndarray) -> np.ndarray:

@@ -18,10 +18,10 @@ from mentormatch.flow import (
     FLOW_LABEL,
     CertificateError,
     ClassProblem,
-    _network,
     check_certificate,
     distribute,
     group,
+    network,
     person_order,
     potentials,
     solve_classes,
@@ -175,7 +175,7 @@ def test_the_certificate_checker_rejects_a_worse_flow_and_made_up_potentials() -
                     continue
                 w = weights(problem.arc_score, problem.arc_key, problem.max_pairs, found.ranks)
                 assert w @ moved < w @ found.flow  # the optimum is unique here
-                net = _network(problem, w)
+                net = network(problem, w)
                 honest = potentials(net, np.zeros(net.tail.size, dtype=np.int64))  # any potentials
                 for guess in (found.potential, honest, np.zeros_like(found.potential)):
                     with pytest.raises(CertificateError):
@@ -360,7 +360,7 @@ def test_a_worse_flow_has_no_potentials() -> None:
         max_pairs=2,
     )
     w = weights(problem.arc_score, problem.arc_key, problem.max_pairs, 4)
-    net = _network(problem, w)
+    net = network(problem, w)
     straight = np.array([1, 1, 1, 0, 0, 1, 1, 1])  # source arcs, the four pairs, sink arcs
     with pytest.raises(CertificateError, match="negative cycle"):
         potentials(net, straight)

@@ -16,7 +16,7 @@ import pytest
 
 from mentormatch import flow as flow_module
 from mentormatch.errors import SolverError
-from mentormatch.flow import CertificateError, ClassProblem, _network, solve_classes, solve_network, weights
+from mentormatch.flow import CertificateError, ClassProblem, network, solve_classes, solve_network, weights
 from mentormatch.pricing import StreamProblem, certify, solve_streaming
 from tests.test_flow import OBJECTIVES, brute_force, random_problem
 
@@ -211,7 +211,7 @@ def test_ctrl_c_stops_a_solve_in_its_child_process_at_once(monkeypatch: pytest.M
     monkeypatch.setattr(flow_module, "_min_cost_flow", slow)
     monkeypatch.setattr(flow_module, "FORK_ARCS", 1)
     problem = random_problem(np.random.default_rng(1), "coverage-then-score")
-    net = _network(problem, weights(problem.arc_score, problem.arc_key, problem.max_pairs, 4))
+    net = network(problem, weights(problem.arc_score, problem.arc_key, problem.max_pairs, 4))
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
@@ -242,7 +242,7 @@ def test_a_child_that_dies_is_a_solver_error(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(flow_module, "_min_cost_flow", dies)
     monkeypatch.setattr(flow_module, "FORK_ARCS", 1)
     problem = random_problem(np.random.default_rng(2), "score")
-    net = _network(problem, weights(problem.arc_score, problem.arc_key, problem.max_pairs, 4))
+    net = network(problem, weights(problem.arc_score, problem.arc_key, problem.max_pairs, 4))
     with pytest.raises(SolverError, match="without an answer"):
         solve_network(net, "score")
 

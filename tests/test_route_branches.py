@@ -159,7 +159,7 @@ def small_network(objective: str = "coverage-then-score") -> Any:
     rng = np.random.default_rng(3)
     problem = random_problem(rng, objective)
     weight = flow_module.weights(problem.arc_score, problem.arc_key, problem.max_pairs, 1)
-    return flow_module._network(problem, weight)
+    return flow_module.network(problem, weight)
 
 
 def test_an_infeasible_network_is_a_failure_never_an_optimum() -> None:
@@ -385,17 +385,20 @@ def test_arcs_on_an_augmenting_path_are_added_even_to_a_full_class() -> None:
 
 def test_the_second_processs_half_of_a_pass_packs_what_it_found() -> None:
     """The forked child's work (coverage does not follow the forked child), run here, and read
-    back as the parent reads it: (wrong, leaving, then the arcs' three rows)."""
+    back as the parent reads it: (wrong, leaving, how many arcs to add, the arcs' three rows,
+    then the tied arcs' three rows)."""
 
-    def scan(blocks: list[tuple[int, int]], report: Any) -> tuple[np.ndarray, int, int]:
+    def scan(blocks: list[tuple[int, int]], report: Any) -> tuple[np.ndarray, np.ndarray, int, int]:
         arcs = np.array([[a for a, _b in blocks], [b for _a, b in blocks], [7] * len(blocks)], dtype=np.int64)
-        return arcs, 3, 5
+        ties = np.array([[9, 8], [1, 2], [4, 4]], dtype=np.int64)
+        return arcs, ties, 3, 5
 
     blocks = [(0, 2), (2, 4), (4, 5)]
     data = pricing_module._packed_scan(scan, blocks)
     assert data.dtype == np.int64
-    assert data[:2].tolist() == [3, 5]
-    assert data[2:].reshape(3, -1).tolist() == scan(blocks, None)[0].tolist()
+    assert data[:3].tolist() == [3, 5, 3]
+    assert data[3:12].reshape(3, -1).tolist() == scan(blocks, None)[0].tolist()
+    assert data[12:].reshape(3, -1).tolist() == [[9, 8], [1, 2], [4, 4]]
 
 
 def test_a_second_process_ending_without_an_answer_is_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,307 @@
+"""One optimal class flow out of all the optimal ones, the same whichever route found one.
+
+Two pairings can tie exactly: the same pairs, total score and tie-break sum (flow.py). Which of
+them a solver returns depends on the route and on the arcs it held. This module maps any optimal
+class flow to one fixed member of the tie, the *canonical optimum*:
+
+* Every optimal flow lies on the same face F. With any optimal node potentials (flow.potentials:
+  each residual arc's reduced cost >= 0), complementary slackness says: a flow of the same value
+  is optimal exactly when it is at capacity on every arc of negative reduced cost and empty on
+  every arc of positive reduced cost; arcs of reduced cost exactly 0 (whole numbers: exact) are
+  free. Two optimal flows differ by a circulation over residual arcs of reduced cost 0.
+* The canonical optimum is the lexicographic maximum over F of the pair arcs' flows, arcs in
+  (left class, right class) order. Classes are numbered by key (flow.group), never by the order of
+  the export, so it depends on the input alone, not on the optimal flow we start from.
+* It is reached from any optimal flow: in the *tight* residual graph (residual arcs of reduced
+  cost 0, the source and sink arcs and the "score" bypass included, so who stays unpaired may
+  change too), an arc whose flow differs between two optimal flows lies on a cycle. Arcs on no
+  cycle are frozen: a one-way arc between two strongly connected components, or an arc with
+  room both ways that is a bridge (a leaf-peeling pass and Tarjan's algorithms find them). Then,
+  for each free pair arc in order, as much flow as possible is pushed onto it along cycles of
+  free arcs (augmenting paths from its head back to its tail, the arcs already settled left
+  out), and it is settled. Whole numbers throughout.
+
+With the hash tie-break, exact ties are rare: usually no arc is free and the pass is one peel.
+``MAX_STEPS`` bounds the work of the pushes; a face too large for it (``Canonical.complete``
+False) keeps the optimal flow the solver found, and the caller says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mentormatch.flow import ClassFlow, ClassProblem, check_certificate, network, potentials, weights
+
+MAX_STEPS = 50_000_000  # arc visits allowed to the pushes (about a minute in Python at worst)
+
+
+@dataclass(frozen=True)
+class Canonical:
+    """The canonical flow and what it took."""
+
+    flow: np.ndarray  # int64 per pair arc
+    tight: int  # arcs of reduced cost 0 with room in some direction
+    free: int  # arcs that lie on a cycle of the tight residual graph (may change)
+    moved: int  # pair arcs whose flow changed
+    complete: bool  # False: the face was too large for MAX_STEPS; ``flow`` is the one given
+
+
+def canonical(problem: ClassProblem, found: ClassFlow, max_steps: int = MAX_STEPS) -> Canonical:
+    """The canonical optimum (module comment) from ``found``, an optimal flow with potentials that
+    certify it over every arc of ``problem``; re-checked with flow.check_certificate."""
+    net = network(problem, found.weight)
+    pairs = slice(net.first_arc, net.first_arc + problem.arc_left.size)
+    x = _full_flow(problem, net.tail.size, net.first_arc, found.flow)
+    cap = net.capacity
+    potential = found.potential
+    reduced = net.cost + potential[net.tail] - potential[net.head]
+    tight = np.flatnonzero((reduced == 0) & ((x < cap) | (x > 0)))
+    free = _free_arcs(net.tail[tight], net.head[tight], x[tight] < cap[tight], x[tight] > 0, net.nodes)
+    arcs = tight[free]
+    if arcs.size == 0:
+        return Canonical(found.flow, int(tight.size), 0, 0, True)
+    order = np.flatnonzero((arcs >= pairs.start) & (arcs < pairs.stop))
+    pair_arcs = arcs[order]
+    pair_arcs = pair_arcs[np.lexsort((problem.arc_right[pair_arcs - pairs.start],
+                                      problem.arc_left[pair_arcs - pairs.start]))]  # fmt: skip
+    done = _push_in_order(net.tail, net.head, cap, x, arcs, pair_arcs, net.nodes, max_steps)
+    if not done:
+        return Canonical(found.flow, int(tight.size), int(arcs.size), 0, False)
+    flow = x[pairs].copy()
+    check_certificate(problem, flow, potential, found.ranks)
+    moved = int(np.count_nonzero(flow != found.flow))
+    return Canonical(flow, int(tight.size), int(arcs.size), moved, True)
+
+
+def canonical_of(
+    problem: ClassProblem, flow: np.ndarray, ranks: int, max_steps: int = MAX_STEPS
+) -> Canonical:
+    """The canonical optimum from an optimal ``flow`` over every arc of ``problem`` found by
+    another route (the LP): our own potentials (flow.potentials) certify it first, so a flow that
+    is not optimal for these weights raises CertificateError."""
+    flow = np.asarray(flow, dtype=np.int64)
+    weight = weights(problem.arc_score, problem.arc_key, problem.max_pairs, ranks)
+    net = network(problem, weight)
+    potential = potentials(net, _full_flow(problem, net.tail.size, net.first_arc, flow))
+    check_certificate(problem, flow, potential, ranks)
+    return canonical(problem, ClassFlow(flow, potential, weight, ranks, 0.0, 0.0), max_steps)
+
+
+def _full_flow(problem: ClassProblem, arcs: int, first: int, pair_flow: np.ndarray) -> np.ndarray:
+    """The flow on every arc of flow.network from the pair arcs' flows."""
+    n_left, n_right = problem.left_size.size, problem.right_supply.size
+    x = np.zeros(arcs, dtype=np.int64)
+    x[:n_left] = np.bincount(problem.arc_left, weights=pair_flow, minlength=n_left)
+    x[first : first + pair_flow.size] = pair_flow
+    end = first + pair_flow.size
+    x[end : end + n_right] = np.bincount(problem.arc_right, weights=pair_flow, minlength=n_right)
+    if problem.objective == "score":
+        x[end + n_right] = int(problem.left_size.sum()) - int(pair_flow.sum())
+    return x
+
+
+def _free_arcs(
+    tail: np.ndarray, head: np.ndarray, forward: np.ndarray, backward: np.ndarray, nodes: int
+) -> np.ndarray:
+    """Which of these residual arcs (room ``forward`` tail -> head, ``backward`` head -> tail) lie
+    on a cycle: those left after peeling, inside one strongly connected component, and (for an
+    arc with room both ways) not a bridge of that component."""
+    keep = _peel(tail, head, forward, backward, nodes)
+    free = np.zeros(tail.size, dtype=bool)
+    if not keep.any():
+        return free
+    at = np.flatnonzero(keep)
+    component = _components(tail[at], head[at], forward[at], backward[at], nodes)
+    same = component[tail[at]] == component[head[at]]
+    at = at[same]
+    both = forward[at] & backward[at]
+    bridge = _bridges(tail[at], head[at])
+    free[at[~(both & bridge)]] = True
+    return free
+
+
+def _peel(
+    tail: np.ndarray, head: np.ndarray, forward: np.ndarray, backward: np.ndarray, nodes: int
+) -> np.ndarray:
+    """Arcs that may lie on a cycle: repeatedly drop the arcs of a node with one neighbour, no arc
+    in or no arc out (no cycle passes through such a node). Vectorised rounds."""
+    keep = np.ones(tail.size, dtype=bool)
+    while keep.any():
+        t, h, f, b = tail[keep], head[keep], forward[keep], backward[keep]
+        degree = np.bincount(t, minlength=nodes) + np.bincount(h, minlength=nodes)
+        out = np.bincount(t, weights=f, minlength=nodes) + np.bincount(h, weights=b, minlength=nodes)
+        into = np.bincount(h, weights=f, minlength=nodes) + np.bincount(t, weights=b, minlength=nodes)
+        dead = (degree <= 1) | (out == 0) | (into == 0)
+        drop = dead[t] | dead[h]
+        if not drop.any():
+            break
+        keep[np.flatnonzero(keep)[drop]] = False
+    return keep
+
+
+def _adjacency(tail: np.ndarray, head: np.ndarray, nodes: int) -> tuple[list[list[int]], list[int]]:
+    """Each node's incident arcs (as indexes), undirected."""
+    incident: list[list[int]] = [[] for _ in range(nodes)]
+    for arc, (t, h) in enumerate(zip(tail.tolist(), head.tolist(), strict=True)):
+        incident[t].append(arc)
+        incident[h].append(arc)
+    return incident, sorted(set(tail.tolist()) | set(head.tolist()))
+
+
+def _components(
+    tail: np.ndarray, head: np.ndarray, forward: np.ndarray, backward: np.ndarray, nodes: int
+) -> np.ndarray:
+    """Strongly connected component of each node over the residual arcs (iterative Tarjan);
+    nodes outside these arcs get their own number."""
+    out: list[list[int]] = [[] for _ in range(nodes)]
+    for t, h, f, b in zip(tail.tolist(), head.tolist(), forward.tolist(), backward.tolist(), strict=True):
+        if f:
+            out[t].append(h)
+        if b:
+            out[h].append(t)
+    index = [-1] * nodes
+    low = [0] * nodes
+    component = list(range(nodes, 2 * nodes))
+    on_stack = [False] * nodes
+    stack: list[int] = []
+    counter = 0
+    for root in sorted(set(tail.tolist()) | set(head.tolist())):
+        if index[root] >= 0:
+            continue
+        work = [(root, 0)]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        while work:
+            node, at = work[-1]
+            if at < len(out[node]):
+                work[-1] = (node, at + 1)
+                nxt = out[node][at]
+                if index[nxt] < 0:
+                    index[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append(nxt)
+                    on_stack[nxt] = True
+                    work.append((nxt, 0))
+                elif on_stack[nxt]:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                while True:
+                    member = stack.pop()
+                    on_stack[member] = False
+                    component[member] = node
+                    if member == node:
+                        break
+    return np.array(component, dtype=np.int64)
+
+
+def _bridges(tail: np.ndarray, head: np.ndarray) -> np.ndarray:
+    """Whether each arc is a bridge of the undirected graph of these arcs (iterative depth-first
+    search with low points; a parent arc is skipped by index). Given the arcs inside strongly
+    connected components, that is a bridge of its component."""
+    nodes = int(max(tail.max(initial=-1), head.max(initial=-1))) + 1
+    incident, touched = _adjacency(tail, head, nodes)
+    ends = list(zip(tail.tolist(), head.tolist(), strict=True))
+    bridge = np.zeros(tail.size, dtype=bool)
+    index = [-1] * nodes
+    low = [0] * nodes
+    counter = 0
+    for root in touched:
+        if index[root] >= 0:
+            continue
+        index[root] = low[root] = counter
+        counter += 1
+        work = [(root, -1, 0)]
+        while work:
+            node, via, at = work[-1]
+            if at < len(incident[node]):
+                work[-1] = (node, via, at + 1)
+                arc = incident[node][at]
+                if arc == via:
+                    continue
+                t, h = ends[arc]
+                nxt = h if t == node else t
+                if index[nxt] < 0:
+                    index[nxt] = low[nxt] = counter
+                    counter += 1
+                    work.append((nxt, arc, 0))
+                else:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+                if low[node] > index[parent]:
+                    bridge[via] = True
+    return bridge
+
+
+def _push_in_order(
+    tail: np.ndarray,
+    head: np.ndarray,
+    cap: np.ndarray,
+    x: np.ndarray,
+    arcs: np.ndarray,
+    pair_arcs: np.ndarray,
+    nodes: int,
+    max_steps: int,
+) -> bool:
+    """For each of ``pair_arcs`` in turn, push as much flow onto it as cycles of ``arcs`` allow
+    (breadth-first augmenting paths from its head to its tail, settled arcs left out), then
+    settle it. Changes ``x`` in place; False if MAX_STEPS ran out (``x`` is then undefined)."""
+    incident: list[list[int]] = [[] for _ in range(nodes)]
+    for arc in arcs.tolist():
+        incident[int(tail[arc])].append(arc)
+        incident[int(head[arc])].append(arc)
+    t_of, h_of, c_of = tail.tolist(), head.tolist(), cap.tolist()
+    flow = {arc: int(x[arc]) for arc in arcs.tolist()}
+    settled: set[int] = set()
+    steps = 0
+    for arc in pair_arcs.tolist():
+        start, goal = h_of[arc], t_of[arc]
+        settled.add(arc)  # left out of its own cycles (both ways)
+        while flow[arc] < c_of[arc]:
+            came: dict[int, tuple[int, int]] = {start: (-1, 0)}  # node -> (arc, +1 forward / -1 back)
+            frontier = [start]
+            while frontier and goal not in came:
+                nxt: list[int] = []
+                for node in frontier:
+                    for edge in incident[node]:
+                        steps += 1
+                        if edge in settled:
+                            continue
+                        if t_of[edge] == node and flow[edge] < c_of[edge] and h_of[edge] not in came:
+                            came[h_of[edge]] = (edge, 1)
+                            nxt.append(h_of[edge])
+                        elif h_of[edge] == node and flow[edge] > 0 and t_of[edge] not in came:
+                            came[t_of[edge]] = (edge, -1)
+                            nxt.append(t_of[edge])
+                frontier = nxt
+            if steps > max_steps:
+                return False
+            if goal not in came:
+                break
+            path: list[tuple[int, int]] = []
+            node = goal
+            while node != start:
+                edge, sign = came[node]
+                path.append((edge, sign))
+                node = t_of[edge] if sign > 0 else h_of[edge]
+            room = c_of[arc] - flow[arc]
+            for edge, sign in path:
+                room = min(room, c_of[edge] - flow[edge] if sign > 0 else flow[edge])
+            flow[arc] += room
+            for edge, sign in path:
+                flow[edge] += sign * room
+    for arc, value in flow.items():
+        x[arc] = value
+    return True
