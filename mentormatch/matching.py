@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,8 +26,15 @@ from mentormatch.solve import (
     solve_pairs,
 )
 
+if TYPE_CHECKING:
+    from mentormatch.pricing import StreamFlow
+
 MEMORY_LIMIT = 3 * 2**30  # what the flow route may hold: 3 GB (the class pairs are streamed, never held)
 LP_MAX_PAIRS = 3_000_000  # the LP route holds every allowed pair: about 1.2 KB each in HiGHS
+UNSETTLED = (
+    "; pairings tying exactly with these were too many to settle by the fixed class order, so"
+    " another route may return one of them"
+)
 CLASS_BYTES = 25_000  # peak memory per class on the flow route, OR-Tools child included: benchmarks/README.md
 
 
@@ -300,7 +308,7 @@ def _solve_flow(
             f" of interchangeable people, {stream.class_pairs:,} allowed class pairs standing for all"
             f" {allowed:,} allowed pairs; {found.rounds} solves over the class pairs held, at most"
             f" {found.held:,}; flow and potentials checked over the held class pairs, and every other"
-            f" class pair's reduced cost in the last of {stream.passes} passes over them all)"
+            f" class pair's reduced cost in the last of {stream.passes} passes over them all{_ties(stream)})"
         ),
         gap=None,
         solver=FLOW_LABEL,
@@ -309,6 +317,11 @@ def _solve_flow(
         objective_text=objective_text(objective, found.ranks == TIE_RANKS),
     )
     return edges, solution, allowed
+
+
+def _ties(stream: StreamFlow) -> str:
+    """The status's word on exact ties: nothing when they were settled (canonical.py)."""
+    return "" if stream.tie is not None and stream.tie.complete else UNSETTLED
 
 
 def _bonus_points(
@@ -400,7 +413,7 @@ def _canonical(
     order = np.argsort(all_codes, kind="stable")
     where = order[np.searchsorted(all_codes[order], new_left * m + new_right)]
     picked = np.sort(np.concatenate([solution.chosen[candidates.must[solution.chosen]], where]))
-    return replace(solution, chosen=picked)
+    return replace(solution, chosen=picked, status=solution.status + ("" if tie.complete else UNSETTLED))
 
 
 def _order(applicant: Applicant) -> tuple[str, int]:

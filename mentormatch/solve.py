@@ -28,20 +28,25 @@
 #    first solve's basis).
 #    No "big M" weight for coverage: adding a large constant to every weight puts the score
 #    signal in the last digits of every cost, and made HiGHS over 20x slower at 1000 x 1000.
-# 4. Numbers stay exact: R is the largest value with max(w) <= COEF_CAP = 1e10, so each weight
-#    is an integer below the 13 significant digits PuLP writes into CBC's MPS file and every
-#    objective value is an integer below P * 1e10 < 2**53. Distinct objective values differ by at
-#    least 1, far above the solvers' 1e-7 optimality tolerances.
+# 4. Numbers stay exact: R is the largest value with max(w) <= min(COEF_CAP, 2**53 // P), COEF_CAP =
+#    1e12, so each weight is an integer below the 13 significant digits PuLP writes into CBC's MPS
+#    file and every objective value is an integer below 2**53. Distinct objective values differ by
+#    at least 1, far above the solvers' 1e-7 optimality tolerances. (The constraint matrix is
+#    totally unimodular, so every basis solve is exact integer arithmetic in doubles.) With scores
+#    up to 100 points a unit (10,000 integer points) R is TIE_RANKS for every P up to about 20,000,
+#    beyond any cohort this route holds (LP_MAX_PAIRS), so both routes weigh alike.
 # 5. Determinism: t_e comes from a mixed hash of the edge's key (given, or its (left, right)
 #    indices), never its position, so with distinct tie-break sums the optimum is unique and any
 #    solver and any edge order give the same pairs. R is at most TIE_RANKS, and shrinks as scores and pairs
-#    grow (about 1e10 / (max score * pairs)); below R = 2 the tie-break is dropped and the objective text
-#    says ties are left to the solver.
+#    grow (about 1e12 / (max score * pairs)); below R = 2 the tie-break is dropped and the objective text
+#    says ties are left to the solver. Exact ties left (equal tie-break sums) are settled after the
+#    solve by matching.py, as on the flow route (canonical.py).
 # 6. This LP route is `--solver highs|cbc` (HiGHS gets the model as numpy arrays, CBC as a PuLP
 #    model; solvers.py runs both); plain pairings of any size go by min-cost flow over classes
 #    of interchangeable people (flow.py).
 #    Both use the same weights: P = min(left people, places) and R = min(TIE_RANKS, what fits)
-#    with the same tie-break keys, so they pick the same optimum.
+#    with the same tie-break keys, so they pick the same optimum whenever both have room for
+#    R = TIE_RANKS (not so with a review's bonuses on a large cohort: ``PairSolution.ranks``).
 
 from __future__ import annotations
 
@@ -69,7 +74,8 @@ from mentormatch.solvers import (
 
 Objective = Literal["coverage-then-score", "score"]
 
-COEF_CAP = 10_000_000_000
+COEF_CAP = 10**12
+EXACT = 2**53  # doubles hold every integer below this
 COVERAGE_BONUS = 1  # c = COVERAGE_BONUS * max(shifted score): see point 3 above
 
 
@@ -266,8 +272,9 @@ class PairWeights:
 
     w = s' * T + t with s' = s for "score" and s' = s - low + c, c = COVERAGE_BONUS *
     max(high - low, 1), for "coverage-then-score"; t = mix64(key) % R + 1 and T = P * R + 1, R the
-    largest value with max(w) <= COEF_CAP. ``low`` <= every score <= ``high`` and P >= the pairs of
-    any pairing compared. Below R = 2 there is no tie-break (``tie`` False) and w = s'.
+    largest value with max(w) <= min(COEF_CAP, 2**53 // P). ``low`` <= every score <= ``high``
+    and P >= the pairs of any pairing compared. Below R = 2 there is no tie-break (``tie`` False)
+    and w = s'.
     """
 
     def __init__(self, objective: Objective, low: int, high: int, max_pairs: int) -> None:
@@ -277,9 +284,10 @@ class PairWeights:
             self.shift = int(low) - COVERAGE_BONUS * max(int(high) - int(low), 1)
         top = int(high) - self.shift
         pairs = max(int(max_pairs), 1)
-        self.ranks = min(TIE_RANKS, (COEF_CAP - top) // (top * pairs + 1))
+        cap = min(COEF_CAP, EXACT // pairs)
+        self.ranks = min(TIE_RANKS, (cap - top) // (top * pairs + 1))
         self.tie = self.ranks >= 2
-        if not self.tie and top * pairs >= 2**53:
+        if not self.tie and top * pairs >= EXACT:
             raise SolverError(
                 "The scores are too large to add up exactly.",
                 hint="Use smaller whole-number score points.",

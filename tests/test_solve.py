@@ -396,7 +396,7 @@ def test_no_console_output_and_no_cli_imports() -> None:
 
 def test_large_scores_stay_exact() -> None:
     rng = np.random.default_rng(8)
-    for top in (10**5, 10**9):  # the second leaves no room for a tie-break
+    for top in (10**5, 10**9, 10**11):  # the last leaves no room for a tie-break
         problem = random_problem(rng, max_left=12, max_right=8)
         problem = PairProblem(**{**problem.__dict__, "score": rng.integers(0, top, size=problem.left.size)})
         solution = solve_pairs(problem)
