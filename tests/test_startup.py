@@ -60,8 +60,8 @@ def test_help_converts_no_option_through_pydantic_and_draws_no_rich_panels() -> 
     with importlib.metadata) unless it is a bool already; help for any command converts none
     (the options before the command, --help and Typer's completion options, are bools). Help is
     Click's plain layout: Typer's Rich help (typer.rich_utils, with Markdown and Syntax) never
-    loads."""
-    slow = ["typer._adapters", "importlib.metadata", "typer.rich_utils", "markdown_it"]
+    loads, nor Rich itself (the consoles are made when first printed to)."""
+    slow = ["typer._adapters", "importlib.metadata", "typer.rich_utils", "markdown_it", "rich"]
     for args in HELPS:
         assert probe(*args, heavy=slow)[0] == [], args
 

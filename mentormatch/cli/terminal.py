@@ -8,11 +8,10 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.text import Text
-
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress, TaskID
+    from rich.text import Text
 
     from mentormatch.outcome import Outcome
     from mentormatch.outputs import Outputs
@@ -39,19 +38,40 @@ def visible(text: str) -> str:
     )
 
 
-class _Terminal(Console):
-    """A Console whose text (str or Text) never carries a raw control character."""
+class Terminal:
+    """stdout or stderr: a Rich console, made when first printed to (help and --version print
+    without loading Rich), whose text (str or Text) never carries a raw control character."""
+
+    def __init__(self, stderr: bool = False) -> None:
+        self.stderr = stderr
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            # Markup and emoji codes off: file names, headers and answers may contain [brackets]
+            # or :colon words: that must print as written.
+            self._console = Console(stderr=self.stderr, markup=False, emoji=False)
+        return self._console
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.console.is_terminal
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
         shown = [_visible_object(o) for o in objects]
         try:
-            super().print(*shown, **kwargs)
+            self.console.print(*shown, **kwargs)
         except OSError:  # the terminal went away (SIGHUP, a closed pipe): nothing to tell
             if isinstance(sys.exc_info()[1], BrokenPipeError):
                 raise
 
 
 def _visible_object(obj: Any) -> Any:
+    from rich.text import Text
+
     if isinstance(obj, str):
         return visible(obj)
     if isinstance(obj, Text) and _CONTROL_RE.search(obj.plain):
@@ -61,13 +81,13 @@ def _visible_object(obj: Any) -> Any:
     return obj
 
 
-# Markup and emoji codes off everywhere: file names, headers and answers may contain [brackets]
-# or :colon words: that must print as written.
-out = _Terminal(markup=False, emoji=False)
-err = _Terminal(stderr=True, markup=False, emoji=False)
+out = Terminal()
+err = Terminal(stderr=True)
 
 
 def labelled(label: str, style: str, message: str) -> Text:
+    from rich.text import Text
+
     return Text.assemble((label, style), " ", visible(message))
 
 
@@ -76,7 +96,7 @@ class Bars:
     a terminal (not with --quiet). Stages that count their work get a bar and a percentage; the
     others a spinner and the time taken."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console | Terminal) -> None:
         self.console = console
         self.live: Progress | None = None
         self.task: TaskID | None = None
@@ -103,7 +123,7 @@ class Bars:
                 TimeElapsedColumn(),
                 TaskProgressColumn(),
                 BarColumn(bar_width=None),
-                console=self.console,
+                console=self.console.console if isinstance(self.console, Terminal) else self.console,
             )
             self.live.start()
         if self.task is None or message != self.message:
