@@ -161,8 +161,9 @@ def _parse_yaml(path: Path, raw: bytes) -> dict[str, Any]:
     try:
         data = _load_yaml(text)
     except RecursionError:
-        raise RulesError(
-            f"{path}: is nested too deeply to read", f"a rule file needs at most {MAX_DEPTH} levels"
+        raise RulesError(  # the same words as _check_finite's, which sees it where the parser did not
+            f"{path}: is nested more than {MAX_DEPTH} levels deep",
+            "a rule file needs only a few levels of all_of / any_of / not",
         ) from None
     except yaml.constructor.ConstructorError as exc:
         where = f" (line {exc.problem_mark.line + 1})" if exc.problem_mark else ""

@@ -160,7 +160,7 @@ CASES = [
         "could not determine a constructor for the tag 'tag:yaml.org,2002:python/name:os.system'",
     ),
     BadRules("alias-bomb", billion_laughs, "expands to more than 100,000 values (an alias bomb?)"),
-    BadRules("deep-nesting", deep_nesting, "is nested too deeply to read"),
+    BadRules("deep-nesting", deep_nesting, "nested more than 40 levels deep"),
     BadRules(
         "deep-conditions", nested_conditions, "roles.boss.eligibility.not.not.not...: nested more than 40"
     ),

@@ -119,7 +119,7 @@ def test_a_pulp_run_that_errors_or_has_no_time_left() -> None:
 def test_a_pulp_mip_solved_by_highs_reads_highs_own_status() -> None:
     prob = pulp.LpProblem("tiny", pulp.LpMaximize)
     xs = [prob.add_variable(f"x{k}", 0, 1, pulp.LpInteger) for k in range(3)]
-    prob.setObjective(pulp.lpSum([3 * xs[0], 2 * xs[1], 2 * xs[2]]))
+    prob.setObjective(pulp.lpSum([3 * xs[0], 2 * xs[1], 1 * xs[2]]))  # one optimum: x0 = x1 = 1
     prob.addConstraint(pulp.lpSum(xs) <= 2)
     run = solve_pulp(prob, xs, "highs", mip=True, deadline=time.perf_counter() + FAR)
     assert run.state == "optimal" and run.detail == "Optimal"
