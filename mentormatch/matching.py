@@ -258,7 +258,6 @@ def _solve_flow(
     """Every plain pairing: a min-cost flow over classes of interchangeable people (flow.py),
     priced over every class pair without holding them (pricing.py), exact and certified.
     Returns the pairs as candidates, the solution and the allowed pairs."""
-    from mentormatch.flow import TIE_RANKS
     from mentormatch.pricing import StreamProblem, solve_streaming
 
     _class_limit(setup)
@@ -314,7 +313,7 @@ def _solve_flow(
         solver=FLOW_LABEL,
         method="min-cost flow over classes",
         seconds=stream.seconds,
-        objective_text=objective_text(objective, found.ranks == TIE_RANKS),
+        objective_text=objective_text(objective, stream.tie is not None and stream.tie.complete),
     )
     return edges, solution, allowed
 
@@ -413,7 +412,9 @@ def _canonical(
     order = np.argsort(all_codes, kind="stable")
     where = order[np.searchsorted(all_codes[order], new_left * m + new_right)]
     picked = np.sort(np.concatenate([solution.chosen[candidates.must[solution.chosen]], where]))
-    return replace(solution, chosen=picked, status=solution.status + ("" if tie.complete else UNSETTLED))
+    if not tie.complete:
+        return replace(solution, chosen=picked, status=solution.status + UNSETTLED)
+    return replace(solution, chosen=picked, objective_text=objective_text(pairs.objective, True))
 
 
 def _order(applicant: Applicant) -> tuple[str, int]:

@@ -143,7 +143,7 @@ def _canonical(
     more than MAX_TIED such arcs were found: the flow found is kept."""
     if ties.size and ties.min() < 0:
         return sub, found, None
-    say(f"{label} (the same pairs on every route: {ties.shape[1]:,} tied class pairs not held)")
+    say(f"{label} (settling exact ties: {ties.shape[1]:,} tied class pairs not held)")
     held = (np.concatenate([sub.arc_left, ties[0]]), np.concatenate([sub.arc_right, ties[1]]),
             np.concatenate([sub.arc_score, ties[2]]))  # fmt: skip
     wider = _held_problem(problem, held)

@@ -307,3 +307,83 @@ def test_the_same_named_pairs_whatever_the_order_and_the_route(
         assert named(match_pairs(rules, shuffled_r, shuffled_g)) == named(first)
         for solver in LP_SOLVERS:
             assert named(match_pairs(rules, shuffled_r, shuffled_g, solver=solver)) == named(first)
+
+
+def test_tied_class_pairs_never_held_are_part_of_the_face() -> None:
+    """30 x 30 classes of one, every pair allowed with the same score and key: every perfect
+    pairing is optimal, pricing holds only some class pairs, and the lexicographic best is the
+    diagonal (class 0 with class 0, 1 with 1, ...), which uses pairs it never held."""
+    n = 30
+    for objective in OBJECTIVES:
+        stream = StreamProblem(
+            left_size=np.ones(n, dtype=np.int64),
+            right_supply=np.ones(n, dtype=np.int64),
+            right_members=np.ones(n, dtype=np.int64),
+            left_key=np.zeros(n, dtype=np.uint64),
+            right_key=np.zeros(n, dtype=np.uint64),
+            objective=objective,
+            max_pairs=n,
+            points=lambda a, b: np.full((b - a, n), 7, dtype=np.int64),
+        )
+        found = solve_streaming(stream)
+        assert found.found.held < found.problem.arc_left.size  # tied pairs added from the last pass
+        assert by_pair(found.problem, found.found.flow) == {(i, i): 1 for i in range(n)}
+        certify(stream, found.problem, found.found)
+
+
+def test_ties_too_many_to_settle_are_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mentormatch import canonical as canonical_module
+    from mentormatch import flow, solve
+
+    monkeypatch.setattr(flow, "TIE_RANKS", 1)
+    monkeypatch.setattr(solve, "TIE_RANKS", 1)
+    monkeypatch.setattr(canonical_module, "MAX_STEPS", 0)
+    rules, receivers, givers = tied_cohort(tmp_path, 5, 80)
+    for solver in ["auto", *LP_SOLVERS]:
+        found = match_pairs(rules, receivers, givers, solver=solver)
+        assert found.solution.optimal
+        assert "too many to settle by the fixed class order" in found.solution.status
+        assert found.solution.objective_text.endswith("(ties left to the solver)")
+    monkeypatch.setattr(canonical_module, "MAX_STEPS", 10**6)
+    settled = match_pairs(rules, receivers, givers)
+    assert "too many" not in settled.solution.status
+    assert settled.solution.objective_text.endswith("(ties broken by a fixed key)")
+
+
+@pytest.mark.skipif(not LP_SOLVERS, reason="no LP solver")
+def test_the_lp_breaks_score_ties_as_the_flow_does_on_larger_cohorts() -> None:
+    """600 mentees and mentors, scores in steps of 1,000 points (many ties in score): the LP has
+    room for the flow route's tie-break (R = 1,024; with weights capped at 1e10 it had 925 here,
+    and picked other pairs of the same score), so both give the same pairs."""
+    rng = np.random.default_rng(600)
+    n = 600
+    left = np.repeat(np.arange(n), 6)
+    right = np.concatenate([rng.choice(n, size=6, replace=False) for _ in range(n)])
+    problem = ClassProblem(
+        left_size=np.ones(n, dtype=np.int64),
+        right_supply=np.ones(n, dtype=np.int64),
+        arc_left=left,
+        arc_right=right,
+        arc_score=rng.integers(0, 10, size=left.size) * 1000,
+        arc_key=rng.integers(0, 2**62, size=left.size).astype(np.uint64),
+        objective="coverage-then-score",
+        max_pairs=n,
+    )
+    found = solve_classes(problem)
+    assert found.ranks == 1024
+    solution = solve_pairs(
+        PairProblem(
+            n_left=n,
+            n_right=n,
+            left=left,
+            right=right,
+            score=problem.arc_score,
+            right_capacity=problem.right_supply,
+            tiebreak=problem.arc_key.view(np.int64),
+        ),
+        solver=LP_SOLVERS[0],
+    )
+    assert solution.optimal and solution.ranks == found.ranks
+    lp = np.zeros(left.size, dtype=np.int64)
+    lp[solution.chosen] = 1
+    assert by_pair(problem, lp) == by_pair(problem, canonical(problem, found).flow)
