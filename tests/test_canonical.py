@@ -350,8 +350,8 @@ def test_ties_too_many_to_settle_are_said(tmp_path: Path, monkeypatch: pytest.Mo
     assert settled.solution.objective_text.endswith("(ties broken by a fixed key)")
 
 
-@pytest.mark.skipif(not LP_SOLVERS, reason="no LP solver")
-def test_the_lp_breaks_score_ties_as_the_flow_does_on_larger_cohorts() -> None:
+@pytest.mark.parametrize("solver", LP_SOLVERS)
+def test_the_lp_breaks_score_ties_as_the_flow_does_on_larger_cohorts(solver: str) -> None:
     """600 mentees and mentors, scores in steps of 1,000 points (many ties in score): the LP has
     room for the flow route's tie-break (R = 1,024; with weights capped at 1e10 it had 925 here,
     and picked other pairs of the same score), so both give the same pairs."""
@@ -381,7 +381,7 @@ def test_the_lp_breaks_score_ties_as_the_flow_does_on_larger_cohorts() -> None:
             right_capacity=problem.right_supply,
             tiebreak=problem.arc_key.view(np.int64),
         ),
-        solver=LP_SOLVERS[0],
+        solver=solver,
     )
     assert solution.optimal and solution.ranks == found.ranks
     lp = np.zeros(left.size, dtype=np.int64)
