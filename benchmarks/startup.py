@@ -23,6 +23,7 @@ import os
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
@@ -45,6 +46,15 @@ def run(cmd: list[str]) -> tuple[float, float]:
     after = os.times()
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     return wall, cpu
+
+
+def install_kind() -> str:
+    """How mentormatch is installed beside this Python: an editable install (the README's `pip
+    install -e .`) has every start of that Python, the bare one too, import its path finder."""
+    purelib = Path(sysconfig.get_paths()["purelib"])
+    if any(purelib.glob("__editable__*mentormatch*.pth")):
+        return "mentormatch installed editable (each start imports its finder, bare Python too)"
+    return "mentormatch installed as a package"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
                 cpus[name].append(cpu)
     bare = statistics.median(walls["python -c pass"])
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"\n{args.runs} runs each, alternating; load average at the end {load}\n")
+    print(f"\n{args.runs} runs each, alternating; load average at the end {load}")
+    print(f"bare Python: {sys.executable}, {install_kind()}\n")
     print("| command | wall best s | wall median s | CPU median s | median / bare Python |")
     print("|---|---|---|---|---|")
     for name in commands:
