@@ -23,10 +23,14 @@ class flow to one fixed member of the tie, the *canonical optimum*:
 
 With the hash tie-break exact ties are rare and small (measured on the benchmark cohorts: 40,000
 high-diversity applicants, 36,737 tight arcs of 692,782 held, 314 free, 0.18 s; 100,000
-low-diversity, 257 free, 0.02 s). Where nothing breaks ties (R = 1 and flat scores) every arc can be free: 200 x 200
-classes of one that all tie take 1.7 s, 400 x 400 about 18 s. ``MAX_STEPS`` bounds the pushes
-(about 20 s); a face too large for it (``Canonical.complete`` False: 700 x 700 all tied) keeps
-the optimal flow the solver found, and the caller says so.
+low-diversity, 257 free, 0.02 s). Where nothing breaks ties (R = 1 and flat scores) every arc
+can be free: 200 x 200 classes of one that all tie take 1.7 s, 300 x 300 about 9 s.
+``MAX_STEPS`` bounds the pushes (about 20 s); a face too large for it (``Canonical.complete``
+False: 700 x 700 all tied) keeps the optimal flow the solver found, and the caller says so.
+
+The LP route weighs with R = TIE_RANKS like the flow route unless its numbers have no room for
+it (a review's bonuses on a cohort of more than a few dozen pairs); ``retie`` then moves its
+optimum to the best tie-break sum for the flow route's R before the canonical step.
 """
 
 from __future__ import annotations
@@ -35,7 +39,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mentormatch.flow import ClassFlow, ClassProblem, check_certificate, network, potentials, weights
+from mentormatch.flow import (
+    CertificateError,
+    ClassFlow,
+    ClassProblem,
+    check_certificate,
+    network,
+    potentials,
+    weights,
+)
 
 MAX_STEPS = 20_000_000  # arcs looked at by the pushes at most (about 20 s of Python)
 
@@ -111,6 +123,40 @@ def canonical_of(
     potential = potentials(net, _full_flow(problem, net.tail.size, net.first_arc, flow))
     check_certificate(problem, flow, potential, ranks)
     return canonical(problem, ClassFlow(flow, potential, weight, ranks, 0.0, 0.0), max_steps)
+
+
+def retie(problem: ClassProblem, flow: np.ndarray, ranks: int) -> np.ndarray:
+    """An optimal flow for ``ranks`` (R) from ``flow``, optimal for the same scores but weighed
+    with another R (the LP route when its numbers had no room for R = TIE_RANKS).
+
+    ``flow`` has the most pairs and the best total score: with potentials for R = 1 (our own,
+    flow.potentials; CertificateError if it has not), the flows that do too are those on the
+    arcs of reduced cost 0 with the other arcs as they are. Among those, OR-Tools finds one with
+    the highest tie-break sum for R: a min-cost flow over those arcs alone, each node keeping its
+    balance, the pair arcs costing -t. canonical_of then certifies the result for R itself."""
+    from ortools.graph.python import min_cost_flow  # imported here: only the LP route needs it
+
+    flow = np.asarray(flow, dtype=np.int64)
+    level = weights(problem.arc_score, problem.arc_key, problem.max_pairs, 1)
+    net = network(problem, level)
+    x = _full_flow(problem, net.tail.size, net.first_arc, flow)
+    potential = potentials(net, x)
+    check_certificate(problem, flow, potential, 1)
+    tight = np.flatnonzero(net.cost + potential[net.tail] - potential[net.head] == 0)
+    tie = weights(np.zeros_like(problem.arc_score), problem.arc_key, problem.max_pairs, ranks)
+    cost = np.zeros(net.tail.size, dtype=np.int64)
+    cost[net.first_arc : net.first_arc + flow.size] = -tie
+    tail, head, cap = net.tail[tight], net.head[tight], np.minimum(net.capacity, net.tight)[tight]
+    balance = np.bincount(tail, weights=x[tight], minlength=net.nodes) - np.bincount(
+        head, weights=x[tight], minlength=net.nodes
+    )
+    solver = min_cost_flow.SimpleMinCostFlow()
+    solver.add_arcs_with_capacity_and_unit_cost(tail, head, cap, cost[tight])
+    solver.set_nodes_supplies(np.arange(net.nodes), balance.astype(np.int64))
+    if solver.solve() != solver.OPTIMAL:
+        raise CertificateError("the pairings as good as the LP's could not be weighed again")
+    x[tight] = np.asarray(solver.flows(np.arange(tight.size)), dtype=np.int64)
+    return x[net.first_arc : net.first_arc + flow.size].copy()
 
 
 def _full_flow(problem: ClassProblem, arcs: int, first: int, pair_flow: np.ndarray) -> np.ndarray:

@@ -144,7 +144,7 @@ def match_pairs(
             say(f"Solving ({len(candidates.left):,} allowed pairs)")
             solution = solve_pairs(problem, solver=solver, time_limit=time_limit)
             if solution.optimal:
-                solution = _canonical(setup, candidates, problem, solution)
+                solution = _canonical(scorer, setup, candidates, problem, adjust, solution)
             considered = len(candidates.left)
     except PairingInfeasibleError as exc:
         raise InfeasibleError(_name_conflicts(exc, receivers, givers, rules), exc.hint) from None
@@ -314,6 +314,7 @@ def _solve_flow(
         method="min-cost flow over classes",
         seconds=stream.seconds,
         objective_text=objective_text(objective, stream.tie is not None and stream.tie.complete),
+        ranks=found.ranks,
     )
     return edges, solution, allowed
 
@@ -328,9 +329,28 @@ def _bonus_points(
 ) -> Callable[[int, int], np.ndarray]:
     """The kernel's points with the review's bonuses added as _with_bonuses adds them (people
     with a bonus are classes of one: their class's representative is them)."""
-    left, right = setup.left, setup.right
+    left = setup.left
     blocks = [(a, min(a + 256, left.size.size)) for a in range(0, left.size.size, 256)]
     top = max((int(kernel.block(a, b).max(initial=-1)) for a, b in blocks), default=-1)
+    bonus = _class_bonus(scorer, setup, adjust, top)
+    columns = np.arange(setup.right.size.size)
+
+    def points(a: int, b: int) -> np.ndarray:
+        base = kernel.block(a, b)
+        out = base.astype(np.int64) + bonus(np.arange(a, b)[:, None], columns[None, :])
+        out[base < 0] = -1
+        return out
+
+    return points
+
+
+def _class_bonus(
+    scorer: Scorer, setup: _Setup, adjust: Adjustments, top: int
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """The review's bonus points of class pairs (left classes, right classes; broadcast), steps
+    from ``top``, the highest score of a class pair: the flow route's scores, which the LP
+    route's canonical step uses too (so both weigh with the same R)."""
+    left, right = setup.left, setup.right
     pairs = min(len(scorer.receivers.people), int(scorer.givers.capacity.sum()))
     step = pairs * max(top, 0) + 1
     fav_left = np.array([a.email in adjust.favoured for a in scorer.receivers.people], dtype=bool)[
@@ -341,37 +361,39 @@ def _bonus_points(
     ]
     favour_step = step if adjust.favoured else 0
     prefer_step = step * (pairs + 1) if adjust.favoured else step
+    width = max(right.size.size, 1)
     prefer = np.array(
-        [
-            (left.of[i], right.of[j])
+        sorted(
+            int(left.of[i]) * width + int(right.of[j])
             for i, j in scorer.index_of(adjust.prefer)
             if left.of[i] >= 0 and right.of[j] >= 0
-        ],
+        ),
         dtype=np.int64,
-    ).reshape(-1, 2)
+    )
 
-    def points(a: int, b: int) -> np.ndarray:
-        base = kernel.block(a, b)
-        out = base.astype(np.int64)
-        if favour_step:
-            out += favour_step * (fav_left[a:b, None] | fav_right[None, :])
-        inside = prefer[(prefer[:, 0] >= a) & (prefer[:, 0] < b)]
-        out[inside[:, 0] - a, inside[:, 1]] += prefer_step
-        out[base < 0] = -1
+    def bonus(rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        out = favour_step * (fav_left[rows] | fav_right[columns]).astype(np.int64)
+        if prefer.size:
+            out = out + prefer_step * np.isin(rows * width + columns, prefer).astype(np.int64)
         return out
 
-    return points
+    return bonus
 
 
 def _canonical(
-    setup: _Setup, candidates: Candidates, pairs: PairProblem, solution: PairSolution
+    scorer: Scorer,
+    setup: _Setup,
+    candidates: Candidates,
+    pairs: PairProblem,
+    adjust: Adjustments,
+    solution: PairSolution,
 ) -> PairSolution:
-    """An optimal LP pairing as the flow route gives it: its class flow, certified by our own
-    potentials, moved to the canonical optimum (canonical.py), then named by flow.distribute. Both
-    routes then give the same pairs whenever they weigh with the same R (the module comment of
-    solve.py: the same whenever the Summary says ties are broken by a fixed key on both)."""
-    from mentormatch.canonical import canonical_of
-    from mentormatch.flow import ClassProblem
+    """An optimal LP pairing as the flow route gives it: its class flow with the flow route's
+    scores (the review's bonuses as _bonus_points adds them) and R, certified by our own
+    potentials (re-weighed first if the LP had room for a smaller R only: canonical.retie),
+    moved to the canonical optimum (canonical.py), then named by flow.distribute."""
+    from mentormatch.canonical import canonical_of, retie
+    from mentormatch.flow import ClassProblem, largest_weight, tie_ranks
 
     free = ~candidates.must
     lc, rc = setup.left.of[candidates.left], setup.right.of[candidates.right]
@@ -391,12 +413,20 @@ def _canonical(
         ).astype(np.int64),
         arc_left=arc_left,
         arc_right=arc_right,
-        arc_score=np.asarray(pairs.score, dtype=np.int64)[np.flatnonzero(free)[first]],
+        arc_score=_flow_scores(scorer, setup, adjust, candidates.score[np.flatnonzero(free)[first]], codes),
         arc_key=pair_key(setup.left.key[arc_left], setup.right.key[arc_right]).astype(np.uint64),
         objective=pairs.objective,
         max_pairs=min(pairs.n_left, int(np.asarray(pairs.right_capacity).sum())),  # P, as solve.py's
     )
-    tie = canonical_of(problem, flow, solution.ranks)
+    top = int(problem.arc_score.max(initial=0))
+    most = max(problem.max_pairs, 1)
+    largest = largest_weight(most, 2 + setup.left.size.size + setup.right.size.size)
+    ranks = tie_ranks(top, most, largest)  # as pricing.solve_streaming's
+    if max(top, 1) * (most * ranks + 1) + ranks > largest:  # the flow route refuses such scores
+        return replace(solution, chosen=solution.chosen, status=solution.status + UNSETTLED)
+    if ranks != solution.ranks:
+        flow = retie(problem, flow, ranks)
+    tie = canonical_of(problem, flow, ranks)
     new_left, new_right = distribute(
         setup.left.of,
         setup.right.of,
@@ -415,6 +445,18 @@ def _canonical(
     if not tie.complete:
         return replace(solution, chosen=picked, status=solution.status + UNSETTLED)
     return replace(solution, chosen=picked, objective_text=objective_text(pairs.objective, True))
+
+
+def _flow_scores(
+    scorer: Scorer, setup: _Setup, adjust: Adjustments, plain: np.ndarray, codes: np.ndarray
+) -> np.ndarray:
+    """The flow route's points of class pairs (``codes``: left class * right classes + right
+    class; every allowed pair of the pool): their plain points with the review's bonuses."""
+    if not (adjust.prefer or adjust.favoured):
+        return plain
+    width = max(setup.right.size.size, 1)
+    bonus = _class_bonus(scorer, setup, adjust, int(plain.max(initial=-1)))
+    return plain + bonus(codes // width, codes % width)
 
 
 def _order(applicant: Applicant) -> tuple[str, int]:

@@ -46,7 +46,8 @@
 #    of interchangeable people (flow.py).
 #    Both use the same weights: P = min(left people, places) and R = min(TIE_RANKS, what fits)
 #    with the same tie-break keys, so they pick the same optimum whenever both have room for
-#    R = TIE_RANKS (not so with a review's bonuses on a large cohort: ``PairSolution.ranks``).
+#    R = TIE_RANKS. Where this route has less (a review's bonuses on a cohort of more than a few
+#    dozen pairs: ``PairSolution.ranks``), matching.py re-weighs its optimum (canonical.retie).
 
 from __future__ import annotations
 

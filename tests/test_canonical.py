@@ -387,3 +387,55 @@ def test_the_lp_breaks_score_ties_as_the_flow_does_on_larger_cohorts(solver: str
     lp = np.zeros(left.size, dtype=np.int64)
     lp[solution.chosen] = 1
     assert by_pair(problem, lp) == by_pair(problem, canonical(problem, found).flow)
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_an_optimum_for_another_tie_break_is_moved_to_the_canonical_one(objective: str) -> None:
+    """What the LP gives when its numbers allowed a smaller R only: any optimum for R = 1 (the
+    same pairs and score), re-weighed for R = 4 (canonical.retie) and made canonical, is brute
+    force's choice for R = 4."""
+    from mentormatch.canonical import retie
+
+    rng = np.random.default_rng(44)
+    moved = 0
+    for _ in range(60):
+        problem = tied_problem(rng, objective)
+        keys = rng.integers(0, 2**62, size=problem.arc_left.size).astype(np.uint64)
+        problem = ClassProblem(**{**problem.__dict__, "arc_key": keys})
+        expected = lexicographic_best(problem, optimal_flows(problem, 4))
+        for flow in optimal_flows(problem, 1):
+            better = retie(problem, np.array(flow, dtype=np.int64), 4)
+            moved += tuple(better.tolist()) != flow
+            assert by_pair(problem, canonical_of(problem, better, 4).flow) == expected
+    assert moved >= 20
+
+
+def short_of_mentors(tmp_path: Path, size: int) -> tuple[Any, list[Any], list[Any]]:
+    """A MIND cohort with a third of its mentors: many mentees left over for a review to favour."""
+    from tests.test_flow import cohort
+
+    rules, receivers, givers = cohort(tmp_path, 3, size)
+    return rules, receivers, givers[: len(givers) // 3]
+
+
+@pytest.mark.parametrize("solver", LP_SOLVERS)
+def test_a_review_s_bonuses_give_the_same_pairs_on_every_route(tmp_path: Path, solver: str) -> None:
+    """Kept, vetoed and preferred pairs and a favoured mentee: the bonuses' large scores leave the
+    LP room for a smaller tie-break only (R < 1,024); its optimum is re-weighed for the flow
+    route's R, and both routes give the same pairs."""
+    from mentormatch.review import Adjustments
+
+    rules, receivers, givers = short_of_mentors(tmp_path, 240)
+    first = named(match_pairs(rules, receivers, givers))
+    unpaired = sorted({a.email for a in receivers} - {a for a, _b in first})
+    adjust = Adjustments(
+        must=frozenset(first[:2]),
+        forbidden=frozenset(first[2:5]),
+        prefer=frozenset((r, b) for r, (_a, b) in zip(unpaired[:2], first[5:7], strict=True)),
+        favoured=frozenset(unpaired[2:3]),
+    )
+    flow = match_pairs(rules, receivers, givers, adjust=adjust)
+    lp = match_pairs(rules, receivers, givers, adjust=adjust, solver=solver)
+    assert flow.solution.ranks == 1024 and lp.solution.ranks < 1024
+    assert lp.solution.optimal and named(lp) == named(flow)
+    assert lp.solution.objective_text == flow.solution.objective_text

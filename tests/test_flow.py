@@ -313,6 +313,7 @@ def test_review_bonuses_vetoes_and_kept_pairs_on_the_flow_route(
         lp = match_pairs(rules, receivers, givers, adjust=adjust, solver=available_solvers()[0])
         assert set(first[:2]) | prefer <= set(named(lp)) and len(lp.pairs) == len(flow.pairs)
         assert sum(p.score for p in lp.pairs) == pytest.approx(sum(p.score for p in flow.pairs))
+        assert named(lp) == named(flow)  # re-weighed for the flow route's tie-break (canonical.retie)
 
 
 def test_best_pairs_with_a_minimum_on_the_flow_route(
