@@ -49,6 +49,7 @@ from mentormatch.flow import (
     weights,
 )
 
+PEEL_ROUNDS = 8  # vectorised peeling rounds before a queue takes over
 MAX_STEPS = 20_000_000  # arcs looked at by the pushes at most (about 20 s of Python)
 
 
@@ -196,9 +197,10 @@ def _peel(
     tail: np.ndarray, head: np.ndarray, forward: np.ndarray, backward: np.ndarray, nodes: int
 ) -> np.ndarray:
     """Arcs that may lie on a cycle: repeatedly drop the arcs of a node with one neighbour, no arc
-    in or no arc out (no cycle passes through such a node). Vectorised rounds."""
+    in or no arc out (no cycle passes through such a node). A few vectorised rounds take most;
+    a queue takes the rest (a long chain would need a round per link)."""
     keep = np.ones(tail.size, dtype=bool)
-    while keep.any():
+    for _round in range(PEEL_ROUNDS):
         t, h, f, b = tail[keep], head[keep], forward[keep], backward[keep]
         degree = np.bincount(t, minlength=nodes) + np.bincount(h, minlength=nodes)
         out = np.bincount(t, weights=f, minlength=nodes) + np.bincount(h, weights=b, minlength=nodes)
@@ -206,8 +208,41 @@ def _peel(
         dead = (degree <= 1) | (out == 0) | (into == 0)
         drop = dead[t] | dead[h]
         if not drop.any():
-            break
+            return keep
         keep[np.flatnonzero(keep)[drop]] = False
+    arcs = np.flatnonzero(keep)
+    t, h, f, b = tail[arcs], head[arcs], forward[arcs], backward[arcs]
+    degree = (np.bincount(t, minlength=nodes) + np.bincount(h, minlength=nodes)).tolist()
+    out = (np.bincount(t, weights=f, minlength=nodes) + np.bincount(h, weights=b, minlength=nodes)).tolist()
+    into = (np.bincount(h, weights=f, minlength=nodes) + np.bincount(t, weights=b, minlength=nodes)).tolist()
+    ends = list(zip(t.tolist(), h.tolist(), f.tolist(), b.tolist(), strict=True))
+    incident: list[list[int]] = [[] for _ in range(nodes)]
+    for arc, (u, v, _f, _b) in enumerate(ends):
+        incident[u].append(arc)
+        incident[v].append(arc)
+    alive = [True] * len(ends)
+    queue = [v for v in set(t.tolist()) | set(h.tolist()) if degree[v] <= 1 or not out[v] or not into[v]]
+    gone = [False] * nodes
+    while queue:
+        node = queue.pop()
+        if gone[node]:
+            continue
+        gone[node] = True
+        for arc in incident[node]:
+            if not alive[arc]:
+                continue
+            alive[arc] = False
+            u, v, fw, bw = ends[arc]
+            degree[u] -= 1
+            degree[v] -= 1
+            out[u] -= fw
+            into[v] -= fw
+            out[v] -= bw
+            into[u] -= bw
+            other = v if u == node else u
+            if not gone[other] and (degree[other] <= 1 or not out[other] or not into[other]):
+                queue.append(other)
+    keep[arcs[~np.array(alive, dtype=bool)]] = False
     return keep
 
 

@@ -11,7 +11,8 @@ as it has members, each right class (mentors) takes at most the places its membe
 an arc joins a left and a right class whose pairs are allowed, with unlimited room. Every integer
 flow is the class-level picture of a pairing, and every pairing gives such a flow, with the same
 number of pairs and the same total weight; a flow is turned into named pairs by a fixed rule
-(``distribute``). A person with a constraint of their own is a class of one.
+(``distribute``), and among optimal flows that tie exactly canonical.py picks a fixed one. A
+person with a constraint of their own is a class of one.
 
 The objective, lexicographic, as whole numbers:
 

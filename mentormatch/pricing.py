@@ -19,7 +19,10 @@ left classes (``StreamProblem.points``: the pair kernel, pairkernel.py) and drop
    "coverage-then-score", so are allowed arcs from a left class the residual search from the
    source reaches to a right class it does not (an augmenting path may run through them);
 4. repeat from 2 until a pass finds no arc with a negative reduced cost and none leaving the
-   reached set (``certify`` is that last pass on its own).
+   reached set (``certify`` is that last pass on its own);
+5. that last pass also keeps the class pairs not held whose reduced cost is exactly 0 (MAX_TIED at
+   most): a pairing as good, tying exactly, may use them. canonical.py picks one fixed optimum over
+   the arcs held and those, the same whichever route or arcs held found one.
 
 The certificate is then complete, and ours: the flow is feasible and its potentials check out
 over the held arcs and the source and sink arcs (flow.check_certificate), and the last pass

@@ -439,3 +439,26 @@ def test_a_review_s_bonuses_give_the_same_pairs_on_every_route(tmp_path: Path, s
     assert flow.solution.ranks == 1024 and lp.solution.ranks < 1024
     assert lp.solution.optimal and named(lp) == named(flow)
     assert lp.solution.objective_text == flow.solution.objective_text
+
+
+def test_only_arcs_on_a_cycle_are_free() -> None:
+    """The free-arc test on hand-made residual graphs: (tail, head, room forward, room back)."""
+    from mentormatch.canonical import _free_arcs
+
+    def free(arcs: list[tuple[int, int, bool, bool]]) -> list[int]:
+        t, h, f, b = (np.array(column) for column in zip(*arcs, strict=True))
+        return np.flatnonzero(_free_arcs(t, h, f, b, 12)).tolist()
+
+    # An arc with room both ways alone (a tree): no cycle, nothing free.
+    assert free([(0, 1, True, True), (1, 2, True, True)]) == []
+    # A directed triangle: every arc free.
+    assert free([(0, 1, True, False), (1, 2, True, False), (2, 0, True, False)]) == [0, 1, 2]
+    # The same triangle with one arc the wrong way round: no cycle.
+    assert free([(0, 1, True, False), (1, 2, True, False), (0, 2, True, False)]) == []
+    # Two triangles joined by a two-way arc: the bridge between them is not free.
+    triangle = [(0, 1, True, False), (1, 2, True, False), (2, 0, True, False)]
+    other = [(3, 4, True, False), (4, 5, True, False), (5, 3, True, False)]
+    assert free([*triangle, (2, 3, True, True), *other]) == [0, 1, 2, 4, 5, 6]
+    # A long chain of two-way arcs closed by a one-way arc: one cycle, all free.
+    chain = [(n, n + 1, True, True) for n in range(10)]
+    assert free([*chain, (10, 0, True, False)]) == list(range(11))
