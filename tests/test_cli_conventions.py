@@ -232,6 +232,12 @@ def test_the_command_list_shows_each_summary_whole(group: list[str]) -> None:
         assert f"{path[-1]} {summary}" in shown, path
 
 
+def test_help_says_what_each_exit_code_means() -> None:
+    shown = " ".join(runner.invoke(app, ["--help"]).output.split())
+    assert "Exit codes: 0 it ran; 1 the export, rule file or programme could not be processed;" in shown
+    assert "2 a usage error (unknown option, missing argument)." in shown
+
+
 def test_usage_errors_are_plain_lines_exit_2() -> None:
     """A usage mistake says what is wrong on an 'Error:' line after the usage and where to find
     help, with no box drawn around it, and exits 2."""

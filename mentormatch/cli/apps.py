@@ -20,7 +20,6 @@ NOT_GIVEN = {"help": False, "install_completion": False, "show_completion": Fals
 
 app = typer.Typer(
     name="mentormatch",
-    help="Check NHS mentoring applications against a programme's rules and pair people optimally.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     # Help in Click's plain layout: it reads as well as Typer's Rich panels (better at 80 columns,
