@@ -342,6 +342,8 @@ def _in_two(
     count = int(theirs[2])
     arcs = np.concatenate([mine[0], theirs[3 : 3 + 3 * count].reshape(3, -1)], axis=1)
     ties = np.concatenate([mine[1], theirs[3 + 3 * count :].reshape(3, -1)], axis=1)
+    if ties.shape[1] > MAX_TIED:  # each half kept its own; too many together, as in one process
+        ties = np.full((3, 1), -1, dtype=np.int64)
     return arcs, ties, mine[2] + int(theirs[0]), mine[3] + int(theirs[1])
 
 

@@ -499,3 +499,32 @@ def test_the_same_flow_whichever_class_pairs_are_held(monkeypatch: pytest.Monkey
             seen.add((found.passes, found.found.held))
         changed += len(seen) > 1
     assert changed >= 4  # the routes really held different arcs
+
+
+def test_too_many_ties_is_decided_the_same_in_one_process_or_two(monkeypatch: pytest.MonkeyPatch) -> None:
+    """30 x 30 classes of one, all tied: 132 tied class pairs are not held. With MAX_TIED at 100
+    one process finds too many and keeps the flow found; a pass shared with a second process
+    (each half finding fewer than 100) must decide alike, whatever the machine's load."""
+    n = 30
+    stream = StreamProblem(
+        left_size=np.ones(n, dtype=np.int64),
+        right_supply=np.ones(n, dtype=np.int64),
+        right_members=np.ones(n, dtype=np.int64),
+        left_key=np.zeros(n, dtype=np.uint64),
+        right_key=np.zeros(n, dtype=np.uint64),
+        objective="coverage-then-score",
+        max_pairs=n,
+        points=lambda a, b: np.full((b - a, n), 7, dtype=np.int64),
+    )
+    monkeypatch.setattr(pricing, "BLOCK_CELLS", 5 * n)
+    everything = solve_streaming(stream)
+    tied = everything.problem.arc_left.size - everything.found.held
+    assert everything.tie is not None and tied == 132
+    monkeypatch.setattr(pricing, "MAX_TIED", 100)
+    one = solve_streaming(stream)
+    assert one.tie is None
+    monkeypatch.setattr(pricing, "PARALLEL_CELLS", 0)
+    monkeypatch.setattr(pricing.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    two = solve_streaming(stream)
+    assert two.tie is None
+    assert by_pair(two.problem, two.found.flow) == by_pair(one.problem, one.found.flow)
