@@ -255,9 +255,11 @@ def test_a_face_too_large_for_the_budget_keeps_the_flow_found() -> None:
 # --- through match_pairs: named pairs, whatever the order and the route --------------------------
 
 
-def tied_cohort(tmp_path: Path, seed: int, size: int) -> tuple[Any, list[Any], list[Any]]:
+def tied_cohort(
+    tmp_path: Path, seed: int, size: int, order: np.ndarray | None = None
+) -> tuple[Any, list[Any], list[Any]]:
     """A MIND cohort where nearly everyone answers alike (so whole classes tie), a few line
-    managers in the file (classes of one)."""
+    managers in the file (classes of one); ``order``: the export's rows in this order."""
     rng = np.random.default_rng(seed)
     rows: list[dict[str, object]] = []
     for n in range(size):
@@ -276,7 +278,9 @@ def tied_cohort(tmp_path: Path, seed: int, size: int) -> tuple[Any, list[Any], l
             }
         )
     rules = load_rules(MIND_RULES)
-    path = mind_export(tmp_path / f"tied-{seed}.xlsx", rows)
+    if order is not None:
+        rows = [rows[i] for i in order]
+    path = mind_export(tmp_path / f"tied-{seed}-{len(list(tmp_path.iterdir()))}.xlsx", rows)
     checked = validate_exports([Source(path)], rules).checked
     return rules, checked.eligible_in("mentee"), checked.eligible_in("mentor")
 
@@ -297,13 +301,16 @@ def test_the_same_named_pairs_whatever_the_order_and_the_route(
 
         monkeypatch.setattr(flow, "TIE_RANKS", 1)
         monkeypatch.setattr(solve, "TIE_RANKS", 1)
-    rules, receivers, givers = tied_cohort(tmp_path, seed, 60 + 20 * seed)
+    size = 60 + 20 * seed
+    rules, receivers, givers = tied_cohort(tmp_path, seed, size)
     first = match_pairs(rules, receivers, givers)
     assert first.solution.solver == FLOW_LABEL and first.solution.optimal
     rng = np.random.default_rng(seed)
     for _ in range(3):
-        shuffled_r = [receivers[i] for i in rng.permutation(len(receivers))]
-        shuffled_g = [givers[i] for i in rng.permutation(len(givers))]
+        # the export's rows shuffled (match_pairs orders the people it is given, so shuffling its
+        # lists alone would change nothing): other row numbers, the same people
+        _rules, shuffled_r, shuffled_g = tied_cohort(tmp_path, seed, size, rng.permutation(size))
+        assert [a.row for a in shuffled_r] != [a.row for a in receivers]
         assert named(match_pairs(rules, shuffled_r, shuffled_g)) == named(first)
         for solver in LP_SOLVERS:
             assert named(match_pairs(rules, shuffled_r, shuffled_g, solver=solver)) == named(first)
