@@ -63,6 +63,13 @@ class CertificateError(SolverError):
     """A flow and its potentials do not prove optimality (or the flow is not feasible)."""
 
 
+class ScoresTooLarge(SolverError):
+    """The weights, tie-break included, would not add up exactly in int64 (largest_weight)."""
+
+    def __init__(self) -> None:
+        super().__init__("The scores are too large to add up exactly.", hint="Use smaller score points.")
+
+
 @dataclass(frozen=True)
 class ClassProblem:
     """Left classes (sizes), right classes (places), and the allowed class pairs with scores."""
@@ -276,7 +283,7 @@ def solve_classes(
     largest = largest_weight(pairs, nodes)
     ranks = tie_ranks(top, pairs, largest) if ranks is None else ranks
     if top * (pairs * ranks + 1) + ranks > largest:
-        raise SolverError("The scores are too large to add up exactly.", hint="Use smaller score points.")
+        raise ScoresTooLarge()
     weight = weights(problem.arc_score, problem.arc_key, problem.max_pairs, ranks)
     held = _seed(problem, weight) if held is None else np.asarray(held, dtype=bool).copy()
     solve_s = check_s = 0.0

@@ -10,7 +10,7 @@ import numpy as np
 
 from mentormatch.applicants import Applicant
 from mentormatch.errors import InfeasibleError, RulesError, SolverError
-from mentormatch.flow import FLOW_LABEL, Classes, distribute, group, person_order
+from mentormatch.flow import FLOW_LABEL, Classes, ScoresTooLarge, distribute, group, person_order
 from mentormatch.pairkernel import PairKernel
 from mentormatch.progress import Progress, silent
 from mentormatch.review import Adjustments
@@ -280,7 +280,12 @@ def _solve_flow(
         points=points,
     )
     say("Scoring pairs", 0, left.size.size)
-    stream = solve_streaming(problem, say)
+    try:
+        stream = solve_streaming(problem, say)
+    except ScoresTooLarge:
+        if not (adjust.prefer or adjust.favoured):
+            raise
+        raise _review_too_large(problem.max_pairs, bool(adjust.prefer), bool(adjust.favoured)) from None
     held, found = stream.problem, stream.found
     chosen_left, chosen_right = distribute(
         left.of,
@@ -317,6 +322,24 @@ def _solve_flow(
         ranks=found.ranks,
     )
     return edges, solution, allowed
+
+
+def _review_too_large(pairs: int, prefer: bool, favoured: bool) -> SolverError:
+    """The refusal when the review's bonuses (not the rule file's scores) leave no exact room."""
+    what = " and ".join(
+        [
+            *(["pairs to keep if possible"] if prefer else []),
+            *(["people favoured from an earlier round"] if favoured else []),
+        ]
+    )
+    hint = "Split the cohort (by organisation or region) and match each part"
+    if favoured:
+        hint = "Run this round without favour_unmatched= / --favour-unmatched, or split the cohort"
+    return SolverError(
+        f"This round's priorities ({what}) each outrank every score, and with up to {pairs:,} pairs"
+        " their weights are too large to add up exactly.",
+        hint=hint + ".",
+    )
 
 
 def _ties(stream: StreamFlow) -> str:

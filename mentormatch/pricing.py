@@ -41,13 +41,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from mentormatch.canonical import Canonical, canonical
-from mentormatch.errors import SolverError
 from mentormatch.flow import (
     INT_ROOM,
     SEED_ARCS,
     CertificateError,
     ClassFlow,
     ClassProblem,
+    ScoresTooLarge,
     best_per_group,
     check_certificate,
     forked,
@@ -112,7 +112,7 @@ def solve_streaming(problem: StreamProblem, say: Progress = silent, label: str =
     largest = largest_weight(pairs, 2 + n_left + n_right)
     ranks = tie_ranks(top, pairs, largest)
     if top * (pairs * ranks + 1) + ranks > largest:
-        raise SolverError("The scores are too large to add up exactly.", hint="Use smaller score points.")
+        raise ScoresTooLarge()
     scale = pairs * ranks + 1
     passes, rounds = 1, 0
     while True:

@@ -316,6 +316,32 @@ def test_review_bonuses_vetoes_and_kept_pairs_on_the_flow_route(
         assert named(lp) == named(flow)  # re-weighed for the flow route's tie-break (canonical.retie)
 
 
+def test_review_weights_too_large_are_refused_for_what_they_are(
+    mind: tuple[Rules, list[Any], list[Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A review's bonuses each outrank every score, so their weights grow with the pairs squared
+    (a favoured person) or the pairs (a pair to keep if possible): past a few thousand pairs they
+    no longer add up exactly in int64 (measured: --review with --favour-unmatched refused at
+    9,000 applicants, a quarter of them mentors). The room is made small here to reach that on
+    the MIND example. The plain run still fits; the review round is refused naming the review's
+    priorities and the option to drop, never with "Use smaller score points" (the rule file's
+    scores are not what overflows)."""
+    from mentormatch import pricing
+
+    rules, receivers, givers = mind
+    first = named(match_pairs(rules, receivers, givers))
+    unpaired = sorted({a.email for a in receivers} - {a for a, _b in first})
+    assert first and unpaired
+    monkeypatch.setattr(pricing, "largest_weight", lambda pairs, nodes: 10**8)
+    assert match_pairs(rules, receivers, givers).solution.optimal  # the rule file's scores fit
+    adjust = Adjustments(prefer=frozenset(first[:3]), favoured=frozenset(unpaired[:1]))
+    with pytest.raises(SolverError) as caught:
+        match_pairs(rules, receivers, givers, adjust=adjust)
+    said = f"{caught.value.message} {caught.value.hint}"
+    assert "pairs to keep if possible and people favoured from an earlier round" in said, said
+    assert "--favour-unmatched" in said and "smaller score points" not in said, said
+
+
 def test_best_pairs_with_a_minimum_on_the_flow_route(
     mind: tuple[Rules, list[Any], list[Any]], tmp_path: Path
 ) -> None:
