@@ -445,8 +445,11 @@ def _canonical(
     most = max(problem.max_pairs, 1)
     largest = largest_weight(most, 2 + setup.left.size.size + setup.right.size.size)
     ranks = tie_ranks(top, most, largest)  # as pricing.solve_streaming's
+    unsettled = replace(  # said as the flow route says it
+        solution, status=solution.status + UNSETTLED, objective_text=objective_text(pairs.objective, False)
+    )
     if max(top, 1) * (most * ranks + 1) + ranks > largest:  # the flow route refuses such scores
-        return replace(solution, chosen=solution.chosen, status=solution.status + UNSETTLED)
+        return unsettled
     if ranks != solution.ranks:
         flow = retie(problem, flow, ranks)
     tie = canonical_of(problem, flow, ranks)
@@ -466,7 +469,7 @@ def _canonical(
     where = order[np.searchsorted(all_codes[order], new_left * m + new_right)]
     picked = np.sort(np.concatenate([solution.chosen[candidates.must[solution.chosen]], where]))
     if not tie.complete:
-        return replace(solution, chosen=picked, status=solution.status + UNSETTLED)
+        return replace(unsettled, chosen=picked)
     return replace(solution, chosen=picked, objective_text=objective_text(pairs.objective, True))
 
 

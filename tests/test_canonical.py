@@ -536,3 +536,25 @@ def test_too_many_ties_is_decided_the_same_in_one_process_or_two(monkeypatch: py
     two = solve_streaming(stream)
     assert two.tie is None
     assert by_pair(two.problem, two.found.flow) == by_pair(one.problem, one.found.flow)
+
+
+def test_ties_too_many_to_settle_are_worded_alike_on_every_route(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a tie-break in force on both routes (R = 2, so that exact ties are left over) and no
+    budget to settle them, every route says the ties were left to the solver, the LP route too."""
+    from mentormatch import canonical as canonical_module
+    from mentormatch import flow, solve
+
+    monkeypatch.setattr(flow, "TIE_RANKS", 2)
+    monkeypatch.setattr(solve, "TIE_RANKS", 2)
+    monkeypatch.setattr(canonical_module, "MAX_STEPS", 0)
+    rules, receivers, givers = tied_cohort(tmp_path, 5, 80)
+    said = {}
+    for solver in ["auto", *LP_SOLVERS]:
+        found = match_pairs(rules, receivers, givers, solver=solver)
+        assert found.solution.optimal
+        assert "too many to settle by the fixed class order" in found.solution.status, solver
+        said[solver] = found.solution.objective_text
+    words = "first the most pairs, then the highest total score (ties left to the solver)"
+    assert set(said.values()) == {words}, said
