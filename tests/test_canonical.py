@@ -316,22 +316,27 @@ def test_the_same_named_pairs_whatever_the_order_and_the_route(
             assert named(match_pairs(rules, shuffled_r, shuffled_g, solver=solver)) == named(first)
 
 
+def all_tied(n: int, objective: str) -> StreamProblem:
+    """n x n classes of one, every pair allowed with the same score (7) and the same key."""
+    return StreamProblem(
+        left_size=np.ones(n, dtype=np.int64),
+        right_supply=np.ones(n, dtype=np.int64),
+        right_members=np.ones(n, dtype=np.int64),
+        left_key=np.zeros(n, dtype=np.uint64),
+        right_key=np.zeros(n, dtype=np.uint64),
+        objective=objective,
+        max_pairs=n,
+        points=lambda a, b: np.full((b - a, n), 7, dtype=np.int64),
+    )
+
+
 def test_tied_class_pairs_never_held_are_part_of_the_face() -> None:
     """30 x 30 classes of one, every pair allowed with the same score and key: every perfect
     pairing is optimal, pricing holds only some class pairs, and the lexicographic best is the
     diagonal (class 0 with class 0, 1 with 1, ...), which uses pairs it never held."""
     n = 30
     for objective in OBJECTIVES:
-        stream = StreamProblem(
-            left_size=np.ones(n, dtype=np.int64),
-            right_supply=np.ones(n, dtype=np.int64),
-            right_members=np.ones(n, dtype=np.int64),
-            left_key=np.zeros(n, dtype=np.uint64),
-            right_key=np.zeros(n, dtype=np.uint64),
-            objective=objective,
-            max_pairs=n,
-            points=lambda a, b: np.full((b - a, n), 7, dtype=np.int64),
-        )
+        stream = all_tied(n, objective)
         found = solve_streaming(stream)
         assert found.found.held < found.problem.arc_left.size  # tied pairs added from the last pass
         assert by_pair(found.problem, found.found.flow) == {(i, i): 1 for i in range(n)}
@@ -514,16 +519,7 @@ def test_too_many_ties_is_decided_the_same_in_one_process_or_two(monkeypatch: py
     keeps the flow found; a pass shared with a second process (each half finding fewer) must
     decide alike, whatever the machine's load."""
     n = 30
-    stream = StreamProblem(
-        left_size=np.ones(n, dtype=np.int64),
-        right_supply=np.ones(n, dtype=np.int64),
-        right_members=np.ones(n, dtype=np.int64),
-        left_key=np.zeros(n, dtype=np.uint64),
-        right_key=np.zeros(n, dtype=np.uint64),
-        objective="coverage-then-score",
-        max_pairs=n,
-        points=lambda a, b: np.full((b - a, n), 7, dtype=np.int64),
-    )
+    stream = all_tied(n, "coverage-then-score")
     monkeypatch.setattr(pricing, "BLOCK_CELLS", 5 * n)
     everything = solve_streaming(stream)
     tied = everything.problem.arc_left.size - everything.found.held
